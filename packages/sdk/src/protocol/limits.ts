@@ -1,0 +1,67 @@
+/** Limits a server enforces; it announces its own values in the `welcome` frame. */
+export interface Limits {
+  /** Largest frame answered with a typed `frame_too_large` error (bytes). */
+  maxFrameBytes: number;
+  /** Largest frame the socket accepts at all; larger closes with 1009 (bytes). */
+  hardMaxFrameBytes: number;
+  /** Longest message text, in UTF-16 code units (JavaScript string length). */
+  maxTextLength: number;
+  /** Largest attachment upload (bytes). */
+  maxAttachmentBytes: number;
+  /** Attachments per message. */
+  maxAttachmentsPerMessage: number;
+  /** Content types accepted for attachments (`image/*` style wildcards allowed). */
+  attachmentTypes: string[];
+  /** Sustained frames per second per connection, and the burst allowed. */
+  connectionRate: { perSecond: number; burst: number };
+  /** Sustained frames per second per user across connections, and the burst. */
+  userRate: { perSecond: number; burst: number };
+  /** Open connections per user. */
+  maxConnectionsPerUser: number;
+  /** Bytes queued for a socket before it is closed as a slow consumer. */
+  maxBufferedBytes: number;
+  /** Messages returned by one history, thread, search or sync page. */
+  maxPageSize: number;
+  /** Members in a group room. */
+  maxRoomMembers: number;
+}
+
+/** The defaults a server uses when not configured otherwise. */
+export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
+  maxFrameBytes: 64 * 1024,
+  hardMaxFrameBytes: 1024 * 1024,
+  maxTextLength: 4000,
+  maxAttachmentBytes: 10 * 1024 * 1024,
+  maxAttachmentsPerMessage: 10,
+  attachmentTypes: [
+    'image/png',
+    'image/jpeg',
+    'image/gif',
+    'image/webp',
+    'application/pdf',
+    'text/plain',
+    'application/zip',
+    'audio/mpeg',
+    'audio/ogg',
+    'video/mp4',
+    'video/webm',
+  ],
+  connectionRate: { perSecond: 100, burst: 1000 },
+  userRate: { perSecond: 200, burst: 2000 },
+  maxConnectionsPerUser: 20,
+  maxBufferedBytes: 4 * 1024 * 1024,
+  maxPageSize: 200,
+  maxRoomMembers: 10_000,
+});
+
+/** Timings shared by both sides (milliseconds). */
+export const Timing = {
+  /** The client sends a `ping` this often; it doubles as presence heartbeat. */
+  heartbeatMs: 25_000,
+  /** A user with no heartbeat for this long is shown offline. */
+  presenceTimeoutMs: 60_000,
+  /** A typing indicator expires this long after its last refresh. */
+  typingTtlMs: 3_000,
+  /** The server closes a socket that has not authenticated by then. */
+  authTimeoutMs: 10_000,
+} as const;

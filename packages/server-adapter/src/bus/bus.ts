@@ -1,0 +1,24 @@
+/**
+ * The fan-out bus: delivers events to every server node's subscribers of a
+ * topic. In-process by default; a Redis implementation can replace it without
+ * touching the room logic.
+ *
+ * Topics: `room:<id>` for a room's events, `user:<id>` for one user's devices.
+ * Payloads are encoded frames (strings) so a broadcast is serialized once and
+ * the same bytes are written to every socket.
+ */
+export interface BusMessage {
+  /** The encoded server frame to deliver. */
+  frame: string;
+  /** The room sequence number the frame carries, when it carries a new message (for gap detection across nodes). */
+  seq?: number;
+}
+
+export type BusHandler = (message: BusMessage, topic: string) => void;
+
+export interface Bus {
+  publish(topic: string, message: BusMessage): Promise<void>;
+  /** Subscribes; returns a function that removes this subscription. */
+  subscribe(topic: string, handler: BusHandler): () => void;
+  close(): Promise<void>;
+}

@@ -1,0 +1,217 @@
+/**
+ * The storage interface. The room logic (permissions, fan-out) lives above it
+ * and never sees SQL; SQLite is the embedded implementation and PostgreSQL
+ * will be another. Every method is async so a networked database fits.
+ *
+ * Contract for every implementation (checked by the conformance suite in
+ * `test/storage.test.ts`):
+ * - A method resolves only after its changes are durably committed.
+ * - Methods that take an idempotency key (`sender`/`user` + `clientId`) return
+ *   the originally committed result when called again with the same key, and
+ *   change nothing the second time.
+ * - Each room's message `seq` goes 1, 2, 3… with no gaps and no repeats; every
+ *   new or changed message takes the room's next `rev`. Both are assigned in
+ *   the committing transaction.
+ * - Writes that record a system message (joins, leaves, renames…) store it in
+ *   the same transaction as the change it describes.
+ */
+import type {
+  AttachmentInfo,
+  Message,
+  MessageEdit,
+  Retention,
+  Role,
+  RoomKind,
+  UserInfo,
+} from '@parley/sdk/protocol';
+
+/** A room row, independent of who asks. */
+export interface StoredRoom {
+  id: string;
+  kind: RoomKind;
+  name: string;
+  topic: string;
+  createdAt: number;
+  createdBy: string;
+  lastSeq: number;
+  rev: number;
+  floorSeq: number;
+  retention: Retention;
+  memberCount: number;
+  /** For direct rooms: the two user ids sorted and joined with a newline; unique. */
+  directKey: string | null;
+}
+
+/** A membership row. */
+export interface StoredMember {
+  room: string;
+  user: string;
+  name: string;
+  role: Role;
+  joinedAt: number;
+  readSeq: number;
+  deliveredSeq: number;
+  mutedUntil: number | null;
+}
+
+/** A system message to store alongside a change. */
+export interface SystemMessageInput {
+  event: NonNullable<Message['system']>['event'];
+  actor: string;
+  target?: string | null;
+  name?: string | null;
+}
+
+/** Result of a change that may have appended a system message. */
+export interface WithSystemMessage {
+  systemMessage: Message | null;
+}
+
+export interface CreateRoomInput {
+  id: string;
+  kind: RoomKind;
+  name: string;
+  topic: string;
+  createdBy: string;
+  now: number;
+  directKey: string | null;
+  /** Initial members; the creator is among them with role `owner` (both users for direct rooms). */
+  members: Array<{ user: string; role: Role }>;
+}
+
+export interface AppendMessageInput {
+  id: string;
+  room: string;
+  sender: string;
+  clientId: string;
+  text: string;
+  parentId: string | null;
+  mentions: string[];
+  /** Attachment ids already validated as uploaded by `sender` for `room` and not yet used. */
+  attachmentIds: string[];
+  flagged: boolean;
+  now: number;
+}
+
+export interface AppendResult {
+  message: Message;
+  /** True when (sender, clientId) was already committed: `message` is the original. */
+  duplicate: boolean;
+  /** The parent after its reply count changed (new replies only), so it can be fanned out. */
+  parent: Message | null;
+}
+
+/** A mutation of an existing message; idempotent by (user, clientId). */
+export type MessageChange =
+  | { kind: 'edit'; text: string; mentions: string[] }
+  | { kind: 'delete' }
+  | { kind: 'react'; emoji: string; on: boolean };
+
+export interface ChangeResult {
+  message: Message;
+  duplicate: boolean;
+}
+
+export interface ReceiptResult {
+  readSeq: number;
+  deliveredSeq: number;
+  /** Whether either marker moved (markers never move backwards). */
+  changed: boolean;
+}
+
+export interface StoredAttachment extends AttachmentInfo {
+  room: string;
+  uploader: string;
+  createdAt: number;
+  /** Message that uses it, once sent. */
+  messageId: string | null;
+  /** Storage key of the bytes (a file name under the data directory for SQLite). */
+  blobKey: string;
+}
+
+export interface Storage {
+  /** Opens the store and runs pending migrations. */
+  open(): Promise<void>;
+  /** Closes it; pending writes are finished first. */
+  close(): Promise<void>;
+
+  /** Records or refreshes a user's display name. */
+  upsertUser(user: UserInfo): Promise<void>;
+  getUsers(ids: string[]): Promise<UserInfo[]>;
+
+  /** Creates a room with its members and a `created` system message. */
+  createRoom(input: CreateRoomInput): Promise<StoredRoom>;
+  getRoom(id: string): Promise<StoredRoom | null>;
+  findDirectRoom(directKey: string): Promise<StoredRoom | null>;
+  /** Renames (with a `renamed` system message), re-topics or sets retention. */
+  updateRoom(
+    id: string,
+    patch: { name?: string; topic?: string; retention?: Retention },
+    actor: string,
+    now: number,
+  ): Promise<StoredRoom & WithSystemMessage>;
+  /** Rooms the user is a member of, with their membership. */
+  listUserRooms(user: string): Promise<Array<{ room: StoredRoom; member: StoredMember }>>;
+  /** Public rooms whose name contains `query` (case-insensitive), newest activity first. */
+  discoverRooms(query: string, limit: number): Promise<StoredRoom[]>;
+
+  getMember(room: string, user: string): Promise<StoredMember | null>;
+  listMembers(room: string): Promise<StoredMember[]>;
+  /** Ids of every user who shares at least one room with `user` (for presence). */
+  listContacts(user: string): Promise<string[]>;
+  /** Adds a member (joined or invited), with a system message when given. */
+  addMember(
+    room: string,
+    user: string,
+    role: Role,
+    now: number,
+    system: SystemMessageInput | null,
+  ): Promise<StoredMember & WithSystemMessage>;
+  /** Removes a member (left, kicked, banned), with a system message when given. */
+  removeMember(room: string, user: string, now: number, system: SystemMessageInput | null): Promise<WithSystemMessage>;
+  updateMember(
+    room: string,
+    user: string,
+    patch: { role?: Role; mutedUntil?: number | null },
+  ): Promise<StoredMember>;
+
+  setBan(room: string, user: string, banned: boolean, by: string, now: number): Promise<void>;
+  isBanned(room: string, user: string): Promise<boolean>;
+  setBlock(user: string, target: string, blocked: boolean, now: number): Promise<void>;
+  /** True when either user blocked the other. */
+  isBlockedEither(a: string, b: string): Promise<boolean>;
+
+  /** Appends a user message: next seq and rev, binds attachments, bumps the parent's reply count. */
+  appendMessage(input: AppendMessageInput): Promise<AppendResult>;
+  /** Applies an edit (keeping the old text in the edit history), a soft delete or a reaction. */
+  changeMessage(
+    messageId: string,
+    user: string,
+    clientId: string,
+    change: MessageChange,
+    now: number,
+  ): Promise<ChangeResult>;
+  getMessage(id: string): Promise<Message | null>;
+  /** Up to `limit` messages with `seq < before` (all when absent), returned oldest first. */
+  history(room: string, before: number | null, limit: number): Promise<{ messages: Message[]; hasMore: boolean }>;
+  /** Replies to `parentId` with `seq > after`, oldest first. */
+  thread(parentId: string, after: number, limit: number): Promise<{ replies: Message[]; hasMore: boolean }>;
+  /** Messages with `rev > sinceRev`, in rev order. */
+  changesSince(room: string, sinceRev: number, limit: number): Promise<{ messages: Message[]; more: boolean }>;
+  /** Earlier versions of an edited message, oldest first. */
+  edits(messageId: string): Promise<MessageEdit[]>;
+  /** Full-text search over non-deleted messages in rooms `user` is a member of, newest first. */
+  search(user: string, query: string, room: string | null, limit: number): Promise<Message[]>;
+
+  /** Moves the user's markers forward (never back; clamped to the room's lastSeq). */
+  setReceipt(room: string, user: string, delivered: number | null, read: number | null): Promise<ReceiptResult>;
+  /** Messages after the user's read marker that others sent and are not deleted. */
+  unreadCount(room: string, user: string): Promise<number>;
+  unreadTotal(user: string): Promise<number>;
+
+  createAttachment(attachment: StoredAttachment): Promise<void>;
+  getAttachment(id: string): Promise<StoredAttachment | null>;
+
+  /** Deletes messages beyond each room's retention and raises `floorSeq`; returns the rooms changed. */
+  applyRetention(now: number): Promise<Array<{ room: string; floorSeq: number }>>;
+}
