@@ -1,0 +1,52 @@
+// Builds the browser bundles. Type declarations and per-module ESM come from
+// `tsc -b`; rollup makes the self-contained files a page loads with one tag.
+import { nodeResolve } from '@rollup/plugin-node-resolve';
+import esbuild from 'rollup-plugin-esbuild';
+import { readFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+
+/** Gzip budgets in bytes per output file; the build fails above them. */
+const BUDGETS = {
+  'parley-sdk.js': 20 * 1024,
+  'parley-sdk.iife.js': 20 * 1024,
+};
+
+/** Prints raw and gzip size of every emitted chunk and enforces BUDGETS. */
+function sizeReport() {
+  return {
+    name: 'parley-size-report',
+    writeBundle(options, bundle) {
+      for (const [file, chunk] of Object.entries(bundle)) {
+        if (chunk.type !== 'chunk') continue;
+        const code = readFileSync(`${options.dir ?? options.file.replace(/\/[^/]+$/, '')}/${file}`);
+        const gz = gzipSync(code, { level: 9 }).length;
+        const budget = BUDGETS[file];
+        const over = budget !== undefined && gz > budget;
+        console.log(
+          `${file.padEnd(24)} ${(code.length / 1024).toFixed(1).padStart(7)} KB raw ${(gz / 1024).toFixed(1).padStart(6)} KB gzip` +
+            (budget ? `  (budget ${(budget / 1024).toFixed(0)} KB)` : ''),
+        );
+        if (over) this.error(`${file} is ${gz} bytes gzip, over its budget of ${budget}`);
+      }
+    },
+  };
+}
+
+const plugins = () => [
+  nodeResolve({ browser: true, exportConditions: ['source'] }),
+  esbuild({ target: 'es2022', minify: true, tsconfig: 'packages/sdk/tsconfig.json' }),
+  sizeReport(),
+];
+
+export default [
+  {
+    input: 'packages/sdk/src/index.ts',
+    output: { dir: 'packages/sdk/dist/browser', format: 'es', entryFileNames: 'parley-sdk.js', sourcemap: true },
+    plugins: plugins(),
+  },
+  {
+    input: 'packages/sdk/src/index.ts',
+    output: { dir: 'packages/sdk/dist/browser', format: 'iife', name: 'Parley', entryFileNames: 'parley-sdk.iife.js', sourcemap: true },
+    plugins: plugins(),
+  },
+];
