@@ -12,6 +12,12 @@ export interface BusMessage {
   frame: string;
   /** The room sequence number the frame carries, when it carries a new message (for gap detection across nodes). */
   seq?: number;
+  /**
+   * Set on `user:` topic messages that change which rooms the user belongs to
+   * (`room.added` / `room.removed`), so every node updates the room
+   * subscriptions of that user's connections before or after delivering the frame.
+   */
+  membership?: { room: string; member: boolean };
 }
 
 export type BusHandler = (message: BusMessage, topic: string) => void;

@@ -129,6 +129,15 @@ export interface StoredAttachment extends AttachmentInfo {
   blobKey: string;
 }
 
+/** A room whose history retention shortened. */
+export interface RetentionResult {
+  room: string;
+  /** The new floor: every message with `seq <= floorSeq` is gone. */
+  floorSeq: number;
+  /** Storage keys of attachment bytes whose messages were removed; the caller deletes those blobs. */
+  blobKeys: string[];
+}
+
 export interface Storage {
   /** Opens the store and runs pending migrations. */
   open(): Promise<void>;
@@ -213,5 +222,5 @@ export interface Storage {
   getAttachment(id: string): Promise<StoredAttachment | null>;
 
   /** Deletes messages beyond each room's retention and raises `floorSeq`; returns the rooms changed. */
-  applyRetention(now: number): Promise<Array<{ room: string; floorSeq: number }>>;
+  applyRetention(now: number): Promise<RetentionResult[]>;
 }

@@ -1,0 +1,81 @@
+#!/usr/bin/env node
+/**
+ * `parley-server`: runs the reference server with SQLite storage.
+ *
+ *   parley-server [--port 8787] [--host 127.0.0.1] [--data-dir .parley-data] [--dev] [--static DIR]...
+ *
+ * Environment: PORT, HOST, PARLEY_DATA_DIR, PARLEY_DEV=1, PARLEY_JWT_SECRET,
+ * PARLEY_JWT_PUBLIC_KEY (PEM), PARLEY_ALLOWED_ORIGINS (comma-separated).
+ */
+import { parseArgs } from 'node:util';
+import { createServer } from './server.js';
+
+const USAGE = `Usage: parley-server [options]
+  --port <n>          port (env PORT, default 8787)
+  --host <addr>       interface (env HOST, default 127.0.0.1)
+  --data-dir <dir>    SQLite and attachments (env PARLEY_DATA_DIR, default .parley-data)
+  --dev               dev mode: POST /v1/dev/token mints tokens (env PARLEY_DEV=1)
+  --static <dir>      serve a directory at / (repeatable; alias --serve)
+  -h, --help          this text
+Environment: PARLEY_JWT_SECRET, PARLEY_JWT_PUBLIC_KEY, PARLEY_ALLOWED_ORIGINS`;
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      'data-dir': { type: 'string' },
+      dev: { type: 'boolean' },
+      static: { type: 'string', multiple: true },
+      serve: { type: 'string', multiple: true },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
+  const env = process.env;
+  const port = Number(values.port ?? env.PORT ?? 8787);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid port ${String(values.port ?? env.PORT)}`);
+  const host = values.host ?? env.HOST ?? '127.0.0.1';
+  const dev = values.dev === true || env.PARLEY_DEV === '1';
+  const origins = env.PARLEY_ALLOWED_ORIGINS?.split(',').map((o) => o.trim()).filter(Boolean);
+
+  const server = createServer({
+    dataDir: values['data-dir'] ?? env.PARLEY_DATA_DIR ?? '.parley-data',
+    auth: {
+      secret: env.PARLEY_JWT_SECRET || undefined,
+      publicKey: env.PARLEY_JWT_PUBLIC_KEY || undefined,
+      dev,
+    },
+    allowedOrigins: origins,
+    static: [...(values.static ?? []), ...(values.serve ?? [])],
+  });
+  const { url } = await server.listen(port, host);
+  console.log(`Parley server listening on ${url}`);
+  if (dev) console.log(`Dev mode: mint tokens with POST ${url}/v1/dev/token {"user":"ada"} (never expose this server)`);
+
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`${signal}: closing`);
+    server.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error(error);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  console.error(`parley-server: ${error instanceof Error ? error.message : String(error)}`);
+  console.error('Run parley-server --help for usage.');
+  process.exit(1);
+});

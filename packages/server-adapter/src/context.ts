@@ -1,0 +1,51 @@
+/** The services one server instance shares between its connections and request handlers. */
+import type { RequestArgs, RequestResult, RequestType, UserInfo } from '@parley/sdk/protocol';
+import type { Logger } from 'pino';
+import type { TokenService } from './auth/tokens.js';
+import type { Connection } from './connection/connection.js';
+import type { ConnectionRegistry } from './connection/registry.js';
+import type { Hub } from './connection/hub.js';
+import type { AttachmentUrls } from './http/attachment-urls.js';
+import type { Metrics } from './metrics.js';
+import type { ResolvedOptions } from './options.js';
+import type { Presence } from './presence/presence.js';
+import type { Publisher } from './rooms/publisher.js';
+import type { Storage } from './storage/storage.js';
+
+/** Everything a handler may use; one per server. */
+export interface ServerContext {
+  readonly options: ResolvedOptions;
+  readonly storage: Storage;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  readonly tokens: TokenService;
+  readonly hub: Hub;
+  readonly publisher: Publisher;
+  readonly presence: Presence;
+  readonly connections: ConnectionRegistry<Connection>;
+  readonly attachmentUrls: AttachmentUrls;
+  /** Directory holding uploaded attachment bytes. */
+  readonly attachmentsDir: string;
+  /** Set once `close()` began: new work is refused with `unavailable`. */
+  readonly draining: boolean;
+}
+
+/** What a request handler knows about the request. */
+export interface RequestContext {
+  readonly server: ServerContext;
+  readonly user: UserInfo;
+  /** The connection the request came on (for per-connection throttles). */
+  readonly connection: { readonly id: string; allowTyping(room: string, typing: boolean, now: number): boolean };
+  /** When processing started (epoch ms); one clock reading per request. */
+  readonly now: number;
+  /** When the frame arrived (epoch ms), for latency metrics. */
+  readonly receivedAt: number;
+  /** Runs `fn` after the ack is written (fan-out), before the connection's next frame. */
+  defer(fn: () => Promise<void>): void;
+}
+
+/** Handles one request type: arguments in, result out; throws `RequestError` for expected failures. */
+export type Handler<K extends RequestType> = (ctx: RequestContext, args: RequestArgs<K>) => Promise<RequestResult<K>>;
+
+/** A set of handlers for some request types. */
+export type HandlerMap<K extends RequestType = RequestType> = { [P in K]: Handler<P> };

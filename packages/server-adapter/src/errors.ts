@@ -1,0 +1,35 @@
+/**
+ * The error a request handler throws to answer with an `error` frame. Anything
+ * else thrown by a handler is logged and answered with `internal`.
+ */
+import { ErrorCode } from '@parley/sdk/protocol';
+import { isStorageError } from './storage/errors.js';
+
+/** A request failed for a reason the client can act on. */
+export class RequestError extends Error {
+  override readonly name = 'RequestError';
+  readonly code: ErrorCode;
+  readonly retryAfterMs: number | undefined;
+
+  /** Creates an error answered to the client as `{ code, message, retryAfterMs }`. */
+  constructor(code: ErrorCode, message: string, retryAfterMs?: number) {
+    super(message);
+    this.code = code;
+    this.retryAfterMs = retryAfterMs;
+  }
+}
+
+/** Maps storage failures to wire errors; returns null for unexpected errors (which become `internal`). */
+export function toRequestError(error: unknown): RequestError | null {
+  if (error instanceof RequestError) return error;
+  if (isStorageError(error)) {
+    switch (error.code) {
+      case 'conflict':
+        return new RequestError(ErrorCode.Conflict, error.message);
+      case 'not_found':
+      case 'gone':
+        return new RequestError(ErrorCode.NotFound, error.message);
+    }
+  }
+  return null;
+}

@@ -1,0 +1,74 @@
+/**
+ * The HTTP routes beside the socket: health, metrics, attachments, dev
+ * tokens, then static directories. Anything else goes to `next` (the host's
+ * own handler when attached, a 404 otherwise).
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import sirv from 'sirv';
+import type { ServerContext } from '../context.js';
+import { ATTACHMENTS_PATH } from './attachment-urls.js';
+import { handleDownload, handleUpload } from './attachments.js';
+import { handleDevToken } from './dev-token.js';
+import { applyCors, sendError, sendJson } from './respond.js';
+
+/** A Node request listener with a fallback for requests it does not own. */
+export type HttpHandler = (req: IncomingMessage, res: ServerResponse, next: () => void) => void;
+
+/** Builds the handler; a plain GET on the WebSocket path (`wsPath()`) gets 426. */
+export function createHttpHandler(server: ServerContext, wsPath: () => string): HttpHandler {
+  const statics = server.options.static.map((dir) =>
+    sirv(dir, {
+      dev: true,
+      etag: true,
+      setHeaders: (res) => res.setHeader('X-Content-Type-Options', 'nosniff'),
+    }),
+  );
+
+  const serveStatic = (req: IncomingMessage, res: ServerResponse, next: () => void, index = 0): void => {
+    const handler = statics[index];
+    if (!handler) return next();
+    handler(req, res, () => serveStatic(req, res, next, index + 1));
+  };
+
+  const route = async (req: IncomingMessage, res: ServerResponse, next: () => void): Promise<void> => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const path = url.pathname;
+    if (path === '/healthz') {
+      if (server.draining) return sendJson(res, 503, { status: 'closing' });
+      return sendJson(res, 200, { status: 'ok' });
+    }
+    if (path === '/metrics') {
+      const text = await server.metrics.text();
+      res.writeHead(200, { 'Content-Type': server.metrics.contentType, 'Cache-Control': 'no-store' });
+      res.end(text);
+      return;
+    }
+    if (path === ATTACHMENTS_PATH || path.startsWith(`${ATTACHMENTS_PATH}/`) || path === '/v1/dev/token') {
+      if (applyCors(req, res, server.options.allowedOrigins)) return;
+      if (server.draining) return sendError(res, 503, 'unavailable', 'the server is shutting down', { 'Retry-After': '5' });
+      if (path === '/v1/dev/token') return handleDevToken(req, res, server.tokens);
+      if (path === ATTACHMENTS_PATH) return handleUpload(req, res, server, url);
+      const id = safeDecode(path.slice(ATTACHMENTS_PATH.length + 1));
+      if (id === null) return sendError(res, 400, 'bad_request', 'malformed attachment id');
+      return handleDownload(req, res, server, id, url);
+    }
+    if (path === wsPath()) return sendError(res, 426, 'bad_request', 'this endpoint speaks WebSocket', { Upgrade: 'websocket' });
+    serveStatic(req, res, next);
+  };
+
+  return (req, res, next) => {
+    route(req, res, next).catch((error: unknown) => {
+      server.logger.error({ err: error, url: req.url }, 'http request failed');
+      if (!res.headersSent) sendError(res, 500, 'internal', 'internal server error');
+      else res.destroy();
+    });
+  };
+}
+
+function safeDecode(text: string): string | null {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return null;
+  }
+}

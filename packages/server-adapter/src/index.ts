@@ -1,0 +1,28 @@
+/**
+ * @parley/server-adapter: the Parley reference server.
+ *
+ * ```ts
+ * import { createServer } from '@parley/server-adapter';
+ * const server = createServer({ auth: { secret: process.env.PARLEY_JWT_SECRET } });
+ * await server.listen(8787);
+ * ```
+ */
+export { createServer, WS_PATH } from './server.js';
+export type { AttachOptions, ListenResult, ParleyServer } from './server.js';
+export { ConfigError, DEFAULT_ABUSE, DEFAULT_TIMING } from './options.js';
+export type {
+  AbuseOptions,
+  AuthOptions,
+  ModerationContext,
+  ModerationVerdict,
+  ServerHooks,
+  ServerOptions,
+  TimingOptions,
+} from './options.js';
+export type { Bus, BusHandler, BusMessage } from './bus/bus.js';
+export { InProcessBus } from './bus/in-process-bus.js';
+export type * from './storage/storage.js';
+export { SqliteStorage, StorageError, createSqliteStorage, isStorageError } from './storage/index.js';
+export type { SqliteStorageOptions, StorageErrorCode } from './storage/index.js';
+export { POLICY, ROLE_RANK, can } from './rooms/policy.js';
+export type { PolicyQuery, RoomAction } from './rooms/policy.js';

@@ -1,0 +1,68 @@
+/** Prometheus metrics with a registry per server, so several servers in one process never collide. */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** The server's instruments; `text()` renders them for `GET /metrics`. */
+export class Metrics {
+  readonly registry = new Registry();
+  readonly connections = new Gauge({
+    name: 'parley_connections',
+    help: 'Open WebSocket connections',
+    registers: [this.registry],
+  });
+  readonly framesIn = new Counter({
+    name: 'parley_frames_in_total',
+    help: 'Frames received, by type',
+    labelNames: ['type'] as const,
+    registers: [this.registry],
+  });
+  readonly framesOut = new Counter({
+    name: 'parley_frames_out_total',
+    help: 'Frames written to sockets, by type',
+    labelNames: ['type'] as const,
+    registers: [this.registry],
+  });
+  readonly errors = new Counter({
+    name: 'parley_errors_total',
+    help: 'Error frames sent, by code',
+    labelNames: ['code'] as const,
+    registers: [this.registry],
+  });
+  readonly closes = new Counter({
+    name: 'parley_closes_total',
+    help: 'Connections closed, by close code',
+    labelNames: ['code'] as const,
+    registers: [this.registry],
+  });
+  readonly commitSeconds = new Histogram({
+    name: 'parley_message_commit_seconds',
+    help: 'Time from a message.send frame to its durable commit',
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+    registers: [this.registry],
+  });
+  readonly slowConsumers = new Counter({
+    name: 'parley_slow_consumers_total',
+    help: 'Connections closed because their outbound buffer overflowed',
+    registers: [this.registry],
+  });
+  readonly rateLimited = new Counter({
+    name: 'parley_rate_limited_total',
+    help: 'Frames rejected by a rate limit, by bucket',
+    labelNames: ['scope'] as const,
+    registers: [this.registry],
+  });
+
+  /** Adds Node's process metrics (CPU, memory, event loop) under the `parley_` prefix. */
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'parley_' });
+  }
+
+  /** The Prometheus text exposition. */
+  text(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  /** The content type of {@link text}. */
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+}

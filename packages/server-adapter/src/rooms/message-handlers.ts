@@ -1,0 +1,223 @@
+/** Requests that write and read messages. */
+import { ErrorCode } from '@parley/sdk/protocol';
+import type { AttachmentInfo, Message } from '@parley/sdk/protocol';
+import type { HandlerMap, RequestContext } from '../context.js';
+import { RequestError } from '../errors.js';
+import type { ModerationVerdict } from '../options.js';
+import type { StoredRoom } from '../storage/storage.js';
+import { isMuted, memberOf, messageFor, pageSize } from './access.js';
+import { isReaction } from './emoji.js';
+import { messageIdFor } from './ids.js';
+import { mentionCandidates } from './mentions.js';
+import { can } from './policy.js';
+import { directPeer } from './views.js';
+
+function checkText(ctx: RequestContext, text: string): void {
+  const max = ctx.server.options.limits.maxTextLength;
+  if (text.length > max) throw new RequestError(ErrorCode.TextTooLong, `text is longer than ${max} characters`);
+}
+
+/** The `@id` mentions of `text` that name members of the room. */
+async function mentionsIn(ctx: RequestContext, room: string, text: string): Promise<string[]> {
+  const mentions: string[] = [];
+  for (const candidate of mentionCandidates(text)) {
+    if (await ctx.server.storage.getMember(room, candidate)) mentions.push(candidate);
+  }
+  return mentions;
+}
+
+/** Runs the host's moderation hook; a throwing hook fails the request (nothing is stored). */
+async function moderate(
+  ctx: RequestContext,
+  room: StoredRoom,
+  text: string,
+  parentId: string | null,
+  attachments: AttachmentInfo[],
+  edit: boolean,
+): Promise<'allow' | 'flag'> {
+  const hooks = ctx.server.options.hooks;
+  if (!hooks.moderateMessage) return 'allow';
+  let verdict: ModerationVerdict;
+  try {
+    verdict = await hooks.moderateMessage({
+      user: ctx.user,
+      room: { id: room.id, kind: room.kind, name: room.name },
+      text,
+      parentId,
+      attachments,
+      edit,
+    });
+  } catch (error) {
+    ctx.server.logger.error({ err: error }, 'moderation hook failed');
+    throw new RequestError(ErrorCode.Internal, 'moderation is unavailable');
+  }
+  if (verdict === 'allow') return 'allow';
+  if (verdict.action === 'reject') throw new RequestError(ErrorCode.Rejected, verdict.reason || 'rejected by moderation');
+  return 'flag';
+}
+
+/** Attachments named by a send: uploaded by the sender to this room and not used yet. */
+async function attachmentsFor(ctx: RequestContext, room: string, ids: string[]): Promise<AttachmentInfo[]> {
+  if (ids.length > ctx.server.options.limits.maxAttachmentsPerMessage) {
+    throw new RequestError(ErrorCode.BadRequest, 'too many attachments');
+  }
+  const out: AttachmentInfo[] = [];
+  for (const id of ids) {
+    const a = await ctx.server.storage.getAttachment(id);
+    if (!a || a.uploader !== ctx.user.id || a.room !== room) throw new RequestError(ErrorCode.NotFound, `no such attachment ${id}`);
+    if (a.messageId !== null) throw new RequestError(ErrorCode.Conflict, `attachment ${id} is already used`);
+    out.push({ id: a.id, name: a.name, type: a.type, size: a.size });
+  }
+  return out;
+}
+
+async function publishUpdated(ctx: RequestContext, message: Message): Promise<void> {
+  await ctx.server.publisher.toRoom(message.room, { type: 'message.updated', message });
+}
+
+/** Message requests. */
+export const messageHandlers: HandlerMap<
+  | 'message.send'
+  | 'message.edit'
+  | 'message.delete'
+  | 'message.react'
+  | 'message.history'
+  | 'message.thread'
+  | 'message.edits'
+  | 'search'
+> = {
+  async 'message.send'(ctx, args) {
+    const { storage, metrics } = ctx.server;
+    const me = ctx.user.id;
+    const id = messageIdFor(me, args.clientId);
+    // A retry of a committed send: answer with the original, whatever changed since.
+    const original = await storage.getMessage(id);
+    if (original && original.sender === me) return { message: original };
+
+    const { room, member } = await memberOf(storage, args.room, me);
+    checkText(ctx, args.text);
+    const attachmentIds = [...new Set(args.attachments ?? [])];
+    if (args.text.trim() === '' && attachmentIds.length === 0) throw new RequestError(ErrorCode.BadRequest, 'empty message');
+    if (!can('post', { kind: room.kind, actor: member.role })) throw new RequestError(ErrorCode.Forbidden, 'only moderators post here');
+    if (isMuted(member, ctx.now)) throw new RequestError(ErrorCode.Muted, 'you are muted in this room');
+    const peer = directPeer(room, me);
+    if (peer !== null && peer !== me && (await storage.isBlockedEither(me, peer))) {
+      throw new RequestError(ErrorCode.Blocked, 'one of you blocked the other');
+    }
+    let parentId: string | null = null;
+    if (args.parentId !== undefined) {
+      const parent = await storage.getMessage(args.parentId);
+      if (!parent || parent.room !== room.id) throw new RequestError(ErrorCode.NotFound, 'no such parent message');
+      if (parent.kind === 'system') throw new RequestError(ErrorCode.BadRequest, 'cannot reply to a system message');
+      // Threads are one level deep: a reply to a reply joins the root's thread.
+      parentId = parent.parentId ?? parent.id;
+    }
+    const attachments = await attachmentsFor(ctx, room.id, attachmentIds);
+    const verdict = await moderate(ctx, room, args.text, parentId, attachments, false);
+    const mentions = await mentionsIn(ctx, room.id, args.text);
+
+    const result = await storage.appendMessage({
+      id,
+      room: room.id,
+      sender: me,
+      clientId: args.clientId,
+      text: args.text,
+      parentId,
+      mentions,
+      attachmentIds,
+      flagged: verdict === 'flag',
+      now: ctx.now,
+    });
+    metrics.commitSeconds.observe((Date.now() - ctx.receivedAt) / 1000);
+    if (!result.duplicate) {
+      const { message, parent } = result;
+      ctx.defer(async () => {
+        await ctx.server.publisher.toRoom(message.room, { type: 'message', message }, message.seq);
+        if (parent) await publishUpdated(ctx, parent);
+      });
+    }
+    return { message: result.message };
+  },
+
+  async 'message.edit'(ctx, args) {
+    const { storage } = ctx.server;
+    const { message, room, member } = await messageFor(storage, args.messageId, ctx.user.id);
+    if (message.sender !== ctx.user.id || message.kind !== 'user') {
+      throw new RequestError(ErrorCode.Forbidden, 'only the sender can edit a message');
+    }
+    if (message.deletedAt !== null) throw new RequestError(ErrorCode.Forbidden, 'the message was deleted');
+    if (isMuted(member, ctx.now)) throw new RequestError(ErrorCode.Muted, 'you are muted in this room');
+    checkText(ctx, args.text);
+    if (args.text.trim() === '' && message.attachments.length === 0) {
+      throw new RequestError(ErrorCode.BadRequest, 'empty message');
+    }
+    await moderate(ctx, room, args.text, message.parentId, message.attachments, true);
+    const mentions = await mentionsIn(ctx, room.id, args.text);
+    const result = await storage.changeMessage(
+      message.id,
+      ctx.user.id,
+      args.clientId,
+      { kind: 'edit', text: args.text, mentions },
+      ctx.now,
+    );
+    if (!result.duplicate) ctx.defer(() => publishUpdated(ctx, result.message));
+    return { message: result.message };
+  },
+
+  async 'message.delete'(ctx, args) {
+    const { storage } = ctx.server;
+    const { message, room, member } = await messageFor(storage, args.messageId, ctx.user.id);
+    if (message.kind === 'system') throw new RequestError(ErrorCode.Forbidden, 'system messages cannot be deleted');
+    if (message.sender !== ctx.user.id && !can('deleteAny', { kind: room.kind, actor: member.role })) {
+      throw new RequestError(ErrorCode.Forbidden, "you may not delete others' messages here");
+    }
+    if (message.deletedAt !== null) return { message };
+    const result = await storage.changeMessage(message.id, ctx.user.id, args.clientId, { kind: 'delete' }, ctx.now);
+    if (!result.duplicate) ctx.defer(() => publishUpdated(ctx, result.message));
+    return { message: result.message };
+  },
+
+  async 'message.react'(ctx, args) {
+    const { storage } = ctx.server;
+    const { message, room, member } = await messageFor(storage, args.messageId, ctx.user.id);
+    if (!isReaction(args.emoji)) throw new RequestError(ErrorCode.BadRequest, 'a reaction must be an emoji or :shortcode:');
+    if (!can('react', { kind: room.kind, actor: member.role })) throw new RequestError(ErrorCode.Forbidden, 'you may not react here');
+    if (isMuted(member, ctx.now)) throw new RequestError(ErrorCode.Muted, 'you are muted in this room');
+    if (message.deletedAt !== null) throw new RequestError(ErrorCode.Forbidden, 'the message was deleted');
+    const result = await storage.changeMessage(
+      message.id,
+      ctx.user.id,
+      args.clientId,
+      { kind: 'react', emoji: args.emoji, on: args.on },
+      ctx.now,
+    );
+    if (!result.duplicate) ctx.defer(() => publishUpdated(ctx, result.message));
+    return { message: result.message };
+  },
+
+  async 'message.history'(ctx, args) {
+    const { storage, options } = ctx.server;
+    const { room } = await memberOf(storage, args.room, ctx.user.id);
+    return storage.history(room.id, args.before ?? null, pageSize(args.limit, options.limits.maxPageSize));
+  },
+
+  async 'message.thread'(ctx, args) {
+    const { storage, options } = ctx.server;
+    const { message } = await messageFor(storage, args.messageId, ctx.user.id);
+    const { replies, hasMore } = await storage.thread(message.id, args.after ?? 0, pageSize(args.limit, options.limits.maxPageSize));
+    return { parent: message, replies, hasMore };
+  },
+
+  async 'message.edits'(ctx, args) {
+    const { storage } = ctx.server;
+    const { message } = await messageFor(storage, args.messageId, ctx.user.id);
+    return { edits: await storage.edits(message.id) };
+  },
+
+  async search(ctx, args) {
+    const { storage, options } = ctx.server;
+    if (args.room !== undefined) await memberOf(storage, args.room, ctx.user.id);
+    const limit = pageSize(args.limit, options.limits.maxPageSize);
+    return { messages: await storage.search(ctx.user.id, args.query, args.room ?? null, limit) };
+  },
+};

@@ -1,0 +1,35 @@
+/** Encodes each event once and publishes it to a room's or a user's topic. */
+import type { EventFrame } from '@parley/sdk/protocol';
+import type { Logger } from 'pino';
+import type { Bus } from '../bus/bus.js';
+import { roomTopic, userTopic } from '../connection/hub.js';
+
+/** Publishes events; a bus failure is logged, never thrown, because the change it reports is already committed. */
+export class Publisher {
+  readonly #bus: Bus;
+  readonly #logger: Logger;
+
+  /** Creates a publisher over `bus`. */
+  constructor(bus: Bus, logger: Logger) {
+    this.#bus = bus;
+    this.#logger = logger;
+  }
+
+  /** Sends `event` to everyone subscribed to the room; `seq` marks a new message. */
+  async toRoom(room: string, event: EventFrame, seq?: number): Promise<void> {
+    await this.#publish(roomTopic(room), { frame: JSON.stringify(event), seq });
+  }
+
+  /** Sends `event` to all of one user's connections; `membership` updates their room subscriptions. */
+  async toUser(user: string, event: EventFrame, membership?: { room: string; member: boolean }): Promise<void> {
+    await this.#publish(userTopic(user), { frame: JSON.stringify(event), membership });
+  }
+
+  async #publish(topic: string, message: { frame: string; seq?: number; membership?: { room: string; member: boolean } }): Promise<void> {
+    try {
+      await this.#bus.publish(topic, message);
+    } catch (error) {
+      this.#logger.error({ err: error, topic }, 'bus publish failed');
+    }
+  }
+}

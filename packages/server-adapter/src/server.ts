@@ -1,0 +1,291 @@
+/**
+ * `createServer`: wires storage, bus, auth, connections and HTTP routes into
+ * a server that listens on its own port or mounts into a host's HTTP server.
+ */
+import { mkdir } from 'node:fs/promises';
+import { createServer as createHttpServer } from 'node:http';
+import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { join, resolve } from 'node:path';
+import { WebSocketServer } from 'ws';
+import { CloseCode, ErrorCode, encodeCloseReason } from '@parley/sdk/protocol';
+import { isOriginAllowed } from './auth/origin.js';
+import { createTokenService } from './auth/tokens.js';
+import type { TokenService } from './auth/tokens.js';
+import type { Bus } from './bus/bus.js';
+import { InProcessBus } from './bus/in-process-bus.js';
+import { Connection } from './connection/connection.js';
+import { Hub } from './connection/hub.js';
+import { ConnectionRegistry } from './connection/registry.js';
+import type { ServerContext } from './context.js';
+import { AttachmentUrls, urlKey } from './http/attachment-urls.js';
+import { createHttpHandler } from './http/routes.js';
+import type { HttpHandler } from './http/routes.js';
+import { createLogger } from './logger.js';
+import type { Logger } from './logger.js';
+import { Metrics } from './metrics.js';
+import { resolveOptions } from './options.js';
+import type { ResolvedOptions, ServerOptions } from './options.js';
+import { Presence } from './presence/presence.js';
+import { Publisher } from './rooms/publisher.js';
+import { RetentionTimer } from './rooms/retention.js';
+import { createSqliteStorage } from './storage/index.js';
+import type { Storage } from './storage/storage.js';
+
+/** The default WebSocket path. */
+export const WS_PATH = '/v1/ws';
+
+/** Where `listen()` ended up. */
+export interface ListenResult {
+  port: number;
+  /** `http://host:port`, for logs and clients. */
+  url: string;
+}
+
+/** Options of {@link ParleyServer.attach}. */
+export interface AttachOptions {
+  /** WebSocket path; default `/v1/ws`. */
+  path?: string;
+}
+
+/** A Parley server. Start it with `listen()` or `attach()`, stop it with `close()`. */
+export interface ParleyServer {
+  /** Listens on its own HTTP server (default port 8787, host 127.0.0.1; port 0 picks a free one). */
+  listen(port?: number, host?: string): Promise<ListenResult>;
+  /**
+   * Mounts into an existing Node HTTP server: handles upgrades on `path` and
+   * the Parley HTTP routes; every other request reaches the host's own listeners.
+   */
+  attach(httpServer: HttpServer, options?: AttachOptions): Promise<void>;
+  /**
+   * Graceful stop: `/healthz` answers 503, new sockets are refused, frames
+   * already received are finished, sockets close with 1001 and a jittered
+   * `retryAfterMs`, then the bus and storage close.
+   */
+  close(): Promise<void>;
+}
+
+/** Creates a server; nothing runs until `listen()` or `attach()`. Throws `ConfigError` for unusable options. */
+export function createServer(options: ServerOptions): ParleyServer {
+  return new Server(options);
+}
+
+/** The mutable context shared by every connection of one server. */
+class Context implements ServerContext {
+  draining = false;
+  constructor(
+    readonly options: ResolvedOptions,
+    readonly storage: Storage,
+    readonly logger: Logger,
+    readonly metrics: Metrics,
+    readonly tokens: TokenService,
+    readonly hub: Hub,
+    readonly publisher: Publisher,
+    readonly presence: Presence,
+    readonly connections: ConnectionRegistry<Connection>,
+    readonly attachmentUrls: AttachmentUrls,
+    readonly attachmentsDir: string,
+  ) {}
+}
+
+interface Running {
+  ctx: Context;
+  handler: HttpHandler;
+  retention: RetentionTimer;
+  liveness: NodeJS.Timeout;
+}
+
+class Server implements ParleyServer {
+  readonly #options: ResolvedOptions;
+  readonly #raw: ServerOptions;
+  readonly #logger: Logger;
+  readonly #storage: Storage;
+  readonly #bus: Bus;
+  readonly #wss: WebSocketServer;
+  #starting: Promise<Running> | null = null;
+  #closing: Promise<void> | null = null;
+  #ownHttp: HttpServer | null = null;
+  #detach: Array<() => void> = [];
+  #wsPath = WS_PATH;
+
+  constructor(options: ServerOptions) {
+    this.#raw = options;
+    this.#options = resolveOptions(options);
+    this.#logger = createLogger(options.logger);
+    this.#storage = options.storage ?? createSqliteStorage({ dataDir: this.#options.dataDir });
+    this.#bus = options.bus ?? new InProcessBus();
+    this.#wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: this.#options.limits.hardMaxFrameBytes,
+      perMessageDeflate: false,
+      clientTracking: false,
+    });
+  }
+
+  async listen(port = 8787, host = '127.0.0.1'): Promise<ListenResult> {
+    const running = await this.#start();
+    const http = createHttpServer((req, res) => running.handler(req, res, () => notFound(res)));
+    http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      if (!this.#upgrade(running, req, socket, head)) refuseUpgrade(socket, 404, 'Not Found');
+    });
+    http.on('clientError', (_error, socket: Duplex) => socket.destroy());
+    this.#ownHttp = http;
+    await new Promise<void>((resolvePromise, reject) => {
+      http.once('error', reject);
+      http.listen(port, host, () => {
+        http.off('error', reject);
+        resolvePromise();
+      });
+    });
+    const address = http.address();
+    const actualPort = typeof address === 'object' && address ? address.port : port;
+    const shownHost = host.includes(':') ? `[${host}]` : host;
+    this.#logger.info({ port: actualPort, host }, 'listening');
+    return { port: actualPort, url: `http://${shownHost}:${actualPort}` };
+  }
+
+  async attach(httpServer: HttpServer, options: AttachOptions = {}): Promise<void> {
+    const running = await this.#start();
+    this.#wsPath = options.path ?? WS_PATH;
+    // Take over 'request' so the host's handlers see only what we do not serve.
+    const hostListeners = httpServer.listeners('request') as Array<(req: IncomingMessage, res: ServerResponse) => void>;
+    httpServer.removeAllListeners('request');
+    const onRequest = (req: IncomingMessage, res: ServerResponse): void =>
+      running.handler(req, res, () => {
+        if (hostListeners.length === 0) return notFound(res);
+        for (const listener of hostListeners) listener.call(httpServer, req, res);
+      });
+    httpServer.on('request', onRequest);
+    const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+      if (this.#upgrade(running, req, socket, head)) return;
+      // Another path: leave it to the host's upgrade listeners, if any.
+      if (httpServer.listenerCount('upgrade') <= 1) refuseUpgrade(socket, 404, 'Not Found');
+    };
+    httpServer.on('upgrade', onUpgrade);
+    this.#detach.push(() => {
+      httpServer.off('upgrade', onUpgrade);
+      httpServer.off('request', onRequest);
+      for (const listener of hostListeners) httpServer.on('request', listener);
+    });
+    this.#logger.info({ path: this.#wsPath }, 'attached');
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  // ── internals ──────────────────────────────────────────────────────────────
+
+  #start(): Promise<Running> {
+    if (this.#closing) return Promise.reject(new Error('the server is closed'));
+    this.#starting ??= this.#init();
+    return this.#starting;
+  }
+
+  async #init(): Promise<Running> {
+    const options = this.#options;
+    const dataDir = resolve(options.dataDir);
+    await mkdir(dataDir, { recursive: true });
+    await this.#storage.open();
+    const tokens = await createTokenService(options.auth, dataDir);
+    const metrics = new Metrics();
+    const publisher = new Publisher(this.#bus, this.#logger);
+    const connections = new ConnectionRegistry<Connection>(options.limits.userRate);
+    const presence = new Presence(
+      this.#storage,
+      publisher,
+      this.#logger,
+      { timeoutMs: options.timing.presenceTimeoutMs, sweepMs: options.timing.presenceSweepMs },
+      (user) => connections.count(user),
+    );
+    const urls = new AttachmentUrls(urlKey(this.#raw.urlSecret, options.auth.secret), options.timing.attachmentUrlTtlMs);
+    const ctx = new Context(
+      options,
+      this.#storage,
+      this.#logger,
+      metrics,
+      tokens,
+      new Hub(this.#bus),
+      publisher,
+      presence,
+      connections,
+      urls,
+      join(dataDir, 'attachments'),
+    );
+    const retention = new RetentionTimer(ctx, options.retentionIntervalMs);
+    presence.start();
+    retention.start();
+    const liveness = setInterval(() => {
+      for (const connection of connections.all) connection.checkAlive();
+    }, options.timing.pingIntervalMs);
+    liveness.unref();
+    if (tokens.dev) this.#logger.warn('dev mode: POST /v1/dev/token mints tokens for anyone');
+    const running: Running = { ctx, handler: createHttpHandler(ctx, () => this.#wsPath), retention, liveness };
+    return running;
+  }
+
+  /** Handles an upgrade on our path; returns false for other paths. */
+  #upgrade(running: Running, req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
+    if (pathOf(req.url) !== this.#wsPath) return false;
+    if (running.ctx.draining) {
+      refuseUpgrade(socket, 503, 'Service Unavailable');
+      return true;
+    }
+    this.#wss.handleUpgrade(req, socket, head, (ws) => {
+      if (!isOriginAllowed(req, running.ctx.options.allowedOrigins)) {
+        this.#logger.warn({ origin: req.headers.origin }, 'origin refused');
+        ws.on('error', () => undefined);
+        ws.close(CloseCode.OriginForbidden, encodeCloseReason({ code: ErrorCode.Forbidden }));
+        return;
+      }
+      new Connection(ws, running.ctx, req.socket.remoteAddress);
+    });
+    return true;
+  }
+
+  async #close(): Promise<void> {
+    const running = this.#starting ? await this.#starting.catch(() => null) : null;
+    if (running) {
+      const { ctx } = running;
+      ctx.draining = true;
+      clearInterval(running.liveness);
+      ctx.presence.stop();
+      await running.retention.stop();
+      await Promise.all([...ctx.connections.all].map((connection) => connection.drain()));
+    }
+    for (const detach of this.#detach) detach();
+    this.#detach = [];
+    this.#wss.close();
+    const http = this.#ownHttp;
+    if (http) {
+      await new Promise<void>((resolvePromise) => {
+        http.close(() => resolvePromise());
+        http.closeIdleConnections();
+        const timer = setTimeout(() => http.closeAllConnections(), this.#options.timing.closeTimeoutMs);
+        timer.unref();
+      });
+    }
+    await this.#bus.close();
+    if (running) await this.#storage.close();
+    this.#logger.info('closed');
+  }
+}
+
+/** The path of a request target; null when it cannot be parsed. */
+function pathOf(url: string | undefined): string | null {
+  try {
+    return new URL(url ?? '/', 'http://localhost').pathname;
+  } catch {
+    return null;
+  }
+}
+
+function notFound(res: ServerResponse): void {
+  res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' });
+  res.end('Not Found');
+}
+
+function refuseUpgrade(socket: Duplex, status: number, text: string): void {
+  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+}

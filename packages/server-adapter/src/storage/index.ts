@@ -1,0 +1,9 @@
+export type * from './storage.js';
+export { StorageError, isStorageError, type StorageErrorCode } from './errors.js';
+export {
+  SqliteStorage,
+  createSqliteStorage,
+  SQLITE_FILE_NAME,
+  SchemaTooNewError,
+  type SqliteStorageOptions,
+} from './sqlite/index.js';

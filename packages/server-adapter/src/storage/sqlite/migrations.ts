@@ -1,0 +1,204 @@
+/**
+ * Schema migrations for the SQLite store. Step N brings the database from
+ * `user_version` N-1 to N; steps are append-only once released.
+ */
+import type BetterSqlite3 from 'better-sqlite3';
+
+/** One schema step: plain SQL run inside the migration transaction. */
+export interface Migration {
+  /** Short description for logs and errors. */
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    name: 'initial schema',
+    sql: `
+      CREATE TABLE users (
+        id   TEXT PRIMARY KEY,
+        name TEXT NOT NULL
+      ) STRICT, WITHOUT ROWID;
+
+      CREATE TABLE rooms (
+        id                     TEXT PRIMARY KEY,
+        kind                   TEXT NOT NULL,
+        name                   TEXT NOT NULL,
+        -- lower-cased name for case-insensitive discovery
+        name_fold              TEXT NOT NULL,
+        topic                  TEXT NOT NULL,
+        created_at             INTEGER NOT NULL,
+        created_by             TEXT NOT NULL,
+        last_seq               INTEGER NOT NULL DEFAULT 0,
+        rev                    INTEGER NOT NULL DEFAULT 0,
+        floor_seq              INTEGER NOT NULL DEFAULT 0,
+        retention_max_age_ms   INTEGER,
+        retention_max_messages INTEGER,
+        direct_key             TEXT UNIQUE,
+        member_count           INTEGER NOT NULL DEFAULT 0,
+        last_activity_at       INTEGER NOT NULL
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX rooms_public_by_activity ON rooms (last_activity_at) WHERE kind = 'public';
+      CREATE INDEX rooms_with_retention ON rooms (id)
+        WHERE retention_max_age_ms IS NOT NULL OR retention_max_messages IS NOT NULL;
+
+      CREATE TABLE members (
+        room_id       TEXT NOT NULL REFERENCES rooms (id),
+        user_id       TEXT NOT NULL,
+        role          TEXT NOT NULL,
+        joined_at     INTEGER NOT NULL,
+        read_seq      INTEGER NOT NULL DEFAULT 0,
+        delivered_seq INTEGER NOT NULL DEFAULT 0,
+        muted_until   INTEGER,
+        PRIMARY KEY (room_id, user_id)
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX members_by_user ON members (user_id, room_id);
+
+      CREATE TABLE bans (
+        room_id   TEXT NOT NULL REFERENCES rooms (id),
+        user_id   TEXT NOT NULL,
+        banned_by TEXT NOT NULL,
+        banned_at INTEGER NOT NULL,
+        PRIMARY KEY (room_id, user_id)
+      ) STRICT, WITHOUT ROWID;
+
+      CREATE TABLE blocks (
+        user_id    TEXT NOT NULL,
+        target_id  TEXT NOT NULL,
+        blocked_at INTEGER NOT NULL,
+        PRIMARY KEY (user_id, target_id)
+      ) STRICT, WITHOUT ROWID;
+
+      -- An explicit INTEGER PRIMARY KEY keeps rowids stable across VACUUM, and
+      -- AUTOINCREMENT never reuses one: the full-text index refers to messages
+      -- by pk and indexes them in pk order.
+      CREATE TABLE messages (
+        pk               INTEGER PRIMARY KEY AUTOINCREMENT,
+        id               TEXT NOT NULL UNIQUE,
+        room_id          TEXT NOT NULL REFERENCES rooms (id),
+        seq              INTEGER NOT NULL,
+        rev              INTEGER NOT NULL,
+        sender           TEXT NOT NULL,
+        client_id        TEXT,
+        kind             TEXT NOT NULL,
+        text             TEXT NOT NULL,
+        created_at       INTEGER NOT NULL,
+        edited_at        INTEGER,
+        deleted_at       INTEGER,
+        parent_id        TEXT,
+        reply_count      INTEGER NOT NULL DEFAULT 0,
+        -- JSON array of user ids, NULL when there are none (the common case)
+        mentions         TEXT,
+        -- system messages only; the actor is the sender
+        sys_event        TEXT,
+        sys_target       TEXT,
+        sys_name         TEXT,
+        flagged          INTEGER NOT NULL DEFAULT 0,
+        -- counters let a page skip the reaction/attachment look-ups when zero
+        reaction_count   INTEGER NOT NULL DEFAULT 0,
+        attachment_count INTEGER NOT NULL DEFAULT 0,
+        UNIQUE (room_id, seq)
+      ) STRICT;
+      CREATE INDEX messages_by_rev ON messages (room_id, rev);
+      CREATE INDEX messages_by_parent ON messages (parent_id, seq) WHERE parent_id IS NOT NULL;
+
+      CREATE TABLE message_edits (
+        message_id  TEXT NOT NULL REFERENCES messages (id) ON DELETE CASCADE,
+        text        TEXT NOT NULL,
+        replaced_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX message_edits_by_message ON message_edits (message_id);
+
+      -- A rowid table on purpose: rowid order is reaction order.
+      CREATE TABLE reactions (
+        message_id TEXT NOT NULL REFERENCES messages (id) ON DELETE CASCADE,
+        user_id    TEXT NOT NULL,
+        emoji      TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (message_id, user_id, emoji)
+      ) STRICT;
+
+      CREATE TABLE attachments (
+        id         TEXT PRIMARY KEY,
+        room_id    TEXT NOT NULL REFERENCES rooms (id),
+        uploader   TEXT NOT NULL,
+        name       TEXT NOT NULL,
+        type       TEXT NOT NULL,
+        size       INTEGER NOT NULL,
+        created_at INTEGER NOT NULL,
+        message_id TEXT REFERENCES messages (id) ON DELETE CASCADE,
+        position   INTEGER,
+        blob_key   TEXT NOT NULL
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX attachments_by_message ON attachments (message_id, position);
+
+      -- Idempotency keys of every keyed mutation. Never purged by retention, so
+      -- a retried send of a purged message is recognised instead of re-created.
+      CREATE TABLE client_ops (
+        user_id    TEXT NOT NULL,
+        client_id  TEXT NOT NULL,
+        op         TEXT NOT NULL,
+        message_id TEXT NOT NULL,
+        PRIMARY KEY (user_id, client_id)
+      ) STRICT, WITHOUT ROWID;
+
+      -- Full-text index. Contentless: the text lives in messages; the index
+      -- only maps words to messages.pk. New messages are indexed once per
+      -- write batch, just before it commits, rather than by an insert trigger:
+      -- FTS5 flushes its buffer on every savepoint, which made per-message
+      -- indexing cost as much as the rest of a send. fts_state.indexed_pk
+      -- marks how far indexing got: every message with pk <= it is indexed.
+      CREATE VIRTUAL TABLE messages_fts USING fts5 (
+        text,
+        content = '',
+        contentless_delete = 1,
+        tokenize = 'unicode61 remove_diacritics 2'
+      );
+      CREATE TABLE fts_state (
+        id         INTEGER PRIMARY KEY CHECK (id = 1),
+        indexed_pk INTEGER NOT NULL
+      ) STRICT;
+      INSERT INTO fts_state (id, indexed_pk) VALUES (1, 0);
+      -- Edits, deletes and purges of already indexed messages keep the index in step.
+      CREATE TRIGGER messages_fts_update AFTER UPDATE OF text, deleted_at ON messages
+        WHEN new.kind = 'user' AND old.pk <= (SELECT indexed_pk FROM fts_state)
+      BEGIN
+        DELETE FROM messages_fts WHERE rowid = old.pk;
+        INSERT INTO messages_fts (rowid, text)
+          SELECT new.pk, new.text WHERE new.deleted_at IS NULL AND new.text != '';
+      END;
+      CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages
+        WHEN old.kind = 'user' AND old.pk <= (SELECT indexed_pk FROM fts_state)
+      BEGIN
+        DELETE FROM messages_fts WHERE rowid = old.pk;
+      END;
+    `,
+  },
+];
+
+/** Raised when the database was written by a newer version of Parley. */
+export class SchemaTooNewError extends Error {
+  override readonly name = 'SchemaTooNewError';
+}
+
+/**
+ * Applies the migrations the database has not seen yet, all in one
+ * transaction, and records the new version in `PRAGMA user_version`.
+ */
+export function migrate(db: BetterSqlite3.Database, migrations: readonly Migration[] = MIGRATIONS): void {
+  const run = db.transaction(() => {
+    const current = db.pragma('user_version', { simple: true });
+    const version = typeof current === 'number' ? current : 0;
+    if (version > migrations.length) {
+      throw new SchemaTooNewError(
+        `database schema version ${version} is newer than this server supports (${migrations.length})`,
+      );
+    }
+    for (let i = version; i < migrations.length; i++) {
+      db.exec(migrations[i].sql);
+    }
+    if (version !== migrations.length) db.pragma(`user_version = ${migrations.length}`);
+  });
+  // IMMEDIATE: two processes opening the same file must not both migrate.
+  run.immediate();
+}

@@ -1,0 +1,521 @@
+/**
+ * The embedded `Storage`: one SQLite file in WAL mode with `synchronous=FULL`,
+ * so a resolved write survives a crash or power loss. Writes go through a
+ * group-commit queue (see `write-queue.ts`); reads run directly.
+ */
+/* eslint-disable @typescript-eslint/require-await --
+   The Storage interface is async so a networked database fits; SQLite answers
+   synchronously, and `async` still turns every throw into a rejection. */
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import Database from 'better-sqlite3';
+import type { Message, MessageEdit, Retention, Role, UserInfo } from '@parley/sdk/protocol';
+import { StorageError } from '../errors.js';
+import type {
+  AppendMessageInput,
+  AppendResult,
+  ChangeResult,
+  CreateRoomInput,
+  MessageChange,
+  ReceiptResult,
+  RetentionResult,
+  Storage,
+  StoredAttachment,
+  StoredMember,
+  StoredRoom,
+  SystemMessageInput,
+  WithSystemMessage,
+} from '../storage.js';
+import { MessageReader } from './message-reader.js';
+import { appendSystemMessage, appendUserMessage, changeMessage, indexNewMessages } from './message-writes.js';
+import { migrate } from './migrations.js';
+import { toFtsQuery } from './fts-query.js';
+import {
+  toStoredAttachment,
+  toStoredMember,
+  toStoredRoom,
+  toUserRoom,
+  type MessageRow,
+} from './rows.js';
+import { asConflict, asNotFound, isConstraint, isFtsError, mustGet } from './sql-errors.js';
+import { prepareStatements, type Statements } from './statements.js';
+import { WriteQueue } from './write-queue.js';
+
+/** Where the database lives: an explicit file, or `parley.db` inside a data directory. */
+export type SqliteStorageOptions = { file: string } | { dataDir: string };
+
+/** File name used inside a data directory. */
+export const SQLITE_FILE_NAME = 'parley.db';
+
+/** How long a write waits for another process's lock before failing (ms). */
+const BUSY_TIMEOUT_MS = 5_000;
+
+/** Messages deleted per retention transaction, so a large purge never holds the write lock for long. */
+const PURGE_BATCH = 1_000;
+
+interface OpenState {
+  db: Database.Database;
+  s: Statements;
+  reader: MessageReader;
+  queue: WriteQueue;
+  /** Set when a write may have added messages the full-text index has not seen. */
+  indexDirty: boolean;
+}
+
+/** SQLite implementation of `Storage` on better-sqlite3. */
+export class SqliteStorage implements Storage {
+  /** Path of the database file. */
+  readonly file: string;
+  #state: OpenState | null = null;
+
+  /** Remembers where the database lives; nothing touches the disk before `open()`. */
+  constructor(options: SqliteStorageOptions) {
+    this.file = 'file' in options ? options.file : join(options.dataDir, SQLITE_FILE_NAME);
+  }
+
+  async open(): Promise<void> {
+    if (this.#state) return;
+    if (this.file !== ':memory:') mkdirSync(dirname(this.file), { recursive: true });
+    const db = new Database(this.file, { timeout: BUSY_TIMEOUT_MS });
+    try {
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = FULL');
+      db.pragma('foreign_keys = ON');
+      db.pragma('temp_store = MEMORY');
+      migrate(db);
+      const s = prepareStatements(db);
+      db.transaction(() => indexNewMessages(s))();
+      const state: OpenState = {
+        db,
+        s,
+        reader: new MessageReader(s),
+        queue: new WriteQueue(s, () => db.inTransaction, {
+          beforeCommit: () => {
+            if (!state.indexDirty) return;
+            state.indexDirty = false;
+            indexNewMessages(s);
+          },
+        }),
+        indexDirty: false,
+      };
+      this.#state = state;
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+  }
+
+  async close(): Promise<void> {
+    const state = this.#state;
+    if (!state) return;
+    state.queue.flush();
+    this.#state = null;
+    state.db.close();
+  }
+
+  // ---- users
+
+  async upsertUser(user: UserInfo): Promise<void> {
+    const { s } = this.#open();
+    // Called on every connection: skip the write (and its fsync) when nothing changed.
+    if (s.getUserName.get(user.id) === user.name) return;
+    await this.#write((st) => st.upsertUser.run(user.id, user.name));
+  }
+
+  async getUsers(ids: string[]): Promise<UserInfo[]> {
+    const { s } = this.#open();
+    if (ids.length === 0) return [];
+    const names = new Map<string, string>();
+    for (const row of s.getUsers.all(JSON.stringify(ids))) names.set(row.id, row.name);
+    const users: UserInfo[] = [];
+    for (const id of new Set(ids)) {
+      const name = names.get(id);
+      if (name !== undefined) users.push({ id, name });
+    }
+    return users;
+  }
+
+  // ---- rooms
+
+  async createRoom(input: CreateRoomInput): Promise<StoredRoom> {
+    return this.#write((s) => {
+      try {
+        s.insertRoom.run({
+          id: input.id,
+          kind: input.kind,
+          name: input.name,
+          nameFold: fold(input.name),
+          topic: input.topic,
+          now: input.now,
+          createdBy: input.createdBy,
+          directKey: input.directKey,
+        });
+      } catch (error) {
+        throw asConflict(error, `room ${input.id} or its direct key already exists`);
+      }
+      const created = appendSystemMessage(s, input.id, { event: 'created', actor: input.createdBy }, input.now);
+      for (const member of input.members) {
+        try {
+          s.insertMember.run(input.id, member.user, member.role, input.now, created.seq, created.seq);
+        } catch (error) {
+          throw asConflict(error, `user ${member.user} is listed twice`);
+        }
+      }
+      s.addMemberCount.run(input.members.length, input.id);
+      return toStoredRoom(mustGet(s.getRoom.get(input.id)));
+    });
+  }
+
+  async getRoom(id: string): Promise<StoredRoom | null> {
+    const row = this.#open().s.getRoom.get(id);
+    return row ? toStoredRoom(row) : null;
+  }
+
+  async findDirectRoom(directKey: string): Promise<StoredRoom | null> {
+    const row = this.#open().s.findDirectRoom.get(directKey);
+    return row ? toStoredRoom(row) : null;
+  }
+
+  async updateRoom(
+    id: string,
+    patch: { name?: string; topic?: string; retention?: Retention },
+    actor: string,
+    now: number,
+  ): Promise<StoredRoom & WithSystemMessage> {
+    return this.#write((s) => {
+      const row = s.getRoom.get(id);
+      if (!row) throw new StorageError('not_found', `room ${id} not found`);
+      const name = patch.name ?? row.name;
+      const retention = patch.retention ?? {
+        maxAgeMs: row.retention_max_age_ms,
+        maxMessages: row.retention_max_messages,
+      };
+      s.updateRoomMeta.run(name, fold(name), patch.topic ?? row.topic, retention.maxAgeMs, retention.maxMessages, id);
+      const systemMessage =
+        name !== row.name ? appendSystemMessage(s, id, { event: 'renamed', actor, name }, now) : null;
+      return { ...toStoredRoom(mustGet(s.getRoom.get(id))), systemMessage };
+    });
+  }
+
+  async listUserRooms(user: string): Promise<Array<{ room: StoredRoom; member: StoredMember }>> {
+    return this.#open()
+      .s.listUserRooms.all(user)
+      .map((row) => toUserRoom(row, user));
+  }
+
+  async discoverRooms(query: string, limit: number): Promise<StoredRoom[]> {
+    return this.#open().s.discoverRooms.all(fold(query), pageSize(limit)).map(toStoredRoom);
+  }
+
+  // ---- members
+
+  async getMember(room: string, user: string): Promise<StoredMember | null> {
+    const row = this.#open().s.getMember.get(room, user);
+    return row ? toStoredMember(row) : null;
+  }
+
+  async listMembers(room: string): Promise<StoredMember[]> {
+    return this.#open().s.listMembers.all(room).map(toStoredMember);
+  }
+
+  async listContacts(user: string): Promise<string[]> {
+    return this.#open().s.listContacts.all({ user });
+  }
+
+  async addMember(
+    room: string,
+    user: string,
+    role: Role,
+    now: number,
+    system: SystemMessageInput | null,
+  ): Promise<StoredMember & WithSystemMessage> {
+    return this.#write((s) => {
+      const roomRow = s.getRoom.get(room);
+      if (!roomRow) throw new StorageError('not_found', `room ${room} not found`);
+      if (s.getMember.get(room, user)) throw new StorageError('conflict', `${user} is already a member of ${room}`);
+      const systemMessage = system ? appendSystemMessage(s, room, system, now) : null;
+      // A newcomer starts with everything before their arrival marked as read.
+      const seen = systemMessage ? systemMessage.seq : roomRow.last_seq;
+      s.insertMember.run(room, user, role, now, seen, seen);
+      s.addMemberCount.run(1, room);
+      return { ...toStoredMember(mustGet(s.getMember.get(room, user))), systemMessage };
+    });
+  }
+
+  async removeMember(
+    room: string,
+    user: string,
+    now: number,
+    system: SystemMessageInput | null,
+  ): Promise<WithSystemMessage> {
+    return this.#write((s) => {
+      if (s.deleteMember.run(room, user).changes === 0) {
+        throw new StorageError('not_found', `${user} is not a member of ${room}`);
+      }
+      s.addMemberCount.run(-1, room);
+      return { systemMessage: system ? appendSystemMessage(s, room, system, now) : null };
+    });
+  }
+
+  async updateMember(
+    room: string,
+    user: string,
+    patch: { role?: Role; mutedUntil?: number | null },
+  ): Promise<StoredMember> {
+    return this.#write((s) => {
+      const row = s.getMember.get(room, user);
+      if (!row) throw new StorageError('not_found', `${user} is not a member of ${room}`);
+      const mutedUntil = patch.mutedUntil !== undefined ? patch.mutedUntil : row.muted_until;
+      s.updateMember.run(patch.role ?? row.role, mutedUntil, room, user);
+      return toStoredMember(mustGet(s.getMember.get(room, user)));
+    });
+  }
+
+  // ---- bans and blocks
+
+  async setBan(room: string, user: string, banned: boolean, by: string, now: number): Promise<void> {
+    await this.#write((s) => {
+      if (!banned) return s.deleteBan.run(room, user);
+      try {
+        return s.insertBan.run(room, user, by, now);
+      } catch (error) {
+        throw asNotFound(error, `room ${room} not found`);
+      }
+    });
+  }
+
+  async isBanned(room: string, user: string): Promise<boolean> {
+    return this.#open().s.isBanned.get(room, user) === 1;
+  }
+
+  async setBlock(user: string, target: string, blocked: boolean, now: number): Promise<void> {
+    await this.#write((s) => (blocked ? s.insertBlock.run(user, target, now) : s.deleteBlock.run(user, target)));
+  }
+
+  async isBlockedEither(a: string, b: string): Promise<boolean> {
+    return this.#open().s.isBlockedEither.get({ a, b }) === 1;
+  }
+
+  // ---- messages
+
+  async appendMessage(input: AppendMessageInput): Promise<AppendResult> {
+    const state = this.#open();
+    return state.queue.run(() => {
+      state.indexDirty = true;
+      return appendUserMessage(state.s, state.reader, input);
+    });
+  }
+
+  async changeMessage(
+    messageId: string,
+    user: string,
+    clientId: string,
+    change: MessageChange,
+    now: number,
+  ): Promise<ChangeResult> {
+    const { reader } = this.#open();
+    return this.#write((s) => changeMessage(s, reader, messageId, user, clientId, change, now));
+  }
+
+  async getMessage(id: string): Promise<Message | null> {
+    return this.#open().reader.byId(id);
+  }
+
+  async history(
+    room: string,
+    before: number | null,
+    limit: number,
+  ): Promise<{ messages: Message[]; hasMore: boolean }> {
+    const { s, reader } = this.#open();
+    const size = pageSize(limit);
+    const rows = s.history.all(room, before ?? Number.MAX_SAFE_INTEGER, size + 1);
+    const hasMore = trimPage(rows, size);
+    rows.reverse();
+    return { messages: reader.many(rows), hasMore };
+  }
+
+  async thread(parentId: string, after: number, limit: number): Promise<{ replies: Message[]; hasMore: boolean }> {
+    const { s, reader } = this.#open();
+    const size = pageSize(limit);
+    const rows = s.thread.all(parentId, after, size + 1);
+    const hasMore = trimPage(rows, size);
+    return { replies: reader.many(rows), hasMore };
+  }
+
+  async changesSince(room: string, sinceRev: number, limit: number): Promise<{ messages: Message[]; more: boolean }> {
+    const { s, reader } = this.#open();
+    const size = pageSize(limit);
+    const rows = s.changesSince.all(room, sinceRev, size + 1);
+    const more = trimPage(rows, size);
+    return { messages: reader.many(rows), more };
+  }
+
+  async edits(messageId: string): Promise<MessageEdit[]> {
+    return this.#open()
+      .s.listEdits.all(messageId)
+      .map((row) => ({ text: row.text, replacedAt: row.replaced_at }));
+  }
+
+  async search(user: string, query: string, room: string | null, limit: number): Promise<Message[]> {
+    const { s, reader } = this.#open();
+    const match = toFtsQuery(query);
+    if (match === null) return [];
+    let rows: MessageRow[];
+    try {
+      rows = s.search.all({ match, user, room, limit: pageSize(limit) });
+    } catch (error) {
+      // The query builder quotes every word, so this is a safety net: user
+      // text must never turn into a server error.
+      if (isFtsError(error)) return [];
+      throw error;
+    }
+    return reader.many(rows);
+  }
+
+  // ---- receipts and unread counts
+
+  async setReceipt(
+    room: string,
+    user: string,
+    delivered: number | null,
+    read: number | null,
+  ): Promise<ReceiptResult> {
+    const { s } = this.#open();
+    // Most receipts repeat what is already stored; those need no transaction.
+    const preview = nextReceipt(s, room, user, delivered, read);
+    if (!preview.changed) return preview;
+    return this.#write((st) => {
+      const result = nextReceipt(st, room, user, delivered, read);
+      if (result.changed) st.setReceipt.run(result.readSeq, result.deliveredSeq, room, user);
+      return result;
+    });
+  }
+
+  async unreadCount(room: string, user: string): Promise<number> {
+    return this.#open().s.unreadCount.get({ room, user }) ?? 0;
+  }
+
+  async unreadTotal(user: string): Promise<number> {
+    return this.#open().s.unreadTotal.get({ user }) ?? 0;
+  }
+
+  // ---- attachments
+
+  async createAttachment(attachment: StoredAttachment): Promise<void> {
+    await this.#write((s) => {
+      try {
+        s.insertAttachment.run({
+          id: attachment.id,
+          room_id: attachment.room,
+          uploader: attachment.uploader,
+          name: attachment.name,
+          type: attachment.type,
+          size: attachment.size,
+          created_at: attachment.createdAt,
+          message_id: null,
+          blob_key: attachment.blobKey,
+        });
+      } catch (error) {
+        if (isConstraint(error, 'SQLITE_CONSTRAINT_FOREIGNKEY')) {
+          throw new StorageError('not_found', `room ${attachment.room} not found`, { cause: error });
+        }
+        throw asConflict(error, `attachment ${attachment.id} already exists`);
+      }
+    });
+  }
+
+  async getAttachment(id: string): Promise<StoredAttachment | null> {
+    const row = this.#open().s.getAttachment.get(id);
+    return row ? toStoredAttachment(row) : null;
+  }
+
+  // ---- retention
+
+  async applyRetention(now: number): Promise<RetentionResult[]> {
+    const { s } = this.#open();
+    const changed: RetentionResult[] = [];
+    for (const room of s.roomsWithRetention.all()) {
+      // Retention removes a prefix of the room: everything up to `cutoff`.
+      let cutoff = room.floor_seq;
+      if (room.retention_max_messages !== null) {
+        cutoff = Math.max(cutoff, room.last_seq - room.retention_max_messages);
+      }
+      if (room.retention_max_age_ms !== null) {
+        const firstKept = s.firstSeqNotOlderThan.get(room.id, cutoff, now - room.retention_max_age_ms);
+        cutoff = firstKept === undefined ? room.last_seq : Math.max(cutoff, firstKept - 1);
+      }
+      if (cutoff <= room.floor_seq) continue;
+      let floor = room.floor_seq;
+      const blobKeys: string[] = [];
+      while (floor < cutoff) {
+        const from = floor;
+        const to = Math.min(cutoff, from + PURGE_BATCH);
+        const keys = await this.#write((st) => {
+          const purged = st.blobKeysInRange.all(room.id, from, to);
+          st.purgeRange.run(room.id, from, to);
+          st.raiseFloor.run(to, room.id, to);
+          return purged;
+        });
+        blobKeys.push(...keys);
+        floor = to;
+      }
+      changed.push({ room: room.id, floorSeq: floor, blobKeys });
+    }
+    return changed;
+  }
+
+  // ---- internals
+
+  #open(): OpenState {
+    if (!this.#state) throw new Error('SqliteStorage is not open');
+    return this.#state;
+  }
+
+  #write<T>(work: (s: Statements) => T): Promise<T> {
+    const { s, queue } = this.#open();
+    return queue.run(() => work(s));
+  }
+}
+
+/** Creates (but does not open) a SQLite store. */
+export function createSqliteStorage(options: SqliteStorageOptions): SqliteStorage {
+  return new SqliteStorage(options);
+}
+/** The user's markers after applying a receipt: forward only, clamped to the room's last seq. */
+function nextReceipt(
+  s: Statements,
+  room: string,
+  user: string,
+  delivered: number | null,
+  read: number | null,
+): ReceiptResult {
+  const state = s.receiptState.get(room, user);
+  if (!state) throw new StorageError('not_found', `${user} is not a member of ${room}`);
+  const readSeq = read === null ? state.read_seq : Math.max(state.read_seq, Math.min(read, state.last_seq));
+  let deliveredSeq =
+    delivered === null ? state.delivered_seq : Math.max(state.delivered_seq, Math.min(delivered, state.last_seq));
+  // What was read was necessarily delivered.
+  deliveredSeq = Math.max(deliveredSeq, readSeq);
+  return {
+    readSeq,
+    deliveredSeq,
+    changed: readSeq !== state.read_seq || deliveredSeq !== state.delivered_seq,
+  };
+}
+
+/** Case folding used for room discovery (the same on both sides of the comparison). */
+function fold(text: string): string {
+  return text.toLowerCase();
+}
+
+/** A usable LIMIT: whole, at least 0. */
+function pageSize(limit: number): number {
+  return Number.isFinite(limit) ? Math.max(0, Math.floor(limit)) : 0;
+}
+
+/** Drops the look-ahead row of a `limit + 1` query; returns whether there was one. */
+function trimPage<T>(rows: T[], size: number): boolean {
+  if (rows.length <= size) return false;
+  rows.length = size;
+  return true;
+}
