@@ -112,6 +112,15 @@ describe('rooms', () => {
       await send(otto, room, 'hello astronomers');
     });
 
+    it('a room may be created under a readable id; the id is unique and validated', async () => {
+      const { room } = await olivia.request('room.create', { room: 'book-club', kind: 'public', name: 'Book club' });
+      assert.equal(room.id, 'book-club');
+      assert.equal(await otto.fail('room.create', { room: 'book-club', kind: 'public', name: 'Other' }), ErrorCode.Conflict);
+      assert.equal(await otto.fail('room.create', { room: 'Not A Slug!', kind: 'group', name: 'x' }), ErrorCode.BadRequest);
+      const { room: joined } = await otto.request('room.join', { room: 'book-club' });
+      assert.equal(joined.name, 'Book club');
+    });
+
     it('private rooms are invisible to outsiders (not_found for everything)', async () => {
       const room = await staffedRoom('group');
       const msg = await send(mel, room, 'secret');

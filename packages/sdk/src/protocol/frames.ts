@@ -49,7 +49,12 @@ export interface Requests {
   'rooms.list': { args: Record<string, never>; result: { rooms: RoomInfo[]; unreadTotal: number } };
   'rooms.discover': { args: { query?: string; limit?: number }; result: { rooms: RoomInfo[] } };
   'room.create': {
-    args: { kind: Exclude<RoomKind, 'direct'>; name: string; topic?: string; members?: string[] };
+    /**
+     * `room` (optional) names the room with a readable id instead of a generated
+     * one (`[a-z0-9][a-z0-9_-]{0,63}`); a taken id answers `conflict`. (Not `id`:
+     * that field is the request id.)
+     */
+    args: { room?: string; kind: Exclude<RoomKind, 'direct'>; name: string; topic?: string; members?: string[] };
     result: { room: RoomInfo };
   };
   'room.direct': { args: { user: string }; result: { room: RoomInfo } };

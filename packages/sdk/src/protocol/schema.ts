@@ -20,6 +20,8 @@ const id = v.pipe(v.string(), v.minLength(1), v.maxLength(MAX_ID));
 const requestId = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(Number.MAX_SAFE_INTEGER));
 const seq = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(Number.MAX_SAFE_INTEGER));
 const limit = v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(10_000)));
+/** Readable room ids chosen by clients; generated ids start with `r_` and use other characters. */
+const ROOM_SLUG = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 const roomName = v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(MAX_NAME));
 
 function req<T extends string, E extends v.ObjectEntries>(type: T, entries: E) {
@@ -49,6 +51,7 @@ const requestSchemas = [
   req('rooms.list', {}),
   req('rooms.discover', { query: v.optional(v.pipe(v.string(), v.maxLength(MAX_NAME))), limit }),
   req('room.create', {
+    room: v.optional(v.pipe(v.string(), v.regex(ROOM_SLUG, 'a room id is 1–64 of a-z, 0-9, _ and -, starting with a letter or digit'))),
     kind: v.picklist(ROOM_KINDS.filter((k) => k !== 'direct') as ['group', 'public', 'broadcast', 'workspace']),
     name: roomName,
     topic: v.optional(v.pipe(v.string(), v.maxLength(MAX_TOPIC))),

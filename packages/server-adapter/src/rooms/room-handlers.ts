@@ -97,8 +97,11 @@ export const roomHandlers: HandlerMap<
       { user: me, role: 'owner' },
       ...invited.map((user) => ({ user, role: 'member' as const })),
     ];
+    if (args.room !== undefined && (await storage.getRoom(args.room))) {
+      throw new RequestError(ErrorCode.Conflict, `a room with id ${args.room} exists`);
+    }
     const room = await storage.createRoom({
-      id: newRoomId(),
+      id: args.room ?? newRoomId(),
       kind: args.kind,
       name: args.name,
       topic: args.topic ?? '',

@@ -1,0 +1,594 @@
+/**
+ * `createClient()` and the {@link ParleyClient}: wires the engine, the
+ * managers, the offline store and the state store together, and offers the
+ * application-level API.
+ */
+import { Engine } from '../engine/engine.js';
+import type { ConnectionStatus } from '../engine/engine.js';
+import { decodeTokenClaims } from '../engine/token.js';
+import type { TokenClaims, TokenSource } from '../engine/token.js';
+import { ParleyError, toParleyError } from '../errors.js';
+import { Emitter } from '../events.js';
+import type { Listener } from '../events.js';
+import { Outbox } from '../managers/outbox.js';
+import { PresenceManager } from '../managers/presence.js';
+import { ReadStateManager } from '../managers/read-state.js';
+import { TypingManager } from '../managers/typing.js';
+import { hasIndexedDb, IndexedDbOfflineStore } from '../offline/indexeddb.js';
+import { MemoryOfflineStore } from '../offline/memory.js';
+import type { OfflineStore, OutboxEntry } from '../offline/types.js';
+import { OfflineWriter } from '../offline/writer.js';
+import type { EventFrame, PresenceInfo, RequestArgs, RequestResult, RequestType } from '../protocol/frames.js';
+import type { Limits } from '../protocol/limits.js';
+import { Timing } from '../protocol/limits.js';
+import type { AttachmentInfo, Message, PresenceStatus, RoomInfo, UserInfo } from '../protocol/model.js';
+import { Store } from '../store/store.js';
+import type { ReadableStore } from '../store/store.js';
+import { DEFAULT_BACKOFF } from '../transport/backoff.js';
+import type { BackoffOptions } from '../transport/backoff.js';
+import { browserNetworkMonitor, defaultTimers, globalWebSocket } from '../transport/platform.js';
+import type { Timers, WebSocketConstructor } from '../transport/platform.js';
+import type { ClientEvents } from './client-events.js';
+import { endpoints, uploadAttachment } from './http.js';
+import type { Endpoints } from './http.js';
+import { Room } from './room.js';
+import type { RoomHost } from './room.js';
+import { RoomRegistry } from './rooms.js';
+import { initialState } from './state.js';
+import type { ClientState } from './state.js';
+
+/** Options of {@link createClient}. */
+export interface ClientOptions {
+  /** The server: `wss://host/v1/ws`, or its `https://host` base. */
+  url: string;
+  /** The user's token, or a function returning one (called again when the server says it expired). */
+  token: TokenSource;
+  /**
+   * The user id, when it cannot be read from the token's `sub` without
+   * calling the token function (offline start with a token provider).
+   */
+  userId?: string;
+  /** Device storage: an {@link OfflineStore}, `'memory'`, or (default) IndexedDB where available, else memory. */
+  offline?: OfflineStore | 'memory';
+  /** WebSocket constructor; defaults to the global one (pass `ws`'s in Node 20). */
+  WebSocket?: WebSocketConstructor;
+  /** fetch implementation for uploads (default: the global one). */
+  fetch?: typeof fetch;
+  /** Messages cached per room on the device (default 200). */
+  historyCacheSize?: number;
+  /** Reconnect backoff: base and cap in ms, and the random source of the jitter. */
+  reconnect?: Partial<BackoffOptions> & { random?: () => number };
+  /** Requests other than queued mutations fail with a retryable `timeout` after this long (default 30 s). */
+  requestTimeoutMs?: number;
+  /** Timer functions (tests). */
+  timers?: Timers;
+}
+
+const DEFAULT_HISTORY_CACHE = 200;
+const DEFAULT_REQUEST_TIMEOUT = 30_000;
+const HANDSHAKE_TIMEOUT = Timing.authTimeoutMs + 5_000;
+const TYPING_THROTTLE_MS = 1_000;
+const RECEIPT_BATCH_MS = 250;
+const CACHE_WRITE_DELAY_MS = 50;
+/** Network-driven state changes are published at most this often (about one frame). */
+const PUBLISH_INTERVAL_MS = 16;
+
+/** Creates a client; call {@link ParleyClient.connect} to start it. */
+export function createClient(options: ClientOptions): ParleyClient {
+  return new ParleyClient(options);
+}
+
+/** Stand-in used when no WebSocket exists; never constructed, as `connect()` refuses first. */
+const MissingWebSocket: WebSocketConstructor = class {
+  constructor() {
+    throw new ParleyError('offline', 'no WebSocket implementation: pass the `WebSocket` option');
+  }
+} as unknown as WebSocketConstructor;
+
+/** A Parley client; see the README for a tour. */
+export class ParleyClient {
+  /** The state store: `getState()` and `subscribe(selector, listener)`. */
+  readonly store: ReadableStore<ClientState>;
+  /** The server's endpoints. */
+  readonly endpoints: Endpoints;
+
+  private readonly state$ = new Store<ClientState>(initialState());
+  private readonly events = new Emitter<ClientEvents>();
+  private readonly engine: Engine;
+  private readonly outbox: Outbox;
+  private readonly typing: TypingManager;
+  private readonly presence: PresenceManager;
+  private readonly readState: ReadStateManager;
+  private readonly registry: RoomRegistry;
+  private readonly handles = new Map<string, Room>();
+  private readonly host: RoomHost;
+  private readonly timers: Timers;
+  private readonly hasWebSocket: boolean;
+  private offline: OfflineStore | null = null;
+  private writer: OfflineWriter | null = null;
+  private opening: Promise<void> | null = null;
+  private userId = '';
+  private user: UserInfo | null = null;
+  /** clientId → server id of sends acked in this session. */
+  private readonly sentIds = new Map<string, string>();
+  private lastError: ParleyError | null = null;
+  private depth = 0;
+  private urgent = false;
+  private publishTimer: unknown = null;
+  private lastPublish = 0;
+  private settledWaiters: Array<() => void> = [];
+
+  constructor(private readonly options: ClientOptions) {
+    this.store = this.state$;
+    this.endpoints = endpoints(options.url);
+    this.timers = options.timers ?? defaultTimers;
+    const timers = this.timers;
+    const WebSocket = options.WebSocket ?? globalWebSocket();
+    this.hasWebSocket = WebSocket !== null;
+    this.engine = new Engine({
+      url: this.endpoints.ws,
+      token: options.token,
+      WebSocket: WebSocket ?? MissingWebSocket,
+      backoff: { ...DEFAULT_BACKOFF, ...options.reconnect },
+      random: options.reconnect?.random ?? Math.random,
+      timers,
+      network: browserNetworkMonitor(),
+      handshakeTimeoutMs: HANDSHAKE_TIMEOUT,
+      resume: {
+        cursors: () => this.registry.cursors(),
+        applySync: (rooms) => this.mutate(() => this.registry.applySync(rooms)),
+        applyRooms: (result) => this.mutate(() => this.registry.applyRooms(result)),
+        resumed: () => this.resumed(),
+      },
+    });
+    this.outbox = new Outbox({
+      persist: (entry) => (this.writer ? this.writer.putOutbox(entry) : Promise.reject(notStarted())),
+      forget: (clientId) => this.writer?.deleteOutbox(clientId),
+      dispatch: (entry, messageId) => this.dispatch(entry, messageId),
+      resolveMessageId: (room, clientId) =>
+        this.sentIds.get(clientId) ?? this.registry.get(room)?.list.idFor(this.userId, clientId) ?? null,
+      timers,
+      now: () => Date.now(),
+      newId: () => crypto.randomUUID(),
+    });
+    this.typing = new TypingManager({
+      send: (room, typing) => {
+        if (this.engine.authenticated) this.engine.request('typing', { room, typing }).catch(() => undefined);
+      },
+      timers,
+      now: () => Date.now(),
+      ttlMs: Timing.typingTtlMs,
+      throttleMs: TYPING_THROTTLE_MS,
+    });
+    this.presence = new PresenceManager({
+      set: (status) => this.request('presence.set', { status }),
+      get: async (users) => (await this.request('presence.get', { users })).presence,
+    });
+    this.readState = new ReadStateManager({
+      sendDelivered: (room, seq) => this.engine.request('receipt', { room, delivered: seq }),
+      canSend: () => this.engine.authenticated,
+      me: () => this.userId,
+      timers,
+      batchMs: RECEIPT_BATCH_MS,
+    });
+    this.registry = new RoomRegistry({
+      me: () => this.userId,
+      entries: () => this.outbox.entries,
+      writer: () => this.writer,
+      readState: this.readState,
+      typing: this.typing,
+      events: this.events,
+    });
+    this.host = {
+      me: () => this.userId,
+      store: this.store,
+      outbox: this.outbox,
+      registry: this.registry,
+      typing: this.typing,
+      limits: () => this.limits,
+      request: (type, args) => this.request(type, args),
+      mutate: (fn) => this.act(fn),
+      settled: () => this.settled(),
+    };
+
+    this.engine.on('status', ({ status, error }) => this.connectionChanged(status, error));
+    this.engine.on('welcome', (welcome) =>
+      this.mutate(() => {
+        this.userId = welcome.user.id;
+        this.user = welcome.user;
+        this.registry.beginResume();
+      }),
+    );
+    this.engine.on('event', (frame) => this.mutate(() => this.handleEvent(frame)));
+    this.engine.on('error', (error) => this.events.emit('error', error));
+    this.outbox.on('change', () => this.mutate(() => this.registry.outboxChanged()));
+    this.outbox.on('acked', ({ entry, result }) => this.mutate(() => this.applyAck(entry, result)));
+    this.outbox.on('failed', ({ error }) => this.events.emit('error', error));
+    this.typing.on('change', ({ room }) => this.mutate(() => this.registry.touch(room)));
+    this.presence.on('change', () => this.mutate(() => undefined));
+    this.readState.on('change', ({ room }) => this.mutate(() => this.registry.touch(room)));
+  }
+
+  /** The current state (same as `store.getState()`). */
+  get state(): ClientState {
+    return this.state$.getState();
+  }
+
+  /** The server's limits once connected (null before). */
+  get limits(): Limits | null {
+    return this.engine.welcome?.limits ?? null;
+  }
+
+  /** Listens to a client event; returns a function that removes the listener. */
+  on<K extends keyof ClientEvents>(event: K, listener: Listener<ClientEvents[K]>): () => void {
+    return this.events.on(event, listener);
+  }
+
+  /**
+   * Loads the device cache into the store (so an offline page shows its
+   * conversations and queued messages), then connects in the background.
+   * Resolves once the cache is loaded; see {@link ParleyClient.whenOnline}.
+   */
+  connect(): Promise<void> {
+    this.opening ??= this.open().catch((err: unknown) => {
+      this.opening = null;
+      throw err;
+    });
+    return this.opening.then(() => {
+      if (!this.hasWebSocket) throw new ParleyError('offline', 'no WebSocket implementation: pass the `WebSocket` option');
+      this.engine.start();
+    });
+  }
+
+  /** Resolves when the client is online and caught up; rejects if the connection failed for good. */
+  whenOnline(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const check = (status: ConnectionStatus): boolean => {
+        if (status === 'online') resolve();
+        else if (status === 'failed') reject(this.state.lastError ?? new ParleyError('offline', 'connection failed'));
+        else return false;
+        return true;
+      };
+      if (check(this.state.connection)) return;
+      const off = this.state$.subscribe(
+        (s) => s.connection,
+        (status) => {
+          if (check(status)) off();
+        },
+      );
+    });
+  }
+
+  /** Closes the connection. Queued mutations stay queued (and new ones can still be queued). */
+  async disconnect(): Promise<void> {
+    this.engine.stop();
+    this.outbox.stop();
+    this.typing.reset();
+    this.readState.stop();
+    await this.writer?.flush();
+  }
+
+  /**
+   * Disconnects and releases the device storage; the in-memory state is
+   * cleared. Queued mutations remain stored for the next client of this user.
+   */
+  async dispose(): Promise<void> {
+    await this.disconnect();
+    await this.closeStorage(false);
+  }
+
+  /** Disconnects and deletes everything this client stored on the device (outbox included). */
+  async logout(): Promise<void> {
+    await this.disconnect();
+    await this.closeStorage(true);
+  }
+
+  /** The handle of a room (cheap; the same object for the same id). */
+  room(id: string): Room {
+    let handle = this.handles.get(id);
+    if (!handle) this.handles.set(id, (handle = new Room(id, this.host)));
+    return handle;
+  }
+
+  /** Creates a group, public, broadcast or workspace room (`room` picks a readable id instead of a generated one). */
+  async createRoom(args: RequestArgs<'room.create'>): Promise<Room> {
+    return this.roomFrom(await this.request('room.create', args));
+  }
+
+  /** The direct room with `user` (created on first use). */
+  async directRoom(user: string): Promise<Room> {
+    return this.roomFrom(await this.request('room.direct', { user }));
+  }
+
+  /** Joins a public room. */
+  async joinRoom(id: string): Promise<Room> {
+    return this.roomFrom(await this.request('room.join', { room: id }));
+  }
+
+  /** Public rooms whose name matches `query`. */
+  async discoverRooms(query?: string, limit?: number): Promise<RoomInfo[]> {
+    const args: RequestArgs<'rooms.discover'> = {};
+    if (query !== undefined) args.query = query;
+    if (limit !== undefined) args.limit = limit;
+    return (await this.request('rooms.discover', args)).rooms;
+  }
+
+  /** Full-text search in the rooms the user belongs to (or in one room). */
+  async search(query: string, options: { room?: string; limit?: number } = {}): Promise<Message[]> {
+    return (await this.request('search', { query, ...options })).messages;
+  }
+
+  /** Uploads a file for `room`; pass the result to `room.send(text, { attachments })`. */
+  async upload(room: string, blob: Blob, name: string): Promise<AttachmentInfo> {
+    const token = await this.engine.getToken();
+    return uploadAttachment(this.options.fetch ?? globalThis.fetch, this.endpoints.http, token, room, blob, name);
+  }
+
+  /** A short-lived download URL for an attachment. */
+  async attachmentUrl(attachmentId: string): Promise<string> {
+    const { url } = await this.request('attachment.url', { attachmentId });
+    return new URL(url, `${this.endpoints.http}/`).href;
+  }
+
+  /** Blocks a user (no direct messages either way). */
+  async block(user: string): Promise<void> {
+    await this.request('user.block', { user });
+  }
+
+  /** Unblocks a user. */
+  async unblock(user: string): Promise<void> {
+    await this.request('user.unblock', { user });
+  }
+
+  /** Sets our presence as others see it. */
+  async setPresence(status: Exclude<PresenceStatus, 'offline'>): Promise<void> {
+    await this.presence.setStatus(status);
+  }
+
+  /** Looks up users' presence (also kept in `state.presence`). */
+  async fetchPresence(users: string[]): Promise<PresenceInfo[]> {
+    return this.presence.fetch(users);
+  }
+
+  /**
+   * Sends any protocol request and resolves with its result. Prefer the
+   * typed methods; this is the escape hatch. Waits for a connection in
+   * progress; rejects at once with a retryable error when offline.
+   */
+  request<T extends RequestType>(type: T, args: RequestArgs<T>): Promise<RequestResult<T>> {
+    return this.engine.request(type, args, { timeoutMs: this.options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT });
+  }
+
+  private async open(): Promise<void> {
+    const { userId, name } = await this.identify();
+    this.userId = userId;
+    this.user = { id: userId, name };
+    const offline = this.chooseStore();
+    await offline.open({
+      name: `parley:${this.endpoints.ws}:${userId}`,
+      historyLimit: this.options.historyCacheSize ?? DEFAULT_HISTORY_CACHE,
+    });
+    const snapshot = await offline.load();
+    this.offline = offline;
+    this.writer = new OfflineWriter(offline, this.timers, CACHE_WRITE_DELAY_MS, (err) =>
+      this.events.emit('error', toParleyError(err)),
+    );
+    this.act(() => {
+      this.registry.reset();
+      this.registry.load(snapshot);
+      this.outbox.load(snapshot.outbox);
+    });
+  }
+
+  /** Who the user is, before the server says so: the offline cache is per user. */
+  private async identify(): Promise<{ userId: string; name: string }> {
+    let claims: TokenClaims = {};
+    try {
+      claims = decodeTokenClaims(await this.engine.getToken());
+    } catch (err) {
+      // An unreachable token provider must not stop an offline start when the user is known.
+      if (this.options.userId === undefined) throw toParleyError(err);
+    }
+    const userId = this.options.userId ?? claims.sub;
+    if (!userId) throw new ParleyError('auth_failed', 'the token has no `sub`; pass the `userId` option');
+    return { userId, name: claims.name ?? userId };
+  }
+
+  private chooseStore(): OfflineStore {
+    const choice = this.options.offline;
+    if (choice === 'memory') return new MemoryOfflineStore();
+    if (choice) return choice;
+    return hasIndexedDb() ? new IndexedDbOfflineStore() : new MemoryOfflineStore();
+  }
+
+  private async closeStorage(purge: boolean): Promise<void> {
+    await this.opening?.catch(() => undefined);
+    const offline = this.offline;
+    this.writer?.disable();
+    this.writer = null;
+    this.offline = null;
+    this.opening = null;
+    this.act(() => {
+      if (purge) this.outbox.clear();
+      else this.outbox.load([]);
+      this.registry.reset();
+      this.presence.clear();
+      this.readState.clear();
+      this.sentIds.clear();
+      this.lastError = null;
+      this.user = null;
+    });
+    this.state$.setState({ ...initialState() });
+    if (offline) {
+      if (purge) await offline.purge();
+      await offline.close();
+    }
+  }
+
+  /**
+   * Runs `fn`, then publishes the new state once (nested calls publish at the
+   * outermost). Network-driven changes are published at most every
+   * {@link PUBLISH_INTERVAL_MS} so a burst of acks does not rebuild big rooms
+   * a thousand times; see {@link ParleyClient.act} for user actions.
+   */
+  private mutate<T>(fn: () => T, urgent = false): T {
+    this.depth++;
+    if (urgent) this.urgent = true;
+    try {
+      return fn();
+    } finally {
+      if (--this.depth === 0) {
+        const now = this.urgent;
+        this.urgent = false;
+        this.schedulePublish(now);
+      }
+    }
+  }
+
+  /** Like {@link ParleyClient.mutate} but publishes at once: the user must see their action immediately. */
+  private act<T>(fn: () => T): T {
+    return this.mutate(fn, true);
+  }
+
+  /** Resolves once every change made so far is visible in the store. */
+  private settled(): Promise<void> {
+    if (this.publishTimer === null) return Promise.resolve();
+    return new Promise((resolve) => this.settledWaiters.push(resolve));
+  }
+
+  private schedulePublish(now: boolean): void {
+    const elapsed = Date.now() - this.lastPublish;
+    if (now || (this.publishTimer === null && elapsed >= PUBLISH_INTERVAL_MS)) {
+      this.publishNow();
+    } else {
+      this.publishTimer ??= this.timers.setTimeout(() => this.publishNow(), PUBLISH_INTERVAL_MS - elapsed);
+    }
+  }
+
+  private publishNow(): void {
+    if (this.publishTimer !== null) this.timers.clearTimeout(this.publishTimer);
+    this.publishTimer = null;
+    this.lastPublish = Date.now();
+    this.publish();
+    const waiters = this.settledWaiters;
+    this.settledWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+
+  private publish(): void {
+    const previous = this.state$.getState();
+    const rooms = this.registry.commit(previous.rooms);
+    const { pending, failed } = this.outbox.counts();
+    const next: ClientState = {
+      ...previous,
+      connection: this.engine.status,
+      pending,
+      failed,
+      rooms: rooms ?? previous.rooms,
+      unreadTotal: rooms ? this.registry.unreadTotal() : previous.unreadTotal,
+      presence: this.presence.snapshot,
+      lastError: this.lastError,
+    };
+    next.user = this.user;
+    this.state$.patch(next);
+  }
+
+  private connectionChanged(status: ConnectionStatus, error: ParleyError | null): void {
+    this.act(() => {
+      if (error) this.lastError = error;
+      if (status === 'online') this.lastError = null;
+      if (status !== 'online') this.outbox.stop();
+      if (status === 'offline' || status === 'failed' || status === 'idle') {
+        this.typing.reset();
+        this.readState.stop();
+        this.registry.abortResume();
+      }
+    });
+    this.events.emit('connection', { status, error });
+  }
+
+  private resumed(): void {
+    this.mutate(() => this.registry.endResume());
+    this.outbox.start();
+    this.readState.flush();
+    this.presence.resumed(this.registry.directPeers());
+    for (const room of this.registry.roomsNeedingMarkers()) {
+      this.room(room)
+        .members()
+        .catch(() => undefined);
+    }
+  }
+
+  private handleEvent(frame: EventFrame): void {
+    const registry = this.registry;
+    switch (frame.type) {
+      case 'message':
+      case 'message.updated':
+        registry.applyMessage(frame.message, 'live');
+        return;
+      case 'room.added':
+      case 'room.updated':
+        registry.setInfo(frame.room);
+        return;
+      case 'room.removed':
+        registry.remove(frame.room, frame.reason);
+        return;
+      case 'member':
+        registry.memberChanged(frame.room, frame.member, frame.change !== 'joined' && frame.change !== 'updated');
+        if (frame.member.user !== this.userId) {
+          this.readState.received(frame.room, frame.member.user, frame.member.readSeq, frame.member.deliveredSeq);
+        }
+        return;
+      case 'receipt':
+        this.readState.received(frame.room, frame.user, frame.readSeq, frame.deliveredSeq);
+        return;
+      case 'unread':
+        registry.setRead(frame.room, frame.readSeq, frame.unread);
+        return;
+      case 'typing':
+        if (frame.user !== this.userId) this.typing.received(frame.room, frame.user, frame.typing);
+        return;
+      case 'presence':
+        this.presence.received([{ user: frame.user, status: frame.status, lastSeen: frame.lastSeen }]);
+        return;
+    }
+  }
+
+  private dispatch(entry: OutboxEntry, messageId: string | null): Promise<unknown> {
+    const { clientId } = entry;
+    switch (entry.kind) {
+      case 'send': {
+        const args: RequestArgs<'message.send'> = { room: entry.room, clientId, text: entry.text };
+        if (entry.parentId !== null) args.parentId = entry.parentId;
+        if (entry.attachments.length) args.attachments = entry.attachments.map((a) => a.id);
+        return this.engine.request('message.send', args);
+      }
+      case 'edit':
+        return this.engine.request('message.edit', { messageId: messageId ?? '', clientId, text: entry.text });
+      case 'delete':
+        return this.engine.request('message.delete', { messageId: messageId ?? '', clientId });
+      case 'react':
+        return this.engine.request('message.react', { messageId: messageId ?? '', clientId, emoji: entry.emoji, on: entry.on });
+      case 'read':
+        return this.engine.request('receipt', { room: entry.room, read: entry.seq });
+    }
+  }
+
+  private applyAck(entry: OutboxEntry, result: unknown): void {
+    if (entry.kind === 'read') return;
+    const { message } = result as { message: Message };
+    // Changes queued against this send need its server id even if the message is out of view.
+    if (entry.kind === 'send') this.sentIds.set(entry.clientId, message.id);
+    this.registry.applyMessage(message, 'ack');
+    this.registry.touch(entry.room);
+  }
+
+  private roomFrom(result: { room: RoomInfo }): Room {
+    this.act(() => this.registry.setInfo(result.room));
+    return this.room(result.room.id);
+  }
+}
+
+function notStarted(): ParleyError {
+  return new ParleyError('offline', 'call connect() before sending');
+}

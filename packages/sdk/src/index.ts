@@ -1,0 +1,40 @@
+/**
+ * @parley/sdk — the Parley chat client: offline-first (durable outbox,
+ * device cache), framework-agnostic state store, typed errors and events.
+ */
+export { createClient, ParleyClient } from './domain/client.js';
+export type { ClientOptions } from './domain/client.js';
+export type { ClientEvents } from './domain/client-events.js';
+export { Room } from './domain/room.js';
+export type { SendOptions } from './domain/room.js';
+export type { ClientState, LocalMessage, MessageStatus, RoomState } from './domain/state.js';
+export { endpoints, fetchDevToken } from './domain/http.js';
+export type { Endpoints } from './domain/http.js';
+export type { ConnectionStatus } from './engine/engine.js';
+export type { TokenSource } from './engine/token.js';
+export { AuthError, ConnectionError, LimitError, ParleyError, RequestError } from './errors.js';
+export type { ClientErrorCode, ParleyErrorCode } from './errors.js';
+export type { Listener } from './events.js';
+export { IndexedDbOfflineStore } from './offline/indexeddb.js';
+export { MemoryOfflineStore } from './offline/memory.js';
+export type { OfflineBatch, OfflineScope, OfflineSnapshot, OfflineStore, OutboxEntry, RoomRecord } from './offline/types.js';
+export { shallowEqual } from './store/store.js';
+export type { EqualityFn, ReadableStore, Selector, SliceListener } from './store/store.js';
+export { backoffDelay } from './transport/backoff.js';
+export type { BackoffOptions } from './transport/backoff.js';
+export type { Timers, WebSocketConstructor, WebSocketLike } from './transport/platform.js';
+export { CloseCode, ErrorCode } from './protocol/codes.js';
+export type {
+  AttachmentInfo,
+  MemberInfo,
+  Message,
+  MessageEdit,
+  PresenceStatus,
+  Retention,
+  Role,
+  RoomInfo,
+  RoomKind,
+  UserInfo,
+} from './protocol/model.js';
+export type { PresenceInfo, RoomSync } from './protocol/frames.js';
+export type { Limits } from './protocol/limits.js';

@@ -1,0 +1,144 @@
+/** The room registry's merge and cursor rules, which decide what a resume asks for. */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { ClientEvents } from '../src/domain/client-events.js';
+import { RoomRegistry } from '../src/domain/rooms.js';
+import { Emitter } from '../src/events.js';
+import { ReadStateManager } from '../src/managers/read-state.js';
+import { TypingManager } from '../src/managers/typing.js';
+import type { Message, RoomInfo } from '../src/protocol/model.js';
+import type { RoomSync } from '../src/protocol/frames.js';
+import { defaultTimers } from '../src/transport/platform.js';
+
+function msg(seq: number, rev: number, sender = 'bob', extra: Partial<Message> = {}): Message {
+  return {
+    id: `m${seq}`,
+    room: 'r',
+    seq,
+    rev,
+    sender,
+    clientId: `c${seq}`,
+    kind: 'user',
+    text: `text ${seq}`,
+    createdAt: seq,
+    editedAt: null,
+    deletedAt: null,
+    parentId: null,
+    replyCount: 0,
+    mentions: [],
+    reactions: {},
+    attachments: [],
+    system: null,
+    flagged: false,
+    ...extra,
+  };
+}
+
+function info(lastSeq: number, rev: number): RoomInfo {
+  return {
+    id: 'r',
+    kind: 'group',
+    name: 'R',
+    topic: '',
+    createdAt: 0,
+    createdBy: 'ada',
+    lastSeq,
+    rev,
+    floorSeq: 0,
+    retention: { maxAgeMs: null, maxMessages: null },
+    memberCount: 2,
+    role: 'member',
+    peer: null,
+    readSeq: lastSeq,
+    unread: 0,
+  };
+}
+
+function sync(partial: Partial<RoomSync>): RoomSync {
+  return { room: 'r', messages: [], gap: null, more: false, lastSeq: 0, rev: 0, removed: false, ...partial };
+}
+
+function setup() {
+  const events = new Emitter<ClientEvents>();
+  const readState = new ReadStateManager({
+    sendDelivered: () => Promise.resolve(),
+    canSend: () => false,
+    me: () => 'ada',
+    timers: defaultTimers,
+    batchMs: 10_000,
+  });
+  const typing = new TypingManager({ send: () => undefined, timers: defaultTimers, now: Date.now, ttlMs: 3000, throttleMs: 1000 });
+  const registry = new RoomRegistry({ me: () => 'ada', entries: () => [], writer: () => null, readState, typing, events });
+  registry.setInfo(info(10, 20));
+  for (let seq = 1; seq <= 10; seq++) registry.applyMessage(msg(seq, seq + 10), 'history');
+  return { registry, events, readState };
+}
+
+describe('RoomRegistry', () => {
+  it('starts a new room at its current position and loads history on demand', () => {
+    const { registry } = setup();
+    assert.deepEqual(registry.cursors(), [{ room: 'r', seq: 10, rev: 20 }]);
+  });
+
+  it('does not let a live event during a resume move the cursor past pages not yet applied', () => {
+    const { registry } = setup();
+    registry.beginResume();
+    registry.applyMessage(msg(30, 50), 'live');
+    assert.deepEqual(registry.cursors(), [{ room: 'r', seq: 10, rev: 20 }], 'held back while syncing');
+    registry.applySync([sync({ messages: [msg(11, 21), msg(12, 22)], more: true, lastSeq: 30, rev: 50 })]);
+    assert.deepEqual(registry.cursors(), [{ room: 'r', seq: 10, rev: 22 }], 'a page with more: rev of its last message');
+
+    // The connection drops here: the next resume must ask from rev 22, not 50.
+    registry.abortResume();
+    assert.deepEqual(registry.cursors(), [{ room: 'r', seq: 10, rev: 22 }]);
+
+    registry.beginResume();
+    registry.applySync([sync({ messages: [msg(13, 23)], more: false, lastSeq: 30, rev: 50 })]);
+    assert.deepEqual(registry.cursors(), [{ room: 'r', seq: 30, rev: 50 }], 'the last page moves to the room position');
+    registry.endResume();
+    registry.applyMessage(msg(31, 51), 'live');
+    assert.deepEqual(registry.cursors(), [{ room: 'r', seq: 31, rev: 51 }], 'live events count again');
+  });
+
+  it('notifies and counts only new messages from others, however they arrive', () => {
+    const { registry, events } = setup();
+    const seen: string[] = [];
+    events.on('message', (m) => seen.push(m.id));
+    registry.beginResume();
+    // Rev order: an edit of an old message, then new messages whose rev order differs from seq order.
+    registry.applySync([
+      sync({ messages: [msg(5, 30, 'bob', { text: 'edited' }), msg(12, 31), msg(11, 32), msg(13, 33, 'ada')], lastSeq: 13, rev: 33 }),
+    ]);
+    registry.endResume();
+    assert.deepEqual(seen.sort(), ['m11', 'm12']);
+    const state = registry.commit({}) ?? {};
+    assert.equal(state.r.info?.unread, 2);
+    assert.deepEqual(
+      state.r.messages.map((m) => m.seq),
+      [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13],
+    );
+    assert.equal(state.r.messages[4].text, 'edited');
+  });
+
+  it('surfaces a retention gap as an event and a flag, never silently', () => {
+    const { registry, events } = setup();
+    const gaps: unknown[] = [];
+    events.on('gap', (g) => gaps.push(g));
+    registry.beginResume();
+    registry.applySync([sync({ messages: [msg(41, 60)], gap: { from: 11, to: 40 }, lastSeq: 41, rev: 60 })]);
+    const state = registry.commit({}) ?? {};
+    assert.deepEqual(gaps, [{ room: 'r', from: 11, to: 40 }]);
+    assert.deepEqual(state.r.gap, { from: 11, to: 40 });
+  });
+
+  it('shows own messages as delivered and read from the other members\' markers', () => {
+    const { registry, readState } = setup();
+    registry.applyMessage(msg(11, 21, 'ada'), 'live');
+    registry.applyMessage(msg(12, 22, 'ada'), 'live');
+    readState.received('r', 'bob', 11, 12);
+    registry.touch('r');
+    const state = registry.commit({}) ?? {};
+    const status = state.r.messages.filter((m) => m.sender === 'ada').map((m) => m.status);
+    assert.deepEqual(status, ['read', 'delivered']);
+  });
+});

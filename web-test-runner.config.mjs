@@ -1,0 +1,112 @@
+// Browser tests: headless Chromium (the machine's, never a downloaded one),
+// TypeScript through esbuild, and real Parley servers the tests control with
+// server commands. Run `npx tsc -b` first: the servers come from the built
+// server-adapter (`npm test` builds before testing).
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { esbuildPlugin } from '@web/dev-server-esbuild';
+import { chromeLauncher } from '@web/test-runner-chrome';
+
+const CHROME_CANDIDATES = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
+const executablePath = process.env.CHROME_PATH || CHROME_CANDIDATES.find((path) => existsSync(path));
+
+/**
+ * Real Parley servers for browser tests: 127.0.0.1, port 0, SQLite in a temp
+ * directory, dev auth. Each command takes an optional `{ name }`: tests that
+ * stop and restart a server use their own name so test files running in
+ * parallel never lose theirs. A named server is created on first use.
+ *
+ * Commands: `parley-server-url` → http base URL, `parley-token` `{ user, name? }`
+ * → token, `parley-server-stop`, `parley-server-start` (same port, same data).
+ */
+function parleyServers() {
+  /** @type {Map<string, { server: import('./packages/server-adapter/dist/index.js').ParleyServer | null, port: number, dataDir: string }>} */
+  const servers = new Map();
+  const secret = 'web-test-runner-secret-long-enough-for-hs256';
+
+  async function start(entry) {
+    const { createServer } = await import('./packages/server-adapter/dist/index.js');
+    // Pages are served from the test runner's origin, not the server's.
+    entry.server = createServer({ dataDir: entry.dataDir, logger: false, auth: { dev: true, secret }, allowedOrigins: ['*'] });
+    ({ port: entry.port } = await entry.server.listen(entry.port, '127.0.0.1'));
+  }
+
+  async function get(name = 'default') {
+    let entry = servers.get(name);
+    if (!entry) {
+      entry = { server: null, port: 0, dataDir: await mkdtemp(join(tmpdir(), 'parley-wtr-')) };
+      servers.set(name, entry);
+      await start(entry);
+    }
+    return entry;
+  }
+
+  return {
+    name: 'parley-servers',
+    async serverStop() {
+      for (const entry of servers.values()) {
+        await entry.server?.close();
+        await rm(entry.dataDir, { recursive: true, force: true });
+      }
+      servers.clear();
+    },
+    async executeCommand({ command, payload }) {
+      const args = payload ?? {};
+      switch (command) {
+        case 'parley-server-url':
+          return `http://127.0.0.1:${(await get(args.name)).port}`;
+        case 'parley-token': {
+          const entry = await get(args.name);
+          const response = await fetch(`http://127.0.0.1:${entry.port}/v1/dev/token`, {
+            method: 'POST',
+            headers: { 'Content-Type': 'application/json' },
+            body: JSON.stringify({ user: args.user, name: args.userName ?? args.user }),
+          });
+          if (!response.ok) throw new Error(`dev token: HTTP ${response.status}`);
+          return (await response.json()).token;
+        }
+        case 'parley-server-stop': {
+          const entry = await get(args.name);
+          const server = entry.server;
+          entry.server = null;
+          await server?.close();
+          return true;
+        }
+        case 'parley-server-start': {
+          const entry = await get(args.name);
+          if (!entry.server) await start(entry);
+          return true;
+        }
+        default:
+          return undefined;
+      }
+    },
+  };
+}
+
+export default {
+  files: ['packages/*/test/browser/**/*.test.ts', 'packages/elements/src/**/*.test.ts'],
+  nodeResolve: true,
+  browsers: [
+    chromeLauncher({
+      launchOptions: {
+        executablePath,
+        headless: true,
+        args: [
+          '--no-sandbox',
+          '--disable-gpu',
+          '--disable-quic',
+          '--no-first-run',
+          '--disable-background-networking',
+          '--disable-component-update',
+          '--disable-sync',
+        ],
+      },
+    }),
+  ],
+  plugins: [esbuildPlugin({ ts: true, target: 'auto' }), parleyServers()],
+  testFramework: { config: { timeout: 30_000 } },
+  testsFinishTimeout: 180_000,
+};
