@@ -64,7 +64,9 @@ function renderMessages(state) {
       text.textContent = m.deletedAt ? '(deleted)' : m.text;
       const meta = document.createElement('span');
       meta.className = 'meta';
-      meta.textContent = `${time.format(m.createdAt)} · ${m.status}${m.editedAt ? ' · edited' : ''}`;
+      // Delivery state matters for one's own messages only.
+      const status = m.sender === user ? ` · ${m.status}` : '';
+      meta.textContent = `${time.format(m.createdAt)}${status}${m.editedAt ? ' · edited' : ''}`;
       li.append(who, text, meta);
       if (m.status === 'failed') {
         const retry = document.createElement('button');
@@ -112,9 +114,14 @@ $('text').addEventListener('input', () => room.setTyping($('text').value.length 
 await client.connect();
 renderMessages(client.state.rooms[roomId]);
 renderStatus(client.state);
+// History loads on demand: the newest page once in the room, older pages when scrolled to the top.
+$('messages').addEventListener('scroll', () => {
+  if ($('messages').scrollTop === 0 && room.state?.hasOlder) void room.loadOlder();
+});
 client
   .whenOnline()
   .then(enterRoom)
+  .then(() => room.loadOlder())
   .catch((error) => {
     $('status').textContent = `error: ${error.message}`;
   });
