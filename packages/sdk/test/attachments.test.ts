@@ -3,27 +3,21 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { LimitError } from '../src/index.js';
 import type { ParleyClient } from '../src/index.js';
-import { nodeClient, startServer, until } from './helpers.js';
-import type { TestServer } from './helpers.js';
+import { startPair, until } from './helpers.js';
+import type { Pair } from './helpers.js';
 
 describe('attachments', () => {
-  let server: TestServer;
   let ada: ParleyClient;
   let bob: ParleyClient;
 
+  let pair: Pair;
+
   before(async () => {
-    server = await startServer({ limits: { maxAttachmentBytes: 64 } });
-    ada = nodeClient(server.url, await server.token('ada', 'Ada'));
-    bob = nodeClient(server.url, await server.token('bob', 'Bob'));
-    await Promise.all([ada.connect(), bob.connect()]);
-    await Promise.all([ada.whenOnline(), bob.whenOnline()]);
+    pair = await startPair({ limits: { maxAttachmentBytes: 64 } });
+    ({ ada, bob } = pair);
   });
 
-  after(async () => {
-    await ada?.dispose();
-    await bob?.dispose();
-    await server?.dispose();
-  });
+  after(() => pair?.dispose());
 
   it('uploads a file, sends it, and the other member downloads it through a signed URL', async () => {
     const room = await ada.createRoom({ kind: 'group', name: 'Files', members: ['bob'] });

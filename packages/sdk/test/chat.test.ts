@@ -3,27 +3,21 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { LimitError, RequestError } from '../src/index.js';
 import type { Message, ParleyClient } from '../src/index.js';
-import { nodeClient, startServer, texts, until } from './helpers.js';
-import type { TestServer } from './helpers.js';
+import { startPair, texts, until } from './helpers.js';
+import type { Pair } from './helpers.js';
 
 describe('chat between two clients', () => {
-  let server: TestServer;
   let ada: ParleyClient;
   let bob: ParleyClient;
 
+  let pair: Pair;
+
   before(async () => {
-    server = await startServer();
-    ada = nodeClient(server.url, await server.token('ada', 'Ada'));
-    bob = nodeClient(server.url, await server.token('bob', 'Bob'));
-    await Promise.all([ada.connect(), bob.connect()]);
-    await Promise.all([ada.whenOnline(), bob.whenOnline()]);
+    pair = await startPair({});
+    ({ ada, bob } = pair);
   });
 
-  after(async () => {
-    await ada?.dispose();
-    await bob?.dispose();
-    await server?.dispose();
-  });
+  after(() => pair?.dispose());
 
   it('delivers messages both ways, in order, exactly once, with delivery and read states', async () => {
     const room = await ada.createRoom({ kind: 'group', name: 'Plans', members: ['bob'] });

@@ -74,6 +74,37 @@ export function nodeClient(url: string, token: TokenSource, options: Partial<Cli
   });
 }
 
+/** A server with Ada and Bob connected and online. */
+export interface Pair {
+  server: TestServer;
+  ada: ParleyClient;
+  bob: ParleyClient;
+  /** Disposes both clients, then the server. */
+  dispose(): Promise<void>;
+}
+
+/** Starts a server and brings Ada and Bob online (Ada's client options overridable). */
+export async function startPair(
+  serverOptions: Parameters<typeof startServer>[0] = {},
+  adaOptions: Partial<ClientOptions> = {},
+): Promise<Pair> {
+  const server = await startServer(serverOptions);
+  const ada = nodeClient(server.url, await server.token('ada', 'Ada'), adaOptions);
+  const bob = nodeClient(server.url, await server.token('bob', 'Bob'));
+  await Promise.all([ada.connect(), bob.connect()]);
+  await Promise.all([ada.whenOnline(), bob.whenOnline()]);
+  return {
+    server,
+    ada,
+    bob,
+    async dispose() {
+      await ada.dispose();
+      await bob.dispose();
+      await server.dispose();
+    },
+  };
+}
+
 /** Waits until `condition` holds, polling; fails after `timeoutMs`. */
 export async function until(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -1,31 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { MessageList } from '../src/domain/message-list.js';
-import type { Message } from '../src/protocol/model.js';
+import { fakeMessage } from './fixtures.js';
 
-function msg(seq: number, rev = seq, extra: Partial<Message> = {}): Message {
-  return {
-    id: `m${seq}`,
-    room: 'r',
-    seq,
-    rev,
-    sender: 'ada',
-    clientId: `c${seq}`,
-    kind: 'user',
-    text: `text ${seq}`,
-    createdAt: seq,
-    editedAt: null,
-    deletedAt: null,
-    parentId: null,
-    replyCount: 0,
-    mentions: [],
-    reactions: {},
-    attachments: [],
-    system: null,
-    flagged: false,
-    ...extra,
-  };
-}
+const msg = fakeMessage;
 
 describe('MessageList', () => {
   it('keeps seq order when holes fill out of order, and dedupes by id', () => {
@@ -51,6 +29,19 @@ describe('MessageList', () => {
     assert.equal(list.merge(msg(10, 60), { knownSeq: 50 }), 'ignored', 'an old edited message does not leave a hole');
     assert.equal(list.merge(msg(49), { knownSeq: 50, contiguous: true }), 'added');
     assert.equal(list.oldestSeq(), 49);
+  });
+
+  it('lets a resume fill in the messages it missed even when live ones arrived first', () => {
+    // The cursor is at 1; live messages 264… arrive while `sync` is still paging 2…263 in.
+    const list = new MessageList();
+    list.merge(msg(264), { knownSeq: 1 });
+    list.merge(msg(265), { knownSeq: 1 });
+    for (let seq = 2; seq <= 263; seq++) assert.equal(list.merge(msg(seq), { knownSeq: 1 }), 'added', `seq ${seq}`);
+    assert.deepEqual(
+      list.all().map((m) => m.seq),
+      Array.from({ length: 264 }, (_, i) => i + 2),
+    );
+    assert.equal(list.merge(msg(1, 300), { knownSeq: 1 }), 'ignored', 'at or below the cursor, outside the window');
   });
 
   it('with nothing loaded, only accepts messages newer than the known seq', () => {

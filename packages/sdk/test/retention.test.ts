@@ -2,27 +2,21 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { ParleyClient } from '../src/index.js';
-import { nodeClient, startServer, texts, until } from './helpers.js';
-import type { TestServer } from './helpers.js';
+import { startPair, texts, until } from './helpers.js';
+import type { Pair } from './helpers.js';
 
 describe('retention gaps', () => {
-  let server: TestServer;
   let ada: ParleyClient;
   let bob: ParleyClient;
 
+  let pair: Pair;
+
   before(async () => {
-    server = await startServer({ retentionIntervalMs: 50 });
-    ada = nodeClient(server.url, await server.token('ada', 'Ada'));
-    bob = nodeClient(server.url, await server.token('bob', 'Bob'));
-    await Promise.all([ada.connect(), bob.connect()]);
-    await Promise.all([ada.whenOnline(), bob.whenOnline()]);
+    pair = await startPair({ retentionIntervalMs: 50 });
+    ({ ada, bob } = pair);
   });
 
-  after(async () => {
-    await ada?.dispose();
-    await bob?.dispose();
-    await server?.dispose();
-  });
+  after(() => pair?.dispose());
 
   it('tells a returning client which messages it missed for good', async () => {
     const room = await ada.createRoom({ kind: 'group', name: 'Short memory', members: ['bob'] });

@@ -9,29 +9,10 @@ import { TypingManager } from '../src/managers/typing.js';
 import type { Message, RoomInfo } from '../src/protocol/model.js';
 import type { RoomSync } from '../src/protocol/frames.js';
 import { defaultTimers } from '../src/transport/platform.js';
+import { fakeMessage } from './fixtures.js';
 
 function msg(seq: number, rev: number, sender = 'bob', extra: Partial<Message> = {}): Message {
-  return {
-    id: `m${seq}`,
-    room: 'r',
-    seq,
-    rev,
-    sender,
-    clientId: `c${seq}`,
-    kind: 'user',
-    text: `text ${seq}`,
-    createdAt: seq,
-    editedAt: null,
-    deletedAt: null,
-    parentId: null,
-    replyCount: 0,
-    mentions: [],
-    reactions: {},
-    attachments: [],
-    system: null,
-    flagged: false,
-    ...extra,
-  };
+  return fakeMessage(seq, rev, { sender, ...extra });
 }
 
 function info(lastSeq: number, rev: number): RoomInfo {

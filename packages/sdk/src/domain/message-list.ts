@@ -11,7 +11,10 @@ export type MergeResult = 'added' | 'updated' | 'ignored';
 
 /** How a message may join the window. */
 export interface MergeMode {
-  /** The newest `seq` known for the room; when the window is empty only newer messages join. */
+  /**
+   * The room's cursor `seq`: messages above it always join (they are what a
+   * resume delivers); messages at or below it join only inside the window.
+   */
   knownSeq: number;
   /** A history page adjacent to the window: always joins. */
   contiguous?: boolean;
@@ -65,9 +68,12 @@ export class MessageList {
       if (message.clientId !== null) this.byClientId.set(message.clientId, message);
       return 'updated';
     }
-    if (!mode.contiguous) {
+    if (!mode.contiguous && message.seq <= mode.knownSeq) {
+      // Only messages at or below the room's cursor can open a hole; anything
+      // newer belongs to the range a resume is filling in, even when live
+      // messages that arrived during the resume already sit above it.
       const oldest = this.oldestSeq();
-      if (oldest === null ? message.seq <= mode.knownSeq : message.seq < oldest) return 'ignored';
+      if (oldest === null || message.seq < oldest) return 'ignored';
     }
     this.byId.set(message.id, message);
     if (message.clientId !== null) this.byClientId.set(message.clientId, message);
