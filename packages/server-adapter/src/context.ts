@@ -40,8 +40,16 @@ export interface RequestContext {
   readonly now: number;
   /** When the frame arrived (epoch ms), for latency metrics. */
   readonly receivedAt: number;
-  /** Runs `fn` after the ack is written (fan-out), before the connection's next frame. */
+  /** Runs `fn` after the ack is written (fan-out), before the next frame's answer. */
   defer(fn: () => Promise<void>): void;
+  /**
+   * The handler has handed its write to storage, which commits writes in the
+   * order they were handed over. The connection may start on its next frame
+   * while this one commits (so one client's burst shares group commits);
+   * answers and fan-out still go out in frame order. Call it only after the
+   * last check that could fail the request.
+   */
+  committing(): void;
 }
 
 /** Handles one request type: arguments in, result out; throws `RequestError` for expected failures. */

@@ -44,6 +44,11 @@ export class Metrics {
     help: 'Connections closed because their outbound buffer overflowed',
     registers: [this.registry],
   });
+  readonly shed = new Counter({
+    name: 'parley_connections_shed_total',
+    help: 'Sockets refused with 4013 because the node was at its connection limit',
+    registers: [this.registry],
+  });
   readonly rateLimited = new Counter({
     name: 'parley_rate_limited_total',
     help: 'Frames rejected by a rate limit, by bucket',

@@ -95,6 +95,11 @@ export interface ServerOptions {
   retentionIntervalMs?: number;
   timing?: Partial<TimingOptions>;
   abuse?: Partial<AbuseOptions>;
+  /**
+   * Open sockets this node accepts; beyond it new sockets are shed with close
+   * 4013 and a jittered `retryAfterMs`, so clients come back spread out. Default 50 000.
+   */
+  maxConnections?: number;
   /** Key for signing attachment URLs; share it between nodes. Default: derived from the auth secret, else random. */
   urlSecret?: string;
 }
@@ -110,6 +115,7 @@ export interface ResolvedOptions {
   retentionIntervalMs: number;
   timing: TimingOptions;
   abuse: AbuseOptions;
+  maxConnections: number;
 }
 
 /** Default timers: the protocol's, plus server-only ones. */
@@ -126,6 +132,9 @@ export const DEFAULT_TIMING: Readonly<TimingOptions> = Object.freeze({
 
 /** Default abuse threshold: 100 rejected frames within 10 s. */
 export const DEFAULT_ABUSE: Readonly<AbuseOptions> = Object.freeze({ maxRejectedFrames: 100, windowMs: 10_000 });
+
+/** Default cap on open sockets per node (see {@link ServerOptions.maxConnections}). */
+export const DEFAULT_MAX_CONNECTIONS = 50_000;
 
 /** Raised for options that cannot work (no way to verify tokens, nonsensical limits). */
 export class ConfigError extends Error {
@@ -153,5 +162,6 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
     retentionIntervalMs: options.retentionIntervalMs ?? 60_000,
     timing: { ...DEFAULT_TIMING, ...options.timing },
     abuse: { ...DEFAULT_ABUSE, ...options.abuse },
+    maxConnections: options.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
   };
 }

@@ -14,7 +14,7 @@ import { createTokenService } from './auth/tokens.js';
 import type { TokenService } from './auth/tokens.js';
 import type { Bus } from './bus/bus.js';
 import { InProcessBus } from './bus/in-process-bus.js';
-import { Connection } from './connection/connection.js';
+import { Connection, jitter } from './connection/connection.js';
 import { Hub } from './connection/hub.js';
 import { ConnectionRegistry } from './connection/registry.js';
 import type { ServerContext } from './context.js';
@@ -237,6 +237,14 @@ class Server implements ParleyServer {
         this.#logger.warn({ origin: req.headers.origin }, 'origin refused');
         ws.on('error', () => undefined);
         ws.close(CloseCode.OriginForbidden, encodeCloseReason({ code: ErrorCode.Forbidden }));
+        return;
+      }
+      if (running.ctx.connections.all.size >= running.ctx.options.maxConnections) {
+        // Shed load: tell the client when to come back, spread out so they do not return at once.
+        this.#logger.warn({ open: running.ctx.connections.all.size }, 'connection limit reached; shedding');
+        running.ctx.metrics.shed.inc();
+        ws.on('error', () => undefined);
+        ws.close(CloseCode.TryAgainLater, encodeCloseReason({ code: ErrorCode.Unavailable, retryAfterMs: jitter(5_000, 30_000) }));
         return;
       }
       new Connection(ws, running.ctx, req.socket.remoteAddress);

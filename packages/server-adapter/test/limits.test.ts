@@ -183,6 +183,29 @@ describe('limits and bad input', () => {
     );
   });
 
+  it('sheds sockets over the node maxConnections with 4013 and a retryAfterMs, and takes them again once there is room', async () => {
+    const ts = await startServer({ maxConnections: 2 });
+    try {
+      const ada = await ts.connect('ada');
+      await ts.connect('bob');
+      const third = await TestClient.open(ts.wsUrl);
+      const closed = await third.waitForClose();
+      assert.equal(closed.code, CloseCode.TryAgainLater);
+      assert.equal(closed.reason.code, ErrorCode.Unavailable);
+      assert.ok((closed.reason.retryAfterMs ?? 0) >= 5_000);
+      assert.match(await (await fetch(`${ts.url}/metrics`)).text(), /^parley_connections_shed_total 1$/m);
+      await ada.close();
+      // The server counts the socket gone once its own close handler ran.
+      for (let i = 0; i < 200 && !/^parley_connections 1$/m.test(await (await fetch(`${ts.url}/metrics`)).text()); i++) {
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+      const later = await ts.connect('carol');
+      await later.request('ping', {});
+    } finally {
+      await ts.close();
+    }
+  });
+
   it('closes connections over maxConnectionsPerUser with 4009 and retryAfterMs', async () => {
     await withServer({ limits: { maxConnectionsPerUser: 2 } }, async (ts) => {
       const first = await ts.connect('ada');

@@ -59,6 +59,24 @@ describe('messages', () => {
     assert.deepEqual(messages.map((m) => m.seq), acks.slice(-20).map((m) => m.seq));
   });
 
+  it('answers pipelined frames in frame order even when later ones finish first', async () => {
+    const room = await createRoom(ada, ['bob']);
+    const order: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      order.push(ada.sendWithId({ type: 'message.send', room, clientId: cid(), text: `p${i}` }));
+      // Quick frames behind a committing send: a ping, and a send refused before it reaches storage.
+      if (i % 4 === 0) order.push(ada.sendWithId({ type: 'ping' }));
+      if (i % 5 === 0) order.push(ada.sendWithId({ type: 'message.send', room, clientId: cid(), text: '   ' }));
+    }
+    await ada.answerTo(order[order.length - 1]);
+    const answered = ada.frames
+      .filter((f): f is Extract<ServerFrame, { type: 'ack' | 'error' }> => (f.type === 'ack' || f.type === 'error') && order.includes(f.id ?? -1))
+      .map((f) => f.id);
+    assert.deepEqual(answered, order);
+    const { messages } = await bob.request('message.history', { room, limit: 20 });
+    assert.deepEqual(messages.filter((m) => m.kind === 'user').map((m) => m.text), Array.from({ length: 20 }, (_, i) => `p${i}`));
+  });
+
   it('acks a send before the sender receives its own message event', async () => {
     const room = await createRoom(ada, ['bob']);
     const id = ada.sendWithId({ type: 'message.send', room, clientId: cid(), text: 'order check' });

@@ -4,7 +4,17 @@
  */
 import type { RawData, WebSocket } from 'ws';
 import { CloseCode, ErrorCode, PROTOCOL_VERSION, encodeCloseReason, isRetryableError } from '@parley/sdk/protocol';
-import type { AuthFrame, CloseReason, ErrorFrame, RequestFrame, ServerFrame, UserInfo, WelcomeFrame } from '@parley/sdk/protocol';
+import type {
+  AuthFrame,
+  CloseReason,
+  ErrorFrame,
+  RequestFrame,
+  RequestResult,
+  RequestType,
+  ServerFrame,
+  UserInfo,
+  WelcomeFrame,
+} from '@parley/sdk/protocol';
 import { parseClientFrame } from '@parley/sdk/protocol/schema';
 import type { Logger } from 'pino';
 import { TokenError } from '../auth/tokens.js';
@@ -48,6 +58,8 @@ export class Connection implements Subscriber {
   #user: UserInfo | null = null;
   #running = false;
   #idleWaiters: Array<() => void> = [];
+  /** Resolves once the newest frame taken from the queue has been answered. */
+  #answered: Promise<void> = Promise.resolve();
   #authTimer: NodeJS.Timeout | null;
   #expiryTimer: NodeJS.Timeout | null = null;
   #killTimer: NodeJS.Timeout | null = null;
@@ -237,7 +249,12 @@ export class Connection implements Subscriber {
     void this.#pump();
   }
 
-  /** Processes queued frames one at a time, strictly in arrival order. */
+  /**
+   * Processes queued frames in arrival order. A frame normally finishes before
+   * the next starts; a handler that calls `committing()` lets the next frame
+   * start while its write commits. Every frame's answer waits for the answer of
+   * the frame before it, so acks, errors and fan-out leave in arrival order.
+   */
   async #pump(): Promise<void> {
     if (this.#running) return;
     this.#running = true;
@@ -245,12 +262,18 @@ export class Connection implements Subscriber {
       while (this.#queue.length > 0 && this.#state !== 'closed' && this.#state !== 'closing') {
         const item = this.#queue.shift();
         if (!item) break;
-        try {
-          await this.#process(item);
-        } catch (error) {
-          // #process answers every failure itself; this only guards against a bug there.
-          this.#log.error({ err: error }, 'frame processing failed');
-        }
+        const turn = this.#answered;
+        let finish!: () => void;
+        this.#answered = new Promise((resolve) => (finish = resolve));
+        let release!: () => void;
+        const released = new Promise<void>((resolve) => (release = resolve));
+        const done = this.#process(item, turn, release)
+          .catch((error: unknown) => {
+            // #process answers every failure itself; this only guards against a bug there.
+            this.#log.error({ err: error }, 'frame processing failed');
+          })
+          .finally(finish);
+        await Promise.race([released, done]);
       }
     } finally {
       this.#running = false;
@@ -260,14 +283,19 @@ export class Connection implements Subscriber {
     }
   }
 
-  /** Resolves when no frame is being processed. */
-  #idle(): Promise<void> {
-    if (!this.#running) return Promise.resolve();
-    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  /** Resolves when no frame is being processed or waiting to be answered. */
+  async #idle(): Promise<void> {
+    if (this.#running) await new Promise<void>((resolve) => this.#idleWaiters.push(resolve));
+    await this.#answered;
   }
 
-  async #process(item: Inbound): Promise<void> {
+  /**
+   * Handles one inbound item. `turn` resolves once the previous frame was
+   * answered; `release` lets the pump move on early (see `committing()`).
+   */
+  async #process(item: Inbound, turn: Promise<void>, release: () => void): Promise<void> {
     if ('reject' in item) {
+      await turn;
       const { id, code, message, retryAfterMs } = item.reject;
       this.#sendError(id, code, message, retryAfterMs);
       return;
@@ -275,28 +303,39 @@ export class Connection implements Subscriber {
     const parsed = parseClientFrame(item.raw);
     if (!parsed.ok) {
       this.#server.metrics.framesIn.inc({ type: 'invalid' });
+      await turn;
       this.#sendError(parsed.id, ErrorCode.BadRequest, parsed.message);
       return;
     }
     const frame = parsed.frame;
     this.#server.metrics.framesIn.inc({ type: frame.type });
+    // Everything below depends on state the previous frame may still change (auth, shutdown).
     if (frame.type === 'auth') {
+      await turn;
       if (this.#state === 'auth') await this.#authenticate(frame);
       else this.#sendError(frame.id, ErrorCode.BadRequest, 'already authenticated');
       return;
     }
     if (this.#state === 'auth' || !this.#user) {
+      await turn;
       this.#sendError(frame.id, ErrorCode.Unauthenticated, 'the first frame must be auth');
       return;
     }
     if (this.#server.draining) {
+      await turn;
       this.#sendError(frame.id, ErrorCode.Unavailable, 'the server is shutting down', jitter(1_000, 5_000));
       return;
     }
-    await this.#request(frame, this.#user, item.receivedAt);
+    await this.#request(frame, this.#user, item.receivedAt, turn, release);
   }
 
-  async #request(frame: RequestFrame, user: UserInfo, receivedAt: number): Promise<void> {
+  async #request(
+    frame: RequestFrame,
+    user: UserInfo,
+    receivedAt: number,
+    turn: Promise<void>,
+    release: () => void,
+  ): Promise<void> {
     const deferred: Array<() => Promise<void>> = [];
     const ctx: RequestContext = {
       server: this.#server,
@@ -305,20 +344,29 @@ export class Connection implements Subscriber {
       now: Date.now(),
       receivedAt,
       defer: (fn) => deferred.push(fn),
+      committing: release,
     };
+    let result: RequestResult<RequestType> | undefined;
+    let failure: unknown;
+    let failed = false;
     try {
-      const result = await dispatch(ctx, frame);
-      this.#send({ type: 'ack', id: frame.id, result });
+      result = await dispatch(ctx, frame);
     } catch (error) {
-      const known = toRequestError(error);
+      failed = true;
+      failure = error;
+    }
+    await turn;
+    if (failed) {
+      const known = toRequestError(failure);
       if (known) {
         this.#sendError(frame.id, known.code, known.message, known.retryAfterMs);
       } else {
-        this.#log.error({ err: error, op: frame.type }, 'request failed');
+        this.#log.error({ err: failure, op: frame.type }, 'request failed');
         this.#sendError(frame.id, ErrorCode.Internal, 'internal server error');
       }
       return;
     }
+    this.#send({ type: 'ack', id: frame.id, result: result as RequestResult<RequestType> });
     // Fan-out after the ack, so the sender sees its ack before the event.
     for (const fn of deferred) {
       try {

@@ -116,7 +116,7 @@ export const messageHandlers: HandlerMap<
     const verdict = await moderate(ctx, room, args.text, parentId, attachments, false);
     const mentions = await mentionsIn(ctx, room.id, args.text);
 
-    const result = await storage.appendMessage({
+    const committed = storage.appendMessage({
       id,
       room: room.id,
       sender: me,
@@ -128,6 +128,9 @@ export const messageHandlers: HandlerMap<
       flagged: verdict === 'flag',
       now: ctx.now,
     });
+    // Handed over in frame order: the client's next frames may start while this commits.
+    ctx.committing();
+    const result = await committed;
     metrics.commitSeconds.observe((Date.now() - ctx.receivedAt) / 1000);
     if (!result.duplicate) {
       const { message, parent } = result;
