@@ -5,3 +5,20 @@
  */
 export { clientContext } from './context/client-context.js';
 export { defineElement } from './internal/define-element.js';
+export { RoomList } from './components/room-list/room-list.component.js';
+export type { RoomSummary } from './components/room-list/room-summary.js';
+export { ParleyRoomSelectEvent } from './events/parley-room-select.js';
+export { roomListStrings } from './i18n/room-list-strings.js';
+export type { RoomListStrings } from './i18n/room-list-strings.js';
+export { StoreController } from './controllers/store-controller.js';
+export { ParleySession } from './components/parley-session/parley-session.component.js';
+export { ChatRoom, DEFAULT_REACTIONS } from './components/chat-room/chat-room.component.js';
+export { ParleyMessageSendEvent } from './events/parley-message-send.js';
+export { ParleyMessageEditEvent } from './events/parley-message-edit.js';
+export { ParleyMessageDeleteEvent } from './events/parley-message-delete.js';
+export { ParleyReactionToggleEvent } from './events/parley-reaction-toggle.js';
+export { ParleyThreadOpenEvent } from './events/parley-thread-open.js';
+export { defaultChatRoomStrings, mergeStrings } from './i18n/strings.js';
+export type { ChatRoomStrings } from './i18n/strings.js';
+export { parseInline, renderInline, safeHref } from './internal/inline-markdown.js';
+export type { InlineNode } from './internal/inline-markdown.js';

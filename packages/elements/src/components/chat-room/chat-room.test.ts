@@ -1,0 +1,325 @@
+/**
+ * `<chat-room>` against a real Parley server (started by the test runner),
+ * with real WebSockets, IndexedDB and keyboard input.
+ */
+import { expect, fixture, html, oneEvent } from '@open-wc/testing';
+import { executeServerCommand, sendKeys } from '@web/test-runner-commands';
+import { createClient } from '@parley/sdk';
+import type { ParleyClient } from '@parley/sdk';
+import './chat-room.define.js';
+import type { ChatRoom } from './chat-room.component.js';
+import type { ParleyMessageSendEvent } from '../../events/parley-message-send.js';
+
+/** A user name no earlier run has used (browser storage may outlive a run). */
+function unique(name: string): string {
+  return `${name}-${crypto.randomUUID().slice(0, 8)}`;
+}
+
+async function until(condition: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+const open: ParleyClient[] = [];
+
+async function client(server: string, user: string): Promise<ParleyClient> {
+  const url = await executeServerCommand<string, { name: string }>('parley-server-url', { name: server });
+  const token = await executeServerCommand<string, { name: string; user: string }>('parley-token', { name: server, user });
+  const c = createClient({ url, token, reconnect: { baseMs: 50, capMs: 500 } });
+  open.push(c);
+  await c.connect();
+  await c.whenOnline();
+  return c;
+}
+
+/** Two users in a fresh group room, each with a `<chat-room>`. */
+async function pair(server = 'elements-chat'): Promise<{ ada: ParleyClient; bob: ParleyClient; a: ChatRoom; b: ChatRoom; room: string }> {
+  const ada = await client(server, unique('ada'));
+  const bob = await client(server, unique('bob'));
+  const room = await ada.createRoom({ kind: 'group', name: 'Elements', members: [bob.state.user?.id ?? ''] });
+  await until(() => bob.state.rooms[room.id]?.info != null, 'bob knows the room');
+  const a = await fixture<ChatRoom>(html`<chat-room .client=${ada} room=${room.id}></chat-room>`);
+  const b = await fixture<ChatRoom>(html`<chat-room .client=${bob} room=${room.id}></chat-room>`);
+  return { ada, bob, a, b, room: room.id };
+}
+
+function root(el: ChatRoom): ShadowRoot {
+  if (!el.shadowRoot) throw new Error('no shadow root');
+  return el.shadowRoot;
+}
+
+function messages(el: ChatRoom): HTMLElement[] {
+  return [...root(el).querySelectorAll<HTMLElement>('[part~="messages"] [part~="message"]:not([part~="system-message"])')];
+}
+
+function texts(el: ChatRoom): string[] {
+  return messages(el).map((m) => m.querySelector('[part~="text"], [part~="tombstone"]')?.textContent?.trim() ?? '');
+}
+
+function messageWith(el: ChatRoom, text: string): HTMLElement | undefined {
+  return messages(el).find((m) => m.querySelector('[part~="text"]')?.textContent?.trim() === text);
+}
+
+function input(el: ChatRoom): HTMLTextAreaElement {
+  const field = root(el).querySelector<HTMLTextAreaElement>('[part="input"]');
+  if (!field) throw new Error('no input');
+  return field;
+}
+
+/** Types like a user: focus the textarea, then real key presses. */
+async function type(el: ChatRoom, text: string): Promise<void> {
+  input(el).focus();
+  await sendKeys({ type: text });
+}
+
+async function say(el: ChatRoom, text: string): Promise<void> {
+  await type(el, text);
+  await sendKeys({ press: 'Enter' });
+}
+
+function button(scope: ParentNode, label: string): HTMLButtonElement {
+  const found = [...scope.querySelectorAll<HTMLButtonElement>('button')].find(
+    (b) => b.getAttribute('aria-label') === label || b.textContent?.trim() === label,
+  );
+  if (!found) throw new Error(`no button "${label}"`);
+  return found;
+}
+
+afterEach(async () => {
+  for (const c of open.splice(0)) await c.logout();
+});
+
+describe('<chat-room>', () => {
+  it('lets two users chat; own messages go pending → sent → delivered/read', async () => {
+    const { a, b } = await pair();
+    const seen: string[] = [];
+    const observer = new MutationObserver(() => {
+      const status = messageWith(a, 'hello bob')?.dataset.status;
+      if (status && seen.at(-1) !== status) seen.push(status);
+    });
+    observer.observe(root(a), { subtree: true, childList: true, attributes: true, attributeFilter: ['data-status'] });
+
+    await say(a, 'hello bob');
+    await until(() => messageWith(b, 'hello bob') !== undefined, 'bob sees the message');
+    await until(() => ['delivered', 'read'].includes(messageWith(a, 'hello bob')?.dataset.status ?? ''), 'delivery');
+    observer.disconnect();
+    expect(seen[0]).to.equal('pending');
+    expect(seen).to.include('sent');
+    expect(seen.indexOf('sent')).to.be.greaterThan(seen.indexOf('pending'));
+    expect(input(a).value).to.equal('');
+
+    await say(b, 'hi ada');
+    await until(() => texts(a).includes('hi ada'), 'ada sees the reply');
+    expect(texts(a)).to.deep.equal(['hello bob', 'hi ada']);
+    expect(messageWith(a, 'hi ada')?.querySelector('[part~="status"]'), 'no delivery state on others’ messages').to.equal(null);
+  });
+
+  it('sends on Enter, adds a line on Shift+Enter', async () => {
+    const { a, b } = await pair();
+    await type(a, 'line one');
+    await sendKeys({ down: 'Shift' });
+    await sendKeys({ press: 'Enter' });
+    await sendKeys({ up: 'Shift' });
+    await type(a, 'line two');
+    expect(input(a).value).to.equal('line one\nline two');
+    expect(messages(a)).to.have.length(0);
+    await sendKeys({ press: 'Enter' });
+    await until(() => texts(b).includes('line one\nline two'), 'bob sees both lines in one message');
+    expect(texts(a)).to.deep.equal(['line one\nline two']);
+  });
+
+  it('renders HTML payloads as text and creates no element', async () => {
+    const { a, b } = await pair();
+    const payload = '<img src=x onerror="window.pwnedByChat=1"><script>window.pwnedByChat=2</script>';
+    await say(a, payload);
+    await until(() => messageWith(b, payload) !== undefined, 'bob sees the payload');
+    for (const el of [a, b]) {
+      const message = messageWith(el, payload);
+      expect(message?.querySelector('img, script')).to.equal(null);
+    }
+    expect(root(b).querySelector('[part~="messages"] img, [part~="messages"] script')).to.equal(null);
+    expect((window as unknown as { pwnedByChat?: number }).pwnedByChat).to.equal(undefined);
+  });
+
+  it('renders inline markdown and safe links', async () => {
+    const { a, b } = await pair();
+    await say(a, 'a **bold** [link](https://example.com) [bad](javascript:alert(1))');
+    await until(() => messages(b).length === 1, 'bob sees it');
+    const message = messages(b)[0] as HTMLElement;
+    expect(message.querySelector('strong')?.textContent).to.equal('bold');
+    const links = [...message.querySelectorAll('a')];
+    expect(links.map((l) => l.getAttribute('href'))).to.deep.equal(['https://example.com/']);
+    expect(links[0]?.getAttribute('rel')).to.equal('noopener noreferrer');
+  });
+
+  it('edits, deletes, reacts and replies in a thread', async () => {
+    const { a, b } = await pair();
+    await say(a, 'first draft');
+    await until(() => messageWith(b, 'first draft') !== undefined, 'bob sees it');
+    await until(() => messageWith(a, 'first draft')?.dataset.status !== 'pending', 'committed');
+
+    // Edit: ArrowUp in the empty composer picks the last own message.
+    input(a).focus();
+    await sendKeys({ press: 'ArrowUp' });
+    await a.updateComplete;
+    expect(input(a).value).to.equal('first draft');
+    input(a).select();
+    await sendKeys({ type: 'final text' });
+    await sendKeys({ press: 'Enter' });
+    await until(() => messageWith(b, 'final text') !== undefined, 'bob sees the edit');
+    expect(messageWith(b, 'final text')?.textContent).to.contain('(edited)');
+
+    // Escape cancels an edit.
+    button(messageWith(a, 'final text') as HTMLElement, 'Edit').click();
+    await a.updateComplete;
+    expect(input(a).value).to.equal('final text');
+    input(a).focus();
+    await sendKeys({ press: 'Escape' });
+    await a.updateComplete;
+    expect(input(a).value).to.equal('');
+    expect(root(a).querySelector('[part~="composer-bar"]')).to.equal(null);
+
+    // React from bob's side; ada sees the count and who reacted.
+    const target = messageWith(b, 'final text') as HTMLElement;
+    button(target, 'Add reaction').click();
+    await b.updateComplete;
+    button(messageWith(b, 'final text') as HTMLElement, 'React with 👍').click();
+    await until(() => messageWith(a, 'final text')?.querySelector('[part~="reaction"]') != null, 'ada sees the reaction');
+    const reaction = messageWith(a, 'final text')?.querySelector('[part~="reaction"]') as HTMLElement;
+    expect(reaction.textContent?.replace(/\s+/g, ' ').trim()).to.equal('👍 1');
+    expect(reaction.getAttribute('title')).to.contain('bob-');
+    // Toggling it off again.
+    const mine = messageWith(b, 'final text')?.querySelector('[part~="reaction"]') as HTMLButtonElement;
+    expect(mine.getAttribute('aria-pressed')).to.equal('true');
+    mine.click();
+    await until(() => messageWith(a, 'final text')?.querySelector('[part~="reaction"]') == null, 'reaction removed');
+
+    // Reply: the "replying to" bar, then the parent shows its thread.
+    button(messageWith(b, 'final text') as HTMLElement, 'Reply').click();
+    await b.updateComplete;
+    expect(root(b).querySelector('[part~="composer-bar"]')?.textContent).to.contain('Replying to');
+    await say(b, 'a reply');
+    await until(() => messageWith(a, 'final text')?.querySelector('[part~="thread-link"]') != null, 'reply count');
+    const threadOpened = oneEvent(a, 'parley-thread-open');
+    (messageWith(a, 'final text')?.querySelector('[part~="thread-link"]') as HTMLButtonElement).click();
+    await threadOpened;
+    await until(
+      () => (root(a).querySelector('[part~="thread"]')?.textContent ?? '').includes('a reply'),
+      'the thread panel lists the reply',
+    );
+
+    // Delete: a tombstone replaces the text for both.
+    const deleted = oneEvent(a, 'parley-message-delete');
+    button(messageWith(a, 'final text') as HTMLElement, 'Delete').click();
+    await deleted;
+    await until(() => texts(b).includes('Message deleted'), 'bob sees the tombstone');
+    expect(texts(b)).not.to.include('final text');
+  });
+
+  it('fires a cancelable parley-message-send', async () => {
+    const { a } = await pair();
+    a.addEventListener('parley-message-send', (event: ParleyMessageSendEvent) => event.preventDefault(), { once: true });
+    const fired = oneEvent(a, 'parley-message-send');
+    await say(a, 'handled by the host');
+    const event = (await fired) as unknown as ParleyMessageSendEvent;
+    expect(event.text).to.equal('handled by the host');
+    expect(event.room).to.equal(a.room);
+    await a.updateComplete;
+    expect(messages(a)).to.have.length(0);
+  });
+
+  it('shows the offline banner and pending messages, and delivers them once after a restart', async () => {
+    const server = 'elements-offline';
+    const { ada, bob, a, b } = await pair(server);
+    await executeServerCommand('parley-server-stop', { name: server });
+    await until(() => ada.state.connection === 'offline', 'ada offline');
+    await until(() => root(a).querySelector('[part~="banner"]') != null, 'banner');
+
+    await say(a, 'sent while offline');
+    await until(() => messageWith(a, 'sent while offline')?.dataset.status === 'pending', 'pending');
+    await until(() => (root(a).querySelector('[part~="banner"]')?.textContent ?? '').includes('1 change is waiting'), 'pending count');
+
+    await executeServerCommand('parley-server-start', { name: server });
+    await until(() => bob.state.connection === 'online', 'bob back online');
+    await until(() => messageWith(b, 'sent while offline') !== undefined, 'bob receives it');
+    await until(() => ['delivered', 'read'].includes(messageWith(a, 'sent while offline')?.dataset.status ?? ''), 'delivered');
+    await until(() => root(a).querySelector('[part~="banner"]') == null, 'banner gone');
+    expect(texts(b).filter((t) => t === 'sent while offline')).to.have.length(1);
+  });
+
+  it('moves focus through messages with the arrow keys', async () => {
+    const { a, b } = await pair();
+    await say(a, 'one');
+    await say(a, 'two');
+    await until(() => texts(b).length === 2, 'bob sees both');
+    const [first, second] = messages(b) as [HTMLElement, HTMLElement];
+    expect(second.tabIndex).to.equal(0);
+    expect(first.tabIndex).to.equal(-1);
+    second.focus();
+    await sendKeys({ press: 'ArrowUp' });
+    await b.updateComplete;
+    expect(root(b).activeElement).to.equal(first);
+    expect(first.tabIndex).to.equal(0);
+    expect(second.tabIndex).to.equal(-1);
+  });
+
+  it('works alone with server, user and dev attributes, and pages history from the newest', async () => {
+    const server = 'elements-chat';
+    const ada = await client(server, unique('ada'));
+    const bobId = unique('bob');
+    const room = await ada.createRoom({ kind: 'group', name: 'History', members: [bobId] });
+    const sent = Array.from({ length: 60 }, (_, i) => `m${i + 1}`);
+    for (const text of sent) await room.send(text);
+    const url = await executeServerCommand<string, { name: string }>('parley-server-url', { name: server });
+    const b = await fixture<ChatRoom>(html`<chat-room server=${url} user=${bobId} dev room=${room.id} style="height: 300px"></chat-room>`);
+    await until(() => texts(b).includes('m60'), 'the newest page shows');
+    expect(texts(b)).not.to.include('m1');
+    const log = root(b).querySelector('[part~="messages"]') as HTMLElement;
+    await until(() => log.scrollHeight - log.scrollTop - log.clientHeight < 48, 'scrolled to the newest');
+
+    // Scrolling to the top loads the older page and keeps the visible message in place.
+    const anchor = messageWith(b, texts(b)[0] as string) as HTMLElement;
+    log.scrollTop = 0;
+    await until(() => texts(b).includes('m1'), 'older messages load');
+    expect(texts(b)).to.deep.equal(sent);
+    expect(log.scrollTop).to.be.greaterThan(0);
+    const top = anchor.getBoundingClientRect().top - log.getBoundingClientRect().top;
+    expect(top).to.be.at.least(-anchor.offsetHeight);
+    expect(root(b).textContent).to.contain('This is the beginning of the conversation.');
+    b.remove();
+  });
+
+  it('uploads an attachment and shows an image preview', async () => {
+    const { a, b } = await pair();
+    // A 1×1 PNG.
+    const png = Uint8Array.from(
+      atob('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII='),
+      (c) => c.charCodeAt(0),
+    );
+    const files = new DataTransfer();
+    files.items.add(new File([png], 'dot.png', { type: 'image/png' }));
+    const fileInput = root(a).querySelector<HTMLInputElement>('input[type="file"]') as HTMLInputElement;
+    fileInput.files = files.files;
+    fileInput.dispatchEvent(new Event('change'));
+    await until(() => (root(a).querySelector('[part~="composer"]')?.textContent ?? '').includes('Attachment: dot.png'), 'upload done');
+    await say(a, 'a picture');
+    await until(() => messageWith(b, 'a picture')?.querySelector('img[part~="attachment-image"]') != null, 'bob sees a preview');
+    const image = messageWith(b, 'a picture')?.querySelector('img') as HTMLImageElement;
+    expect(image.alt).to.equal('dot.png');
+    await until(() => image.complete && image.naturalWidth === 1, 'the preview loads from the signed URL');
+  });
+
+  for (const theme of ['light', 'dark']) {
+    it(`passes axe in the ${theme} theme`, async () => {
+      const { a, b } = await pair();
+      a.setAttribute('theme', theme);
+      await say(a, 'hello **there** @nobody with `code` and https://example.com');
+      await until(() => texts(b).length === 1, 'bob sees it');
+      await until(() => messages(a)[0]?.dataset.status !== 'pending', 'committed');
+      await expect(a).to.be.accessible();
+    });
+  }
+});

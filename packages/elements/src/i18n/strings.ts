@@ -1,0 +1,137 @@
+/**
+ * Every user-visible string of `<chat-room>` and `<parley-session>`. Elements
+ * take a `strings` property (a partial override merged over these defaults).
+ * Functions receive already-formatted values, so a translation can reorder them.
+ */
+export interface ChatRoomStrings {
+  roomLabel: string;
+  messagesLabel: string;
+  loading: string;
+  loadingOlder: string;
+  empty: string;
+  historyStart: string;
+  newMessages: string;
+  jumpToLatest: string;
+  inputLabel: string;
+  inputPlaceholder: string;
+  send: string;
+  attach: string;
+  uploading: string;
+  uploadFailed: (name: string) => string;
+  reply: string;
+  replyingTo: (name: string) => string;
+  cancelReply: string;
+  editing: string;
+  cancelEdit: string;
+  save: string;
+  edit: string;
+  delete: string;
+  confirmDelete: string;
+  deleted: string;
+  edited: string;
+  react: string;
+  reactWith: (emoji: string) => string;
+  reactedBy: (emoji: string, names: string) => string;
+  thread: string;
+  replies: (count: number) => string;
+  openThread: (count: number) => string;
+  closeThread: string;
+  threadTitle: string;
+  threadEmpty: string;
+  retry: string;
+  discard: string;
+  statusPending: string;
+  statusSent: string;
+  statusDelivered: string;
+  statusRead: string;
+  statusFailed: string;
+  failedReason: (message: string) => string;
+  typingOne: (name: string) => string;
+  typingTwo: (a: string, b: string) => string;
+  typingMany: (count: number) => string;
+  offline: (pending: number) => string;
+  connecting: string;
+  connectionFailed: string;
+  gap: (count: number) => string;
+  you: string;
+  attachment: (name: string) => string;
+  systemCreated: (actor: string) => string;
+  systemJoined: (actor: string) => string;
+  systemLeft: (actor: string) => string;
+  systemInvited: (actor: string, target: string) => string;
+  systemKicked: (actor: string, target: string) => string;
+  systemBanned: (actor: string, target: string) => string;
+  systemRenamed: (actor: string, name: string) => string;
+  noClient: string;
+}
+
+/** English defaults. */
+export const defaultChatRoomStrings: ChatRoomStrings = {
+  roomLabel: 'Chat room',
+  messagesLabel: 'Messages',
+  loading: 'Loading messages…',
+  loadingOlder: 'Loading older messages…',
+  empty: 'No messages yet. Say hello!',
+  historyStart: 'This is the beginning of the conversation.',
+  newMessages: 'New messages',
+  jumpToLatest: 'Jump to latest',
+  inputLabel: 'Message',
+  inputPlaceholder: 'Write a message…',
+  send: 'Send',
+  attach: 'Attach a file',
+  uploading: 'Uploading…',
+  uploadFailed: (name) => `Could not upload ${name}`,
+  reply: 'Reply',
+  replyingTo: (name) => `Replying to ${name}`,
+  cancelReply: 'Cancel reply',
+  editing: 'Editing message',
+  cancelEdit: 'Cancel edit',
+  save: 'Save',
+  edit: 'Edit',
+  delete: 'Delete',
+  confirmDelete: 'Delete this message?',
+  deleted: 'Message deleted',
+  edited: '(edited)',
+  react: 'Add reaction',
+  reactWith: (emoji) => `React with ${emoji}`,
+  reactedBy: (emoji, names) => `${emoji} by ${names}`,
+  thread: 'Thread',
+  replies: (count) => (count === 1 ? '1 reply' : `${count} replies`),
+  openThread: (count) => (count === 1 ? 'View 1 reply' : `View ${count} replies`),
+  closeThread: 'Close thread',
+  threadTitle: 'Thread',
+  threadEmpty: 'No replies yet.',
+  retry: 'Retry',
+  discard: 'Discard',
+  statusPending: 'Sending',
+  statusSent: 'Sent',
+  statusDelivered: 'Delivered',
+  statusRead: 'Read',
+  statusFailed: 'Not sent',
+  failedReason: (message) => `Not sent: ${message}`,
+  typingOne: (name) => `${name} is typing…`,
+  typingTwo: (a, b) => `${a} and ${b} are typing…`,
+  typingMany: (count) => `${count} people are typing…`,
+  offline: (pending) =>
+    pending === 0
+      ? 'You are offline. Messages will be sent when the connection is back.'
+      : `You are offline. ${pending} ${pending === 1 ? 'change is' : 'changes are'} waiting to be sent.`,
+  connecting: 'Connecting…',
+  connectionFailed: 'Could not connect to the chat server.',
+  gap: (count) => `${count} older ${count === 1 ? 'message was' : 'messages were'} removed by the room's retention.`,
+  you: 'You',
+  attachment: (name) => `Attachment: ${name}`,
+  systemCreated: (actor) => `${actor} created the room`,
+  systemJoined: (actor) => `${actor} joined`,
+  systemLeft: (actor) => `${actor} left`,
+  systemInvited: (actor, target) => `${actor} added ${target}`,
+  systemKicked: (actor, target) => `${actor} removed ${target}`,
+  systemBanned: (actor, target) => `${actor} banned ${target}`,
+  systemRenamed: (actor, name) => `${actor} renamed the room to ${name}`,
+  noClient: 'Not connected: place this element in a <parley-session> or set its server and user.',
+};
+
+/** Merges a host's partial override over the defaults. */
+export function mergeStrings<T extends object>(defaults: T, override: Partial<T> | undefined): T {
+  return override ? { ...defaults, ...override } : defaults;
+}
