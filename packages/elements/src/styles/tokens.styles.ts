@@ -1,5 +1,22 @@
 import { css } from 'lit';
 
+/** The dark theme's defaults (a host's `--parley-*` values still win). */
+const dark = css`
+  --_bg: var(--parley-color-bg, #16181d);
+  --_surface: var(--parley-color-surface, #22252c);
+  --_text: var(--parley-color-text, #eceef2);
+  --_text-muted: var(--parley-color-text-muted, #a3a9b6);
+  --_accent: var(--parley-color-accent, #8fb0ff);
+  --_accent-contrast: var(--parley-color-accent-contrast, #0d1020);
+  --_border: var(--parley-color-border, #3a3f4a);
+  --_danger: var(--parley-color-danger, #ff8f85);
+  --_warning-bg: var(--parley-color-warning-bg, #3d3214);
+  --_warning-text: var(--parley-color-warning-text, #ffe7a3);
+  --_focus: var(--parley-color-focus, #8fb0ff);
+  --_mention: var(--parley-color-mention, #2b3557);
+  color-scheme: dark;
+`;
+
 /**
  * The design tokens every element reads, with the light theme as fallback and
  * the dark theme under `prefers-color-scheme: dark` or `theme="dark"`. Hosts
@@ -30,35 +47,11 @@ export const tokens = css`
     color-scheme: light;
   }
   :host([theme='dark']) {
-    --_bg: var(--parley-color-bg, #16181d);
-    --_surface: var(--parley-color-surface, #22252c);
-    --_text: var(--parley-color-text, #eceef2);
-    --_text-muted: var(--parley-color-text-muted, #a3a9b6);
-    --_accent: var(--parley-color-accent, #8fb0ff);
-    --_accent-contrast: var(--parley-color-accent-contrast, #0d1020);
-    --_border: var(--parley-color-border, #3a3f4a);
-    --_danger: var(--parley-color-danger, #ff8f85);
-    --_warning-bg: var(--parley-color-warning-bg, #3d3214);
-    --_warning-text: var(--parley-color-warning-text, #ffe7a3);
-    --_focus: var(--parley-color-focus, #8fb0ff);
-    --_mention: var(--parley-color-mention, #2b3557);
-    color-scheme: dark;
+    ${dark}
   }
   @media (prefers-color-scheme: dark) {
     :host(:not([theme='light'])) {
-      --_bg: var(--parley-color-bg, #16181d);
-      --_surface: var(--parley-color-surface, #22252c);
-      --_text: var(--parley-color-text, #eceef2);
-      --_text-muted: var(--parley-color-text-muted, #a3a9b6);
-      --_accent: var(--parley-color-accent, #8fb0ff);
-      --_accent-contrast: var(--parley-color-accent-contrast, #0d1020);
-      --_border: var(--parley-color-border, #3a3f4a);
-      --_danger: var(--parley-color-danger, #ff8f85);
-      --_warning-bg: var(--parley-color-warning-bg, #3d3214);
-      --_warning-text: var(--parley-color-warning-text, #ffe7a3);
-      --_focus: var(--parley-color-focus, #8fb0ff);
-      --_mention: var(--parley-color-mention, #2b3557);
-      color-scheme: dark;
+      ${dark}
     }
   }
   :host {

@@ -6,19 +6,7 @@ import { expect } from '@esm-bundle/chai';
 import { executeServerCommand } from '@web/test-runner-commands';
 import { createClient } from '../../src/index.js';
 import type { ParleyClient } from '../../src/index.js';
-
-/** A user name no earlier run has used (browser storage may outlive a run). */
-function unique(name: string): string {
-  return `${name}-${crypto.randomUUID().slice(0, 8)}`;
-}
-
-async function until(condition: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+import { unique, until } from '../../../../test-support/browser.js';
 
 function texts(client: ParleyClient, room: string): string[] {
   return (client.state.rooms[room]?.messages ?? []).filter((m) => m.kind === 'user').map((m) => m.text);

@@ -9,19 +9,7 @@ import type { ParleyClient } from '@parley/sdk';
 import './chat-room.define.js';
 import type { ChatRoom } from './chat-room.component.js';
 import type { ParleyMessageSendEvent } from '../../events/parley-message-send.js';
-
-/** A user name no earlier run has used (browser storage may outlive a run). */
-function unique(name: string): string {
-  return `${name}-${crypto.randomUUID().slice(0, 8)}`;
-}
-
-async function until(condition: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+import { unique, until } from '../../../../../test-support/browser.js';
 
 const open: ParleyClient[] = [];
 

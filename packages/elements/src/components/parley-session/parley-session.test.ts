@@ -7,18 +7,7 @@ import './parley-session.define.js';
 import '../chat-room/chat-room.define.js';
 import type { ChatRoom } from '../chat-room/chat-room.component.js';
 import type { ParleySession } from './parley-session.component.js';
-
-function unique(name: string): string {
-  return `${name}-${crypto.randomUUID().slice(0, 8)}`;
-}
-
-async function until(condition: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+import { unique, until } from '../../../../../test-support/browser.js';
 
 const SERVER = 'elements-session';
 const open: ParleyClient[] = [];

@@ -10,21 +10,9 @@ import type { ParleyClient } from '@parley/sdk';
 import './room-list.define.js';
 import type { ParleyRoomSelectEvent } from '../../events/parley-room-select.js';
 import type { RoomList } from './room-list.component.js';
+import { unique, until } from '../../../../../test-support/browser.js';
 
 const SERVER = 'room-list';
-
-/** A user id no earlier run has used (browser storage may outlive a run). */
-function unique(name: string): string {
-  return `${name}-${crypto.randomUUID().slice(0, 8)}`;
-}
-
-async function until(condition: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 async function serverUrl(): Promise<string> {
   return executeServerCommand<string, { name: string }>('parley-server-url', { name: SERVER });
