@@ -101,6 +101,16 @@ describe('RoomRegistry', () => {
     assert.equal(state.r.messages[4].text, 'edited');
   });
 
+  it('does not count again messages the server already counted as unread', () => {
+    const { registry } = setup();
+    // The room list says 5 unread up to seq 15 before those messages arrive.
+    registry.setInfo({ ...info(15, 25), readSeq: 10, unread: 5 });
+    for (let seq = 11; seq <= 15; seq++) registry.applyMessage(msg(seq, seq + 10), 'live');
+    registry.applyMessage(msg(16, 26), 'live');
+    const state = registry.commit({}) ?? {};
+    assert.equal(state.r.info?.unread, 6);
+  });
+
   it('surfaces a retention gap as an event and a flag, never silently', () => {
     const { registry, events } = setup();
     const gaps: unknown[] = [];

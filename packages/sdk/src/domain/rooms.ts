@@ -37,6 +37,8 @@ export class RoomModel {
   syncing = false;
   liveSeq = 0;
   liveRev = 0;
+  /** The `lastSeq` of the last info the server sent: its unread count already includes messages up to here. */
+  countedSeq = 0;
   gap: { from: number; to: number } | null = null;
   members: readonly MemberInfo[] | null = null;
   readonly view = new MessageView();
@@ -110,6 +112,7 @@ export class RoomRegistry {
     for (const record of snapshot.rooms) {
       const model = this.ensure(record.id);
       model.info = record.info;
+      model.countedSeq = record.info?.lastSeq ?? 0;
       model.cursor = { ...record.cursor };
       model.gap = record.gap ?? null;
       const floor = record.info?.floorSeq ?? 0;
@@ -223,6 +226,7 @@ export class RoomRegistry {
       model.cursor = { seq: info.lastSeq, rev: info.rev };
     }
     model.info = info;
+    model.countedSeq = Math.max(model.countedSeq, info.lastSeq);
     // Retention removed these on the server; the cache drops them when it loads.
     if (info.floorSeq > 0) model.list.dropThrough(info.floorSeq);
     this.dirty.add(model.id);
@@ -255,8 +259,9 @@ export class RoomRegistry {
   private arrived(model: RoomModel, message: Message): void {
     const me = this.ctx.me();
     if (model.info) {
+      const counted = message.seq <= model.countedSeq;
       const info = { ...model.info, lastSeq: Math.max(model.info.lastSeq, message.seq) };
-      if (message.sender !== me && message.kind === 'user' && message.seq > info.readSeq) info.unread += 1;
+      if (!counted && message.sender !== me && message.kind === 'user' && message.seq > info.readSeq) info.unread += 1;
       model.info = info;
     }
     if (message.sender === me) return;
