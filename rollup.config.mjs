@@ -4,6 +4,7 @@ import { nodeResolve } from '@rollup/plugin-node-resolve';
 import esbuild from 'rollup-plugin-esbuild';
 import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
+import minifyHTML from '@lit-labs/rollup-plugin-minify-html-literals';
 
 /** Gzip budgets in bytes per output file; the build fails above them. */
 const BUDGETS = {
@@ -34,6 +35,18 @@ function sizeReport() {
   };
 }
 
+/**
+ * Minifies the markup and CSS inside the elements' Lit `html`/`css` templates
+ * (before esbuild, as the plugin requires). The token sheet is left alone: it
+ * interpolates one CSS block into another, which LightningCSS cannot parse.
+ */
+const minifyLitTemplates = () =>
+  minifyHTML({
+    include: ['packages/elements/src/**/*.ts'],
+    exclude: ['packages/elements/src/styles/tokens.styles.ts'],
+    failOnError: true,
+  });
+
 const plugins = (tsconfig = 'packages/sdk/tsconfig.json') => [
   nodeResolve({ browser: true, exportConditions: ['source'] }),
   esbuild({ target: 'es2022', minify: true, tsconfig }),
@@ -55,6 +68,9 @@ export default [
     // Script-tag bundle of the elements. Code splitting stays on so elements
     // loaded with a dynamic import() on first use land in chunks/ beside it.
     input: 'packages/elements/src/bundle.ts',
+    // Lazy chunks import what they share (Lit) from parley.js itself instead of
+    // rollup moving it all into a shared chunk behind a facade entry.
+    preserveEntrySignatures: 'allow-extension',
     output: {
       dir: 'packages/elements/dist/browser',
       format: 'es',
@@ -62,7 +78,7 @@ export default [
       chunkFileNames: 'chunks/[name]-[hash].js',
       sourcemap: true,
     },
-    plugins: plugins('packages/elements/tsconfig.json'),
+    plugins: [minifyLitTemplates(), ...plugins('packages/elements/tsconfig.json')],
   },
   {
     // The npm host example, built the way an app bundler consumes the package:

@@ -2,15 +2,12 @@
 // TypeScript through esbuild, and real Parley servers the tests control with
 // server commands. Run `npx tsc -b` first: the servers come from the built
 // server-adapter (`npm test` builds before testing).
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { chromeLauncher } from '@web/test-runner-chrome';
-
-const CHROME_CANDIDATES = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
-const executablePath = process.env.CHROME_PATH || CHROME_CANDIDATES.find((path) => existsSync(path));
+import { CHROMIUM_ARGS, chromiumPath } from './test-support/chromium.mjs';
 
 /**
  * Real Parley servers for browser tests: 127.0.0.1, port 0, SQLite in a temp
@@ -93,19 +90,7 @@ export default {
   filterBrowserLogs: ({ args }) => !String(args[0]).includes('Lit is in dev mode'),
   browsers: [
     chromeLauncher({
-      launchOptions: {
-        executablePath,
-        headless: true,
-        args: [
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-quic',
-          '--no-first-run',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-        ],
-      },
+      launchOptions: { executablePath: chromiumPath(), headless: true, args: [...CHROMIUM_ARGS] },
     }),
   ],
   // Not 'auto': for an up-to-date Chromium it means esnext, which leaves the

@@ -5,14 +5,15 @@
 import { html } from 'lit';
 import type { Meta, StoryObj } from '@storybook/web-components-vite';
 import { recordedClient } from './support/recorded-client.js';
-import { rooms, offline, failedSend } from './support/recordings.js';
-import type { Recording } from './support/recorded-client.js';
+import { rooms, offline, failedSend, noRooms } from './support/recordings.js';
+import type { RecordedClientOptions, Recording } from './support/recorded-client.js';
+import { isDark, shadowQuery, shows, textOf } from './support/shows.js';
 
 interface Args {
   recording: Recording;
   room: string;
   theme?: 'light' | 'dark';
-  connect?: boolean;
+  network?: RecordedClientOptions['network'];
   style?: string;
 }
 
@@ -22,49 +23,102 @@ const meta: Meta<Args> = {
   title: 'Elements/chat-room',
   component: 'chat-room',
   argTypes: { recording: { control: false } },
-  render: ({ recording, room, theme, connect, style }) =>
+  render: ({ recording, room, theme, network, style }) =>
     html`<chat-room
       room=${room}
       theme=${theme ?? 'light'}
       style=${frame + (style ?? '')}
-      .client=${recordedClient(recording, { connect })}
+      .client=${recordedClient(recording, { network })}
     ></chat-room>`,
 };
 export default meta;
 
 type Story = StoryObj<Args>;
 
-/** A room nobody has written in yet. */
-export const Empty: Story = { args: { recording: rooms, room: 'quiet' } };
+const TAG = 'chat-room';
+/** User messages (not system lines) in the main log. */
+const USER_MESSAGES = '[part~="messages"] [part~="message"]:not([part~="system-message"])';
 
-/** Before the device cache has loaded. */
-export const Loading: Story = { args: { recording: rooms, room: 'design', connect: false } };
+/** A room nobody has written in yet: only the "created" line and the start of the conversation. */
+export const Empty: Story = {
+  args: { recording: rooms, room: 'quiet' },
+  play: ({ canvasElement }) =>
+    shows(
+      canvasElement,
+      TAG,
+      'the start of an empty conversation',
+      (root) => textOf(root).includes('This is the beginning of the conversation.') && root.querySelectorAll(USER_MESSAGES).length === 0,
+    ),
+};
 
-/** 200 cached messages of a busier room; older ones stay on the server. */
-export const LongHistory: Story = { args: { recording: rooms, room: 'standup' } };
+/** The first visit on a slow network: nothing cached yet and the server has not answered. */
+export const Loading: Story = {
+  args: { recording: noRooms, room: 'design', network: 'first-visit' },
+  play: ({ canvasElement }) => shows(canvasElement, TAG, 'the loading note', (root) => textOf(root).includes('Loading messages')),
+};
+
+/** 200 cached messages of a busy room, opened at the first unread one; older ones stay on the server. */
+export const LongHistory: Story = {
+  args: { recording: rooms, room: 'standup' },
+  play: ({ canvasElement }) =>
+    shows(
+      canvasElement,
+      TAG,
+      'a long history opened at the "New messages" divider',
+      (root) => root.querySelectorAll(USER_MESSAGES).length >= 100 && root.querySelector('[part~="unread-marker"]') !== null,
+    ),
+};
 
 /** The thread panel open beside the room. */
 export const ThreadOpen: Story = {
   args: { recording: rooms, room: 'design' },
   play: async ({ canvasElement }) => {
-    const link = await shadowQuery(canvasElement, 'chat-room', '[part~="thread-link"]');
-    link.click();
+    (await shadowQuery(canvasElement, TAG, '[part~="thread-link"]')).click();
+    await shows(canvasElement, TAG, 'the thread with its three replies', (root) => {
+      const thread = textOf(root.querySelector('[part~="thread"]'));
+      return thread.includes('I can prototype both by Thursday.') && thread.includes('collapsible section');
+    });
   },
 };
 
 /** Offline, with two messages waiting in the outbox. */
-export const OfflineWithPending: Story = { args: { recording: offline, room: 'design' } };
+export const OfflineWithPending: Story = {
+  args: { recording: offline, room: 'design' },
+  play: ({ canvasElement }) =>
+    shows(canvasElement, TAG, 'the offline banner with 2 waiting changes and the queued messages', (root) => {
+      const banner = textOf(root.querySelector('[part~="banner"]'));
+      return banner.includes('You are offline') && banner.includes('2 changes') && textOf(root).includes('drop the mascot');
+    }),
+};
 
 /** A message the server refused (the user is muted), with retry and discard. */
-export const FailedSend: Story = { args: { recording: failedSend, room: 'launch' } };
+export const FailedSend: Story = {
+  args: { recording: failedSend, room: 'launch' },
+  play: ({ canvasElement }) =>
+    shows(
+      canvasElement,
+      TAG,
+      'the refused message with its reason and a retry button',
+      (root) => textOf(root.querySelector('[part~="error"]')).includes('muted') && root.querySelector('[part~="retry"]') !== null,
+    ),
+};
 
 /** A conversation whose last decision drew many different reactions (also replies, an edit and a deleted message). */
-export const ManyReactions: Story = { args: { recording: rooms, room: 'design' } };
+export const ManyReactions: Story = {
+  args: { recording: rooms, room: 'design' },
+  play: ({ canvasElement }) =>
+    shows(canvasElement, TAG, 'ten different reactions', (root) => root.querySelectorAll('[part~="reaction"]').length >= 10),
+};
 
 /** The built-in dark theme. */
 export const DarkTheme: Story = {
   args: { recording: rooms, room: 'design', theme: 'dark' },
   parameters: { backgrounds: { default: 'dark' } },
+  play: ({ canvasElement }) =>
+    shows(canvasElement, TAG, 'a dark background', (root) => {
+      const base = root.querySelector('[part~="base"]');
+      return base !== null && isDark(getComputedStyle(base).backgroundColor);
+    }),
 };
 
 /** The host page restyles the element through its design tokens and parts. */
@@ -82,14 +136,9 @@ export const RestyledHost: Story = {
       '--parley-chat-room-own-bg:#ccfbf1',
     ].join(';'),
   },
+  play: ({ canvasElement }) =>
+    shows(canvasElement, TAG, 'the host\'s teal accent on the send button', (root) => {
+      const send = root.querySelector('[part~="send"]');
+      return send !== null && getComputedStyle(send).backgroundColor === 'rgb(15, 118, 110)';
+    }),
 };
-
-/** Waits (at most 5 s) for `selector` inside the shadow root of the first `tag` in `root`. */
-async function shadowQuery(root: HTMLElement, tag: string, selector: string): Promise<HTMLElement> {
-  for (let i = 0; i < 100; i++) {
-    const found = root.querySelector(tag)?.shadowRoot?.querySelector<HTMLElement>(selector);
-    if (found) return found;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`${selector} did not appear in <${tag}>`);
-}

@@ -7,6 +7,7 @@ import type { Meta, StoryObj } from '@storybook/web-components-vite';
 import type { ParleyRoomSelectEvent } from '@parley/elements';
 import { recordedClient } from './support/recorded-client.js';
 import { rooms } from './support/recordings.js';
+import { shows, textOf } from './support/shows.js';
 
 const meta: Meta = {
   title: 'Elements/parley-session',
@@ -30,5 +31,9 @@ export const RoomListBesideRoom: StoryObj = {
         <chat-room room="design"></chat-room>
       </div>
     </parley-session>`;
+  },
+  play: async ({ canvasElement }) => {
+    await shows(canvasElement, 'room-list', 'the rooms of the shared client', (root) => root.querySelectorAll('[part~="room"]').length === 5);
+    await shows(canvasElement, 'chat-room', 'the selected room', (root) => textOf(root.querySelector('[part~="header"]')).includes('Design review'));
   },
 };

@@ -159,8 +159,16 @@ async function reload(r: Recorder, client: ParleyClient, store: MemoryOfflineSto
   return r.connect('ada', 'Ada Lovelace', store);
 }
 
-/** Flushes Ada's cache and writes it as `<name>.json`; Ada stays usable afterwards via {@link reload}. */
+/**
+ * Flushes Ada's cache and writes it as `<name>.json`; Ada stays usable
+ * afterwards via {@link reload}. First Ada opens every room, as `<chat-room>`
+ * does (the newest page of history), so the cache holds what she has seen;
+ * a room never opened holds only what arrived live (not its "created" line).
+ */
 async function save(name: string, client: ParleyClient, store: MemoryOfflineStore): Promise<void> {
+  if (client.state.connection === 'online') {
+    for (const id of Object.keys(client.state.rooms)) await client.room(id).loadOlder();
+  }
   await client.disconnect();
   await store.open({ name: `parley:${client.endpoints.ws}:ada`, historyLimit: Infinity });
   const snapshot = await store.load();

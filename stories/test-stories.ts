@@ -1,16 +1,22 @@
 /**
- * Smoke test of the built Storybook (`storybook-static/`): serves it on
- * 127.0.0.1, opens every story's iframe in headless Chromium and fails on any
- * page error or console error, or a story whose element rendered nothing.
+ * Checks the built Storybook (`storybook-static/`) in headless Chromium:
+ * serves it on 127.0.0.1, opens every story's iframe and fails a story on any
+ * page error or console error, on a play function that threw (each story's
+ * play function checks the state the story claims to show), on a Parley
+ * element that rendered no text, or on a page that stops responding. Prints
+ * one line per story and a summary line; exits non-zero on any failure.
  *
- *   npm run test:stories   (builds first)
+ *   npm run test:stories                         (builds Storybook first)
+ *   STORY_SCREENSHOT=shots npm run test:stories  (also a PNG of every story in shots/)
  */
-import { existsSync } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { mkdir, readFile, stat } from 'node:fs/promises';
 import { createServer } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { extname, join, normalize, resolve } from 'node:path';
+import { extname, join, normalize, resolve, sep } from 'node:path';
 import { chromium } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { CHROMIUM_ARGS, chromiumPath } from '../test-support/chromium.mjs';
 
 const ROOT = resolve('storybook-static');
 const TYPES: Record<string, string> = {
@@ -23,8 +29,11 @@ const TYPES: Record<string, string> = {
   '.png': 'image/png',
   '.woff2': 'font/woff2',
 };
-/** Per-story limit for the element to show content. */
+/** Per-story limit for rendering and the play function, checked in the page. */
 const RENDER_TIMEOUT_MS = 15_000;
+/** Per-story limit checked from here: it holds even when the page's main thread is stuck. */
+const STORY_DEADLINE_MS = 30_000;
+const VIEWPORT = { width: 1000, height: 720 };
 
 interface IndexEntry {
   id: string;
@@ -33,19 +42,118 @@ interface IndexEntry {
   type: 'story' | 'docs';
 }
 
-/** The first Chromium that exists: CHROME_PATH, then the usual system paths. */
-function chromePath(): string {
-  const candidates = [process.env.CHROME_PATH, '/usr/lib/chromium/chromium', '/usr/bin/chromium'];
-  const found = candidates.find((p): p is string => !!p && existsSync(p));
-  if (!found) throw new Error('no Chromium found: set CHROME_PATH');
-  return found;
+/** Raised when a story's page does not answer within {@link STORY_DEADLINE_MS}. */
+class PageStuckError extends Error {
+  override name = 'PageStuckError';
 }
 
 async function main(): Promise<number> {
+  const index = JSON.parse(await readFile(join(ROOT, 'index.json'), 'utf8')) as { entries: Record<string, IndexEntry> };
+  const stories = Object.values(index.entries).filter((e) => e.type === 'story');
+  if (stories.length === 0) throw new Error('storybook-static/index.json lists no stories');
+  const shots = process.env.STORY_SCREENSHOT ? resolve(process.env.STORY_SCREENSHOT) : null;
+  if (shots) await mkdir(shots, { recursive: true });
+
+  const server = await serve(ROOT);
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const browser = await chromium.launch({ executablePath: chromiumPath(), headless: true, args: [...CHROMIUM_ARGS], timeout: 30_000 });
+  let passed = 0;
+  const failed: string[] = [];
+  try {
+    // One context and one tab, navigated from story to story; a tab that got stuck is replaced.
+    const context = await browser.newContext({ viewport: VIEWPORT });
+    let problems: string[] = [];
+    const openPage = async (): Promise<Page> => {
+      const page = await context.newPage();
+      page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+      page.on('console', (message) => {
+        if (message.type() === 'error') problems.push(`console error: ${message.text()}`);
+      });
+      page.on('crash', () => problems.push('the tab crashed'));
+      return page;
+    };
+    let page = await openPage();
+    for (const story of stories) {
+      problems = [];
+      try {
+        await withDeadline(checkStory(page, base, story, shots), `${story.id} did not finish within ${STORY_DEADLINE_MS / 1000} s`);
+        await withDeadline(page.goto('about:blank'), 'leaving the story');
+      } catch (error) {
+        problems.push(firstLine(error));
+        page = await replacePage(page, openPage);
+      }
+      if (problems.length === 0) passed++;
+      else failed.push(story.id);
+      console.log(`${problems.length === 0 ? 'ok  ' : 'FAIL'} ${story.title} / ${story.name}`);
+      // First lines only: a play function's failure also arrives as a console error with its stack.
+      for (const problem of problems) console.log(`     ${firstLine(problem)}`);
+    }
+  } finally {
+    await browser.close();
+    await new Promise((done) => server.close(done));
+  }
+  if (shots) console.log(`screenshots in ${shots}`);
+  if (failed.length > 0) console.log(`failed: ${failed.join(', ')}`);
+  console.log(`\nstories: ${passed} passed, ${failed.length} failed`);
+  return failed.length === 0 ? 0 : 1;
+}
+
+/** Opens one story and waits for it to show; throws what went wrong (page and console errors are collected by the caller). */
+async function checkStory(page: Page, base: string, story: IndexEntry, shots: string | null): Promise<void> {
+  await page.goto(`${base}/iframe.html?id=${encodeURIComponent(story.id)}&viewMode=story`);
+  // Storybook's render of the story reaches the phase 'finished' after the play function has
+  // run (it shows the main canvas before that); an error shows its error display instead.
+  await page.waitForFunction(
+    () => {
+      const preview = (window as { __STORYBOOK_PREVIEW__?: { currentRender?: { phase?: string } } }).__STORYBOOK_PREVIEW__;
+      return preview?.currentRender?.phase === 'finished' || document.body.classList.contains('sb-show-errordisplay');
+    },
+    null,
+    { timeout: RENDER_TIMEOUT_MS },
+  );
+  if (await page.evaluate(() => document.body.classList.contains('sb-show-errordisplay'))) {
+    const message = (await page.locator('#error-message').innerText()).trim();
+    throw new Error(`story error: ${message || '(no message)'}`);
+  }
+  // Every Parley element on the page has visible text in its shadow root.
+  await page.waitForFunction(
+    () => {
+      const elements = [...document.querySelectorAll<HTMLElement>('chat-room, room-list')];
+      return elements.length > 0 && elements.every((el) => (el.shadowRoot?.textContent ?? '').trim().length > 0);
+    },
+    null,
+    { timeout: RENDER_TIMEOUT_MS },
+  );
+  if (shots) await page.screenshot({ path: join(shots, `${story.id}.png`) });
+}
+
+/** Closes a tab that may be stuck (without waiting for ever) and opens a fresh one. */
+async function replacePage(page: Page, openPage: () => Promise<Page>): Promise<Page> {
+  await withDeadline(page.close({ runBeforeUnload: false }), 'closing the tab').catch(() => undefined);
+  return openPage();
+}
+
+/** `work`, or a {@link PageStuckError} after {@link STORY_DEADLINE_MS}. */
+async function withDeadline<T>(work: Promise<T>, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new PageStuckError(what)), STORY_DEADLINE_MS);
+  });
+  try {
+    return await Promise.race([work, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** A static file server for `root` on 127.0.0.1, port 0. */
+async function serve(root: string): Promise<Server> {
   const server = createServer((req, res) => {
-    const path = normalize(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname));
-    const file = join(ROOT, path.endsWith('/') ? `${path}index.html` : path);
-    if (!file.startsWith(ROOT)) {
+    let path = normalize(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname));
+    // Chromium asks for /favicon.ico by itself; Storybook ships an SVG one.
+    if (path === '/favicon.ico') path = '/favicon.svg';
+    const file = join(root, path.endsWith('/') ? `${path}index.html` : path);
+    if (!file.startsWith(root + sep)) {
       res.writeHead(403).end();
       return;
     }
@@ -58,79 +166,11 @@ async function main(): Promise<number> {
       .catch(() => res.writeHead(404).end());
   });
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const browser = await chromium.launch({
-    executablePath: chromePath(),
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      // /dev/shm is tiny in containers: without this, tabs crash.
-      '--disable-dev-shm-usage',
-    ],
-  });
-  let passed = 0;
-  const failures: string[] = [];
-  try {
-    const index = JSON.parse(await readFile(join(ROOT, 'index.json'), 'utf8')) as { entries: Record<string, IndexEntry> };
-    const stories = Object.values(index.entries).filter((e) => e.type === 'story');
-    if (stories.length === 0) throw new Error('index.json lists no stories');
-    // One tab for all stories (a full navigation each): opening many tabs fails on small machines.
-    const page = await browser.newPage({ viewport: { width: 1000, height: 720 } });
-    let problems: string[] = [];
-    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-    page.on('console', (message) => {
-      if (message.type() === 'error') problems.push(`console error: ${message.text()}`);
-    });
-    for (const story of stories) {
-      problems = [];
-      await checkStory(page, base, story, problems);
-      await page.goto('about:blank');
-      if (problems.length === 0) passed++;
-      else failures.push(`${story.id}:\n  ${problems.join('\n  ')}`);
-      console.log(`${problems.length === 0 ? 'ok  ' : 'FAIL'} ${story.title} / ${story.name}`);
-      for (const problem of problems) console.log(`     ${problem}`);
-    }
-  } finally {
-    await browser.close();
-    await new Promise((done) => server.close(done));
-  }
-  console.log(`\n${passed} passed, ${failures.length} failed`);
-  return failures.length === 0 ? 0 : 1;
+  return server;
 }
 
-type Page = Awaited<ReturnType<Awaited<ReturnType<typeof chromium.launch>>['newPage']>>;
-
-/** Opens one story; adds what went wrong to `problems` (page and console errors arrive there too). */
-async function checkStory(page: Page, base: string, story: IndexEntry, problems: string[]): Promise<void> {
-  try {
-    await page.goto(`${base}/iframe.html?id=${encodeURIComponent(story.id)}&viewMode=story`);
-    // Storybook marks the root once the story (and its play function) finished.
-    await page.waitForFunction(() => document.body.classList.contains('sb-show-main') || document.body.classList.contains('sb-show-errordisplay'), null, {
-      timeout: RENDER_TIMEOUT_MS,
-    });
-    if (await page.evaluate(() => document.body.classList.contains('sb-show-errordisplay'))) {
-      problems.push(`story error: ${await page.locator('#error-message').innerText()}`);
-    }
-    // Every story shows at least one Parley element whose shadow root has visible text.
-    await page.waitForFunction(
-      () => {
-        const tags = ['chat-room', 'room-list'];
-        const elements = tags.flatMap((t) => [...document.querySelectorAll<HTMLElement>(t)]);
-        return elements.length > 0 && elements.every((el) => (el.shadowRoot?.textContent ?? '').trim().length > 0);
-      },
-      null,
-      { timeout: RENDER_TIMEOUT_MS },
-    );
-    if (process.env.STORY_SCREENSHOT === story.id) await page.screenshot({ path: `${story.id}.png` });
-  } catch (error) {
-    problems.push(error instanceof Error ? error.message.split('\n')[0]! : String(error));
-  }
+function firstLine(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '';
 }
 
 process.exitCode = await main();

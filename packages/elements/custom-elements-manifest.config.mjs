@@ -3,7 +3,7 @@
 // understands `@property`, `@state` and `static styles`.
 
 /**
- * Our tags are registered by `defineElement('tag', Class)` in `*.define.ts`,
+ * Our tags are registered by `defineElement('tag', Class)` in `<tag>.ts`,
  * which the analyzer does not know: read those calls and record each tag on
  * its class, plus a `custom-element-definition` export in the define module.
  */

@@ -1,12 +1,13 @@
 /**
  * A real SDK client for stories: its device cache is preloaded from a
  * recording (`stories/recordings/*.json`, made by `stories/record.ts` against
- * the real server), and its server is never reachable, so the elements render
- * the cached conversation, queued and failed messages exactly as a user
- * offline would see them.
+ * the real server), and it has no network (see `no-network-websocket.ts`), so
+ * the elements render the cached conversation, queued and failed messages
+ * exactly as a user offline would see them.
  */
 import { createClient, MemoryOfflineStore } from '@parley/sdk';
 import type { OfflineSnapshot, ParleyClient } from '@parley/sdk';
+import { NoNetworkWebSocket, UnansweredWebSocket } from './no-network-websocket.js';
 
 /** A recording: who is signed in and what their device held. */
 export interface Recording {
@@ -15,8 +16,19 @@ export interface Recording {
   snapshot: OfflineSnapshot;
 }
 
-/** Nothing listens on port 9 (discard): the connection is refused at once, every time. */
-const UNREACHABLE = 'ws://127.0.0.1:9/v1/ws';
+/** How a story's client sees the network. */
+export interface RecordedClientOptions {
+  /**
+   * `offline` (default): no network; the cache holds the recording.
+   * `first-visit`: nothing cached yet and the server has not answered, so
+   * the elements show their loading state (the SDK gives up on the silent
+   * server after its handshake timeout, then shows offline).
+   */
+  network?: 'offline' | 'first-visit';
+}
+
+/** A server address for the cache's name; never contacted (the client has no network). */
+const SERVER = 'https://chat.example.com';
 
 /** Clients of the story on screen; disposed when the next story renders. */
 const live = new Set<ParleyClient>();
@@ -27,15 +39,13 @@ export function disposeStoryClients(): void {
   live.clear();
 }
 
-/**
- * Creates a client whose cache holds `recording` and starts it: the cache
- * loads, then the connection attempt fails and the client stays offline.
- * `connect: false` leaves it idle with an empty store (the loading state).
- */
-export function recordedClient(recording: Recording, options: { connect?: boolean } = {}): ParleyClient {
+/** Creates a started client for `recording`'s user; see {@link RecordedClientOptions}. */
+export function recordedClient(recording: Recording, options: RecordedClientOptions = {}): ParleyClient {
+  const firstVisit = options.network === 'first-visit';
   const store = new MemoryOfflineStore();
   const client = createClient({
-    url: UNREACHABLE,
+    url: SERVER,
+    WebSocket: firstVisit ? UnansweredWebSocket : NoNetworkWebSocket,
     userId: recording.user,
     // No server will ever ask; the cache is opened from `userId`.
     token: () => Promise.reject(new Error('stories have no server')),
@@ -44,17 +54,21 @@ export function recordedClient(recording: Recording, options: { connect?: boolea
     reconnect: { baseMs: 60_000, capMs: 600_000 },
   });
   live.add(client);
-  if (options.connect === false) return client;
-  const { snapshot } = recording;
   void (async () => {
-    await store.open({ name: `parley:${client.endpoints.ws}:${recording.user}`, historyLimit: Infinity });
-    await store.write({
-      outbox: snapshot.outbox.map((entry) => [entry.clientId, entry]),
-      rooms: snapshot.rooms.map((room) => [room.id, room]),
-      messages: Object.entries(snapshot.messages),
-    });
-    await store.close();
+    if (!firstVisit) await preload(store, client, recording);
     await client.connect();
   })();
   return client;
+}
+
+/** Writes the recording into the store under the name the client will open it by. */
+async function preload(store: MemoryOfflineStore, client: ParleyClient, recording: Recording): Promise<void> {
+  const { snapshot } = recording;
+  await store.open({ name: `parley:${client.endpoints.ws}:${recording.user}`, historyLimit: Infinity });
+  await store.write({
+    outbox: snapshot.outbox.map((entry) => [entry.clientId, entry]),
+    rooms: snapshot.rooms.map((room) => [room.id, room]),
+    messages: Object.entries(snapshot.messages),
+  });
+  await store.close();
 }

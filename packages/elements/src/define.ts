@@ -3,6 +3,6 @@
  * the classes themselves come from `@parley/elements`.
  */
 export {};
-import './components/parley-session/parley-session.define.js';
-import './components/chat-room/chat-room.define.js';
-import './components/room-list/room-list.define.js';
+import './components/parley-session/parley-session.js';
+import './components/chat-room/chat-room.js';
+import './components/room-list/room-list.js';

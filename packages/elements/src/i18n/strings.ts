@@ -12,8 +12,16 @@ export interface ChatRoomStrings {
   historyStart: string;
   newMessages: string;
   jumpToLatest: string;
+  /** The jump button when messages arrived out of view. */
+  jumpToLatestCount: (count: number, formatted: string) => string;
   inputLabel: string;
   inputPlaceholder: string;
+  threadInputLabel: string;
+  threadInputPlaceholder: string;
+  /** Label of the `@` completion list. */
+  mentionSuggestions: string;
+  /** A message over the server's length limit was not sent. */
+  tooLong: (max: number, formatted: string) => string;
   send: string;
   attach: string;
   uploading: string;
@@ -27,6 +35,7 @@ export interface ChatRoomStrings {
   edit: string;
   delete: string;
   confirmDelete: string;
+  cancel: string;
   deleted: string;
   edited: string;
   react: string;
@@ -49,7 +58,12 @@ export interface ChatRoomStrings {
   typingOne: (name: string) => string;
   typingTwo: (a: string, b: string) => string;
   typingMany: (count: number) => string;
-  offline: (pending: number) => string;
+  offline: (pending: number, formatted: string) => string;
+  /** Header of a group room: members online now. */
+  onlineCount: (count: number, formatted: string) => string;
+  presenceOnline: string;
+  presenceAway: string;
+  presenceOffline: string;
   connecting: string;
   connectionFailed: string;
   gap: (count: number) => string;
@@ -75,8 +89,13 @@ export const defaultChatRoomStrings: ChatRoomStrings = {
   historyStart: 'This is the beginning of the conversation.',
   newMessages: 'New messages',
   jumpToLatest: 'Jump to latest',
+  jumpToLatestCount: (_count, formatted) => `Jump to latest (${formatted} new)`,
   inputLabel: 'Message',
   inputPlaceholder: 'Write a message…',
+  threadInputLabel: 'Reply in thread',
+  threadInputPlaceholder: 'Reply…',
+  mentionSuggestions: 'Members',
+  tooLong: (_max, formatted) => `Not sent: messages are limited to ${formatted} characters.`,
   send: 'Send',
   attach: 'Attach a file',
   uploading: 'Uploading…',
@@ -90,6 +109,7 @@ export const defaultChatRoomStrings: ChatRoomStrings = {
   edit: 'Edit',
   delete: 'Delete',
   confirmDelete: 'Delete this message?',
+  cancel: 'Cancel',
   deleted: 'Message deleted',
   edited: '(edited)',
   react: 'Add reaction',
@@ -112,10 +132,14 @@ export const defaultChatRoomStrings: ChatRoomStrings = {
   typingOne: (name) => `${name} is typing…`,
   typingTwo: (a, b) => `${a} and ${b} are typing…`,
   typingMany: (count) => `${count} people are typing…`,
-  offline: (pending) =>
+  offline: (pending, formatted) =>
     pending === 0
       ? 'You are offline. Messages will be sent when the connection is back.'
-      : `You are offline. ${pending} ${pending === 1 ? 'change is' : 'changes are'} waiting to be sent.`,
+      : `You are offline. ${formatted} ${pending === 1 ? 'change is' : 'changes are'} waiting to be sent.`,
+  onlineCount: (_count, formatted) => `${formatted} online`,
+  presenceOnline: 'Online',
+  presenceAway: 'Away',
+  presenceOffline: 'Offline',
   connecting: 'Connecting…',
   connectionFailed: 'Could not connect to the chat server.',
   gap: (count) => `${count} older ${count === 1 ? 'message was' : 'messages were'} removed by the room's retention.`,

@@ -46,3 +46,20 @@ export function formatList(items: readonly string[], locale: string | undefined)
     return items.join(', ');
   }
 }
+
+const numberFormats = new Map<string, Intl.NumberFormat>();
+
+/** A count in the locale ("1,234"). */
+export function formatNumber(value: number, locale: string | undefined): string {
+  const key = locale ?? '';
+  let format = numberFormats.get(key);
+  if (!format) {
+    try {
+      format = new Intl.NumberFormat(locale);
+    } catch {
+      format = new Intl.NumberFormat(); // an invalid lang attribute
+    }
+    numberFormats.set(key, format);
+  }
+  return format.format(value);
+}

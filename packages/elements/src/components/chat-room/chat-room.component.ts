@@ -3,43 +3,46 @@ import { html, LitElement, nothing } from 'lit';
 import type { PropertyValues, TemplateResult } from 'lit';
 import { property, state } from 'lit/decorators.js';
 import { createRef, ref } from 'lit/directives/ref.js';
-import { live } from 'lit/directives/live.js';
 import { repeat } from 'lit/directives/repeat.js';
-import type { AttachmentInfo, LocalMessage, ParleyClient, Room, RoomState, TokenSource } from '@parley/sdk';
+import type { LocalMessage, MemberInfo, ParleyClient, PresenceStatus, Room, RoomState, TokenSource } from '@parley/sdk';
 import { clientContext } from '../../context/client-context.js';
+import { HistoryWindowController } from '../../controllers/history-window-controller.js';
 import { StoreController } from '../../controllers/store-controller.js';
 import { ParleyMessageDeleteEvent } from '../../events/parley-message-delete.js';
-import { ParleyMessageEditEvent } from '../../events/parley-message-edit.js';
-import { ParleyMessageSendEvent } from '../../events/parley-message-send.js';
 import { ParleyReactionToggleEvent } from '../../events/parley-reaction-toggle.js';
 import { ParleyThreadOpenEvent } from '../../events/parley-thread-open.js';
 import { defaultChatRoomStrings, mergeStrings } from '../../i18n/strings.js';
 import type { ChatRoomStrings } from '../../i18n/strings.js';
-import { elementLocale, formatDateTime, formatList, formatTime } from '../../internal/format.js';
-import { renderInline, safeHref } from '../../internal/inline-markdown.js';
+import { elementLocale, formatList, formatNumber } from '../../internal/format.js';
+import { safeHref } from '../../internal/inline-markdown.js';
 import { OwnedClient } from '../../internal/owned-client.js';
 import { tokens } from '../../styles/tokens.styles.js';
+import type { ChatContext } from './chat-context.js';
 import { styles } from './chat-room.styles.js';
+import { ComposerController } from './composer.js';
+import { handleOf, keyOf } from './message-keys.js';
+import { renderMessage } from './message-view.js';
+import { onlineMembers, requestMissingPresence } from './room-presence.js';
+import type * as ThreadPanelModule from './thread-panel.js';
+import type { ThreadPanel } from './thread-panel.js';
+
+let threadPanelModule: Promise<typeof ThreadPanelModule> | undefined;
+
+/** The thread panel is loaded when a thread is first opened (a separate chunk in the script-tag bundle). */
+function loadThreadPanel(): Promise<typeof ThreadPanelModule> {
+  return (threadPanelModule ??= import('./thread-panel.js'));
+}
 
 /** The emoji offered by the reaction picker unless `reactions` is set. */
 export const DEFAULT_REACTIONS: readonly string[] = ['👍', '❤️', '😂', '🎉', '😮', '😢'];
 
-/** Distance from an edge (px) that still counts as "at" it. */
-const EDGE = 48;
-
-/** A stable key across the pending → committed switch (the id changes, the client id does not). */
-function keyOf(message: LocalMessage): string {
-  return message.clientId ? `${message.sender}:${message.clientId}` : message.id;
-}
-
-/** What `room.retry` / `discard` and own-message changes address. */
-function handleOf(message: LocalMessage): string {
-  return message.status === 'pending' || message.status === 'failed' ? (message.clientId ?? message.id) : message.id;
-}
+const NO_MEMBERS: readonly MemberInfo[] = [];
+const NAV_KEYS = ['ArrowUp', 'ArrowDown', 'Home', 'End'];
 
 /**
  * @summary A complete chat for one room: history, composer, replies and
- * threads, reactions, edits, receipts, typing and offline state.
+ * threads, reactions, edits, mentions, presence, receipts, typing and
+ * offline state.
  *
  * Inside a `<parley-session>` it uses the session's client. Alone, it takes a
  * `client` property, or `server` + `user` with `dev` or a `token`.
@@ -47,15 +50,21 @@ function handleOf(message: LocalMessage): string {
  * Stable hooks in the open shadow root: every message is `[part~="message"]`
  * with `data-status` (`pending`, `sent`, `delivered`, `read`, `failed`) and
  * `data-id`, and contains its text; the composer's `<textarea>` is
- * `part="input"`, the send button `part="send"`.
+ * `part="input"`, the send button `part="send"` (the thread panel's are
+ * `thread-input` and `thread-send`).
  *
  * Keyboard: arrow keys, Home and End move through messages; Enter sends,
  * Shift+Enter starts a new line, Escape cancels an edit or reply (or closes
- * the thread panel); ArrowUp in an empty composer edits your last message.
+ * the mention list, a delete question, the thread panel); ArrowUp in an empty
+ * composer edits your last message. Typing `@` offers the room's members:
+ * ArrowUp/ArrowDown choose, Enter or Tab insert `@id`.
+ *
+ * Long rooms are windowed: at most 150 messages are in the DOM, moving as
+ * the reader scrolls (see `HistoryWindowController`).
  *
  * @event parley-message-send - The user sends a message ({@link ParleyMessageSendEvent}; cancelable).
  * @event parley-message-edit - The user saves an edit ({@link ParleyMessageEditEvent}; cancelable).
- * @event parley-message-delete - The user deletes a message ({@link ParleyMessageDeleteEvent}; cancelable).
+ * @event parley-message-delete - The user confirms deleting a message ({@link ParleyMessageDeleteEvent}; cancelable).
  * @event parley-reaction-toggle - The user toggles a reaction ({@link ParleyReactionToggleEvent}; cancelable).
  * @event parley-thread-open - The user opens a thread ({@link ParleyThreadOpenEvent}; cancelable).
  *
@@ -65,6 +74,8 @@ function handleOf(message: LocalMessage): string {
  *
  * @csspart base - The outer wrapper.
  * @csspart header - The header bar.
+ * @csspart online - Presence in the header: "N online", or a direct room's peer status (`data-status`).
+ * @csspart presence - A presence dot (`data-status` online / away / offline) beside an author or the peer.
  * @csspart banner - The offline / error banner.
  * @csspart messages - The scrolling message log (`role="log"`).
  * @csspart message - One message (also `system-message` for system messages, `own` for yours).
@@ -75,7 +86,9 @@ function handleOf(message: LocalMessage): string {
  * @csspart reply-quote - The quoted parent above a reply.
  * @csspart status - Delivery state of your messages.
  * @csspart error - Why a message failed.
- * @csspart actions - The per-message action buttons.
+ * @csspart retry - The retry button of a failed message.
+ * @csspart actions - The per-message action buttons (`delete` is the delete button).
+ * @csspart confirm - The "Delete this message?" question (`confirm-delete`, `confirm-cancel` its buttons).
  * @csspart reaction - A reaction count button.
  * @csspart reaction-picker - The emoji picker.
  * @csspart attachment - An attachment link; `attachment-image` for image previews.
@@ -87,10 +100,14 @@ function handleOf(message: LocalMessage): string {
  * @csspart input - The composer's textarea.
  * @csspart send - The send button.
  * @csspart attach - The attach button.
- * @csspart thread - The thread panel.
+ * @csspart mentions - The `@` completion listbox; `mention-option` (and `mention-option-active`) its options.
+ * @csspart thread - The thread panel; `thread-messages` its list.
+ * @csspart thread-composer - The thread panel's composer (`thread-input`, `thread-send`).
  *
  * @cssproperty --parley-chat-room-height - The element's height (default 100% of its container).
  * @cssproperty --parley-chat-room-own-bg - Background of your own messages.
+ * @cssproperty --parley-chat-room-presence-online - Presence dot colour for online (default: #2da160).
+ * @cssproperty --parley-chat-room-presence-away - Presence dot colour for away (default: #b5790f).
  */
 export class ChatRoom extends LitElement {
   static override styles = [tokens, styles];
@@ -118,17 +135,11 @@ export class ChatRoom extends LitElement {
   @state()
   accessor contextClient: ParleyClient | undefined = undefined;
 
-  @state() private accessor draft = '';
-  @state() private accessor replyTo: string | null = null;
-  @state() private accessor editing: string | null = null;
   @state() private accessor threadId: string | null = null;
   @state() private accessor pickerFor: string | null = null;
+  @state() private accessor confirmingDelete: string | null = null;
   @state() private accessor activeKey: string | null = null;
-  @state() private accessor atBottom = true;
-  @state() private accessor unseen = 0;
   @state() private accessor problem: string | null = null;
-  @state() private accessor attachments: readonly AttachmentInfo[] = [];
-  @state() private accessor uploading = false;
 
   private readonly owned = new OwnedClient(() => this.requestUpdate());
   private ownClient: ParleyClient | undefined = undefined;
@@ -136,20 +147,52 @@ export class ChatRoom extends LitElement {
   private readonly connection = new StoreController(this, () => this.activeClient, (s) => s.connection);
   private readonly pending = new StoreController(this, () => this.activeClient, (s) => s.pending);
   private readonly me = new StoreController(this, () => this.activeClient, (s) => s.user);
+  private readonly presence = new StoreController(this, () => this.activeClient, (s) => s.presence);
 
   private readonly logRef = createRef<HTMLElement>();
-  private readonly inputRef = createRef<HTMLTextAreaElement>();
-  private readonly fileRef = createRef<HTMLInputElement>();
-  /** `client|room` pairs whose first page and members were requested. */
+  /** `room` and client whose first page and members were requested. */
   private loadedKey = '';
-  private membersKey = '';
-  private loadingOlder = false;
+  private loadedClient: ParleyClient | undefined;
+  /** Users whose presence was requested, per client. */
+  private presenceAsked = new WeakMap<ParleyClient, Set<string>>();
+  /** The member list presence was last requested for (a new list may bring new members). */
+  private presenceFor: readonly MemberInfo[] | null = null;
+  /** Member names by id, for the member list they came from (a room may have thousands). */
+  private names: { members: readonly MemberInfo[] | null; byId: Map<string, string> } = { members: null, byId: new Map() };
   /** Read marker when the room was opened: the "New messages" divider goes after it. */
   private unreadAfter: number | null = null;
   private unreadFor = '';
-  private snapshot: { height: number; top: number; first: string | undefined; last: string | undefined } | null = null;
-  private renderedFirst: string | undefined;
+  /** The divider still has to be scrolled into view (once per opening). */
+  private showUnread = false;
   private readonly urls = new Map<string, string | null>();
+  /** The thread panel, once its module has loaded. */
+  private threadPanel: ThreadPanel | null = null;
+
+  /** What the message view, composers and thread panel use; see {@link ChatContext}. */
+  private readonly ctx: ChatContext = this.makeContext();
+
+  private readonly history = new HistoryWindowController<LocalMessage>(this, {
+    log: () => this.logRef.value,
+    items: () => this.mainMessages(),
+    keyOf,
+    hasOlder: () => this.roomState.value?.hasOlder ?? false,
+    loadOlder: () => this.loadOlder(),
+    canLoad: () => this.connection.value === 'online' && this.handle !== undefined,
+    reachedLatest: () => this.markReadIfSeen(),
+  });
+
+  private readonly composer = new ComposerController(this, this.ctx, {
+    kind: 'main',
+    thread: () => null,
+    lastOwn: () => this.lastOwn(this.mainMessages()),
+    sent: () => this.history.jumpToLatest(),
+  });
+
+  private readonly threadComposer = new ComposerController(this, this.ctx, {
+    kind: 'thread',
+    thread: () => this.threadId,
+    lastOwn: () => this.lastOwn(this.mainMessages().filter((m) => m.parentId !== null && m.parentId === this.threadId)),
+  });
 
   /** The client in use: the `client` property, the session's, or the element's own. */
   get activeClient(): ParleyClient | undefined {
@@ -180,7 +223,6 @@ export class ChatRoom extends LitElement {
     this.owned.dispose();
     this.ownClient = undefined;
     this.loadedKey = '';
-    this.membersKey = '';
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
@@ -190,105 +232,97 @@ export class ChatRoom extends LitElement {
     );
     if (changed.has('room')) {
       this.roomState.refresh();
-      this.replyTo = this.editing = this.threadId = this.pickerFor = this.activeKey = null;
-      this.atBottom = true;
-      this.unseen = 0;
+      this.threadId = this.pickerFor = this.confirmingDelete = this.activeKey = null;
       this.problem = null;
-      this.attachments = [];
+      this.composer.reset();
+      this.threadComposer.reset();
+      this.history.reset();
     }
-    this.trackScroll();
-  }
-
-  /** Notes the scroll position before the DOM changes, and counts messages arriving out of view. */
-  private trackScroll(): void {
-    const log = this.logRef.value;
-    const messages = this.mainMessages();
-    const last = messages.at(-1);
-    const lastKey = last ? keyOf(last) : undefined;
-    if (this.snapshot && !this.atBottom && lastKey !== this.snapshot.last && this.snapshot.last !== undefined) {
-      const index = messages.findIndex((m) => keyOf(m) === this.snapshot?.last);
-      if (index >= 0) this.unseen += messages.length - 1 - index;
-    }
-    // `first` is what the DOM shows now (the previous render), to detect a prepended page afterwards.
-    this.snapshot = log ? { height: log.scrollHeight, top: log.scrollTop, first: this.renderedFirst, last: lastKey } : null;
   }
 
   protected override updated(): void {
-    const log = this.logRef.value;
-    const messages = this.mainMessages();
-    if (log && this.snapshot) {
-      const first = messages[0] ? keyOf(messages[0]) : undefined;
-      if (this.atBottom) {
-        log.scrollTop = log.scrollHeight;
-      } else if (first !== this.snapshot.first && this.snapshot.first !== undefined) {
-        // Older messages were prepended: keep what the reader was looking at in place.
-        log.scrollTop = this.snapshot.top + (log.scrollHeight - this.snapshot.height);
-      }
-    } else if (log) {
-      log.scrollTop = log.scrollHeight;
-    }
-    this.renderedFirst = messages[0] ? keyOf(messages[0]) : undefined;
     this.captureUnread();
+    this.scrollToUnread();
     // Loading and receipts change the store, which updates us again: do it after this update.
     queueMicrotask(() => {
       this.loadIfNeeded();
       this.markReadIfSeen();
-      if (log && log.scrollHeight <= log.clientHeight && this.roomState.value?.hasOlder) this.loadOlder();
+      this.history.fill();
     });
   }
 
+  /** Once per client and room: the newest page and the member list (then members' presence). */
   private loadIfNeeded(): void {
     const client = this.activeClient;
     const room = this.handle;
     if (!client || !room || this.connection.value !== 'online') return;
-    const key = `${this.room}`;
-    if (this.loadedKey !== key || this.loadedClient !== client) {
-      this.loadedKey = key;
+    if (this.loadedKey !== this.room || this.loadedClient !== client) {
+      this.loadedKey = this.room;
       this.loadedClient = client;
-      this.loadOlder(true);
-    }
-    if (this.membersKey !== key || this.membersClient !== client) {
-      this.membersKey = key;
-      this.membersClient = client;
+      void this.loadOlder();
       room.members().catch(() => undefined); // names fall back to user ids
+    }
+    const members = this.roomState.value?.members;
+    if (members && members !== this.presenceFor) {
+      this.presenceFor = members;
+      let asked = this.presenceAsked.get(client);
+      if (!asked) this.presenceAsked.set(client, (asked = new Set()));
+      requestMissingPresence(client, members, this.presence.value ?? {}, asked);
     }
   }
 
-  private loadedClient: ParleyClient | undefined;
-  private membersClient: ParleyClient | undefined;
-
-  private loadOlder(first = false): void {
+  /** Loads the page before the oldest loaded message; a failure shows in the banner. */
+  private loadOlder(): Promise<unknown> {
     const room = this.handle;
-    if (!room || this.loadingOlder) return;
-    if (!first && !this.roomState.value?.hasOlder) return;
-    this.loadingOlder = true;
-    room
-      .loadOlder()
-      .then(
-        () => {
-          this.problem = null;
-        },
-        (error: unknown) => {
-          this.problem = error instanceof Error ? error.message : String(error);
-        },
-      )
-      .finally(() => {
-        this.loadingOlder = false;
-        this.requestUpdate();
-      });
+    if (!room) return Promise.resolve();
+    return room.loadOlder().then(
+      () => {
+        this.problem = null;
+      },
+      (error: unknown) => {
+        this.problem = error instanceof Error ? error.message : String(error);
+        throw error;
+      },
+    );
   }
 
   private captureUnread(): void {
     const info = this.roomState.value?.info;
-    const key = `${this.room}`;
-    if (!info || this.unreadFor === key) return;
-    this.unreadFor = key;
+    if (!info || this.unreadFor === this.room) return;
+    this.unreadFor = this.room;
     this.unreadAfter = info.unread > 0 ? info.readSeq : null;
+    this.showUnread = this.unreadAfter !== null;
+  }
+
+  /** Index in the main messages of the first unread one (the divider goes before it), or -1. */
+  private unreadIndex(messages: readonly LocalMessage[]): number {
+    const after = this.unreadAfter;
+    return after === null ? -1 : messages.findIndex((m) => m.seq > after && m.sender !== this.myId);
+  }
+
+  /** On opening a room with unread messages, start reading at the divider rather than the bottom. */
+  private scrollToUnread(): void {
+    if (!this.showUnread) return;
+    const messages = this.mainMessages();
+    const index = this.unreadIndex(messages);
+    if (index < 0) {
+      // Not loaded yet; or the newest page holds no unread message (they were deleted): nothing to show.
+      const newest = messages.reduce((max, m) => Math.max(max, m.seq), 0);
+      if (newest > 0 && newest >= (this.roomState.value?.info?.lastSeq ?? Infinity)) this.showUnread = false;
+      return;
+    }
+    const marker = this.renderRoot.querySelector<HTMLElement>('[part~="unread-marker"]');
+    if (!marker) {
+      this.history.reveal(index);
+      return;
+    }
+    this.showUnread = false;
+    this.history.showAt(marker);
   }
 
   private markReadIfSeen(): void {
     const info = this.roomState.value?.info;
-    if (!info || !this.atBottom || document.visibilityState !== 'visible') return;
+    if (!info || this.showUnread || !this.history.atBottom || document.visibilityState !== 'visible') return;
     if (info.unread > 0 || info.lastSeq > info.readSeq) this.handle?.markRead();
   }
 
@@ -296,31 +330,18 @@ export class ChatRoom extends LitElement {
     this.markReadIfSeen();
   };
 
-  private onScroll(): void {
-    const log = this.logRef.value;
-    if (!log) return;
-    const atBottom = log.scrollHeight - log.scrollTop - log.clientHeight < EDGE;
-    if (atBottom !== this.atBottom) this.atBottom = atBottom;
-    if (atBottom) {
-      this.unseen = 0;
-      this.markReadIfSeen();
-    }
-    if (log.scrollTop < EDGE) this.loadOlder();
-  }
-
   private jumpToLatest(): void {
-    const log = this.logRef.value;
-    if (log) log.scrollTop = log.scrollHeight;
-    this.atBottom = true;
-    this.unseen = 0;
-    this.inputRef.value?.focus();
+    this.history.jumpToLatest();
+    this.composer.focus();
   }
 
   // ---- names and lookups ----
 
   private nameOf(user: string): string {
     if (user === this.myId && this.me.value) return this.me.value.name || user;
-    return this.roomState.value?.members?.find((m) => m.user === user)?.name || user;
+    const members = this.roomState.value?.members ?? null;
+    if (this.names.members !== members) this.names = { members, byId: new Map(members?.map((m) => [m.user, m.name])) };
+    return this.names.byId.get(user) || user;
   }
 
   private mainMessages(): readonly LocalMessage[] {
@@ -332,119 +353,13 @@ export class ChatRoom extends LitElement {
     return this.mainMessages().find((m) => m.id === id || m.clientId === id);
   }
 
-  // ---- user actions ----
-
-  private send(): void {
-    const room = this.handle;
-    if (!room) return;
-    const text = this.draft;
-    if (this.editing) {
-      const target = this.find(this.editing);
-      if (target && text.trim() !== '' && text !== target.text) {
-        const id = handleOf(target);
-        if (this.dispatchEvent(new ParleyMessageEditEvent(this.room, id, text))) room.edit(id, text).catch(() => undefined);
-      }
-      this.cancelCompose();
-      return;
-    }
-    const attachments = this.attachments;
-    if (text.trim() === '' && attachments.length === 0) return;
-    const parentId = this.replyTo;
-    const event = new ParleyMessageSendEvent(this.room, text, parentId);
-    if (this.dispatchEvent(event)) {
-      const options = { ...(parentId ? { parentId } : {}), ...(attachments.length ? { attachments: [...attachments] } : {}) };
-      room.send(text, options).catch(() => undefined); // a refusal shows as a failed message
-    }
-    this.draft = '';
-    this.replyTo = null;
-    this.attachments = [];
-    this.atBottom = true;
+  private lastOwn(messages: readonly LocalMessage[]): LocalMessage | undefined {
+    return [...messages].reverse().find((m) => m.sender === this.myId && m.kind === 'user' && m.deletedAt === null);
   }
 
-  private cancelCompose(): void {
-    if (this.editing) this.draft = '';
-    this.editing = null;
-    this.replyTo = null;
-  }
-
-  private onInputKeydown(event: KeyboardEvent): void {
-    if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
-      event.preventDefault();
-      this.send();
-    } else if (event.key === 'Escape' && (this.editing || this.replyTo)) {
-      event.preventDefault();
-      event.stopPropagation();
-      this.cancelCompose();
-    } else if (event.key === 'ArrowUp' && this.draft === '' && !this.editing) {
-      const mine = [...this.mainMessages()]
-        .reverse()
-        .find((m) => m.sender === this.myId && m.kind === 'user' && m.deletedAt === null);
-      if (mine) {
-        event.preventDefault();
-        this.startEdit(mine);
-      }
-    }
-  }
-
-  private onInput(event: InputEvent): void {
-    this.draft = (event.target as HTMLTextAreaElement).value;
-    if (!this.editing) this.handle?.setTyping(this.draft.trim() !== '');
-  }
-
-  private startEdit(message: LocalMessage): void {
-    this.editing = handleOf(message);
-    this.replyTo = null;
-    this.draft = message.text;
-    void this.updateComplete.then(() => this.inputRef.value?.focus());
-  }
-
-  private startReply(message: LocalMessage): void {
-    this.replyTo = message.id;
-    if (this.editing) this.draft = '';
-    this.editing = null;
-    void this.updateComplete.then(() => this.inputRef.value?.focus());
-  }
-
-  private deleteMessage(message: LocalMessage): void {
-    const id = handleOf(message);
-    if (this.dispatchEvent(new ParleyMessageDeleteEvent(this.room, id))) this.handle?.delete(id).catch(() => undefined);
-  }
-
-  private toggleReaction(message: LocalMessage, emoji: string): void {
-    const on = !(message.reactions[emoji] ?? []).includes(this.myId);
-    this.pickerFor = null;
-    if (this.dispatchEvent(new ParleyReactionToggleEvent(this.room, message.id, emoji, on))) {
-      this.handle?.react(message.id, emoji).catch(() => undefined);
-    }
-  }
-
-  private openThread(message: LocalMessage): void {
-    if (!this.dispatchEvent(new ParleyThreadOpenEvent(this.room, message.id))) return;
-    this.threadId = message.id;
-    this.handle?.thread(message.id).catch((error: unknown) => {
-      this.problem = error instanceof Error ? error.message : String(error);
-    });
-  }
-
-  private async attach(): Promise<void> {
-    const input = this.fileRef.value;
-    const client = this.activeClient;
-    if (!input?.files || !client || !this.room) return;
-    const files = [...input.files];
-    input.value = '';
-    this.uploading = true;
-    try {
-      for (const file of files) {
-        try {
-          const info = await client.upload(this.room, file, file.name);
-          this.attachments = [...this.attachments, info];
-        } catch {
-          this.problem = this.text.uploadFailed(file.name);
-        }
-      }
-    } finally {
-      this.uploading = false;
-    }
+  private presenceOf(user: string): PresenceStatus | null {
+    if (user === this.myId) return this.connection.value === 'online' ? 'online' : null;
+    return this.presence.value?.[user]?.status ?? null;
   }
 
   private attachmentUrl(id: string): string | null {
@@ -462,43 +377,170 @@ export class ChatRoom extends LitElement {
     return this.urls.get(id) ?? null;
   }
 
-  // ---- keyboard navigation in the log ----
+  /** The context object handed to the parts; getters read the element's current state. */
+  private makeContext(): ChatContext {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- getters below need the element, not the literal
+    const el = this;
+    return {
+      host: el,
+      get text() {
+        return el.text;
+      },
+      get roomId() {
+        return el.room;
+      },
+      get room() {
+        return el.handle;
+      },
+      get client() {
+        return el.activeClient;
+      },
+      get myId() {
+        return el.myId;
+      },
+      get members() {
+        return el.roomState.value?.members ?? NO_MEMBERS;
+      },
+      get reactions() {
+        return el.reactions;
+      },
+      get pickerFor() {
+        return el.pickerFor;
+      },
+      get confirmingDelete() {
+        return el.confirmingDelete;
+      },
+      nameOf: (user) => el.nameOf(user),
+      presenceOf: (user) => el.presenceOf(user),
+      find: (id) => el.find(id),
+      attachmentUrl: (id) => el.attachmentUrl(id),
+      report: (problem) => {
+        el.problem = problem;
+      },
+      reply: (m, inThread) => (inThread ? el.threadComposer : el.composer).startReply(m),
+      edit: (m, inThread) => (inThread ? el.threadComposer : el.composer).startEdit(m),
+      openThread: (m) => el.openThread(m),
+      togglePicker: (m) => {
+        el.pickerFor = el.pickerFor === keyOf(m) ? null : keyOf(m);
+      },
+      react: (m, emoji) => el.toggleReaction(m, emoji),
+      askDelete: (m) => el.askDelete(m),
+      confirmDelete: (m) => el.confirmDelete(m),
+      cancelDelete: (m) => el.cancelDelete(m),
+    };
+  }
 
+  // ---- user actions ----
+
+  private askDelete(message: LocalMessage): void {
+    const key = keyOf(message);
+    this.confirmingDelete = key;
+    this.pickerFor = null;
+    // The safe choice gets focus: a second Enter does not delete.
+    void this.updateComplete.then(() => this.messageElement(key)?.querySelector<HTMLElement>('[part~="confirm-cancel"]')?.focus());
+  }
+
+  private confirmDelete(message: LocalMessage): void {
+    const key = keyOf(message);
+    this.confirmingDelete = null;
+    const id = handleOf(message);
+    if (this.dispatchEvent(new ParleyMessageDeleteEvent(this.room, id))) this.handle?.delete(id).catch(() => undefined);
+    // The message stays as a tombstone (or goes, if it was never sent): keep focus in the list.
+    void this.updateComplete.then(() => (this.messageElement(key) ?? this.logRef.value)?.focus());
+  }
+
+  private cancelDelete(message: LocalMessage): void {
+    const key = keyOf(message);
+    this.confirmingDelete = null;
+    void this.updateComplete.then(() => this.messageElement(key)?.querySelector<HTMLElement>('[part~="delete"]')?.focus());
+  }
+
+  /** The rendered message with `key`: in the thread panel if focus is there, else in the log. */
+  private messageElement(key: string): HTMLElement | undefined {
+    const all = [...this.renderRoot.querySelectorAll<HTMLElement>('[part~="message"]')].filter((el) => el.dataset.key === key);
+    const focused = (this.renderRoot as ShadowRoot).activeElement;
+    return all.find((el) => focused && el.contains(focused)) ?? all[0];
+  }
+
+  private toggleReaction(message: LocalMessage, emoji: string): void {
+    const on = !(message.reactions[emoji] ?? []).includes(this.myId);
+    this.pickerFor = null;
+    if (this.dispatchEvent(new ParleyReactionToggleEvent(this.room, message.id, emoji, on))) {
+      this.handle?.react(message.id, emoji).catch(() => undefined);
+    }
+  }
+
+  private openThread(message: LocalMessage): void {
+    if (!this.dispatchEvent(new ParleyThreadOpenEvent(this.room, message.id))) return;
+    if (this.threadId !== message.id) this.threadComposer.reset();
+    this.threadId = message.id;
+    void loadThreadPanel().then((module) => {
+      this.threadPanel ??= new module.ThreadPanel(this, this.ctx, this.threadComposer, () => this.closeThread());
+      this.requestUpdate();
+      this.threadComposer.focus();
+    });
+    this.handle?.thread(message.id).catch((error: unknown) => {
+      this.problem = error instanceof Error ? error.message : String(error);
+    });
+  }
+
+  private closeThread(): void {
+    const id = this.threadId;
+    this.threadId = null;
+    // Back to where the thread was opened from.
+    const parent = id ? this.find(id) : undefined;
+    void this.updateComplete.then(() => {
+      const target = parent ? this.logRef.value?.querySelector<HTMLElement>(`[data-id="${CSS.escape(parent.id)}"]`) : null;
+      (target ?? this.logRef.value)?.focus();
+    });
+  }
+
+  // ---- keyboard navigation ----
+
+  /** Arrow keys, Home and End in the main log; the window moves to keep the target rendered. */
   private onLogKeydown(event: KeyboardEvent): void {
-    if (!['ArrowUp', 'ArrowDown', 'Home', 'End', 'Escape'].includes(event.key)) return;
-    const root = this.renderRoot as ShadowRoot;
-    const items = [...(this.logRef.value?.querySelectorAll<HTMLElement>('[part~="message"]') ?? [])];
     if (event.key === 'Escape') {
       if (this.pickerFor) {
         const key = this.pickerFor;
         this.pickerFor = null;
-        items.find((el) => el.dataset.key === key)?.focus();
+        this.messageElement(key)?.focus();
         event.preventDefault();
       }
       return;
     }
-    const current = items.findIndex((el) => el === root.activeElement || el.contains(root.activeElement));
-    if (current < 0 || (event.target as HTMLElement).tagName === 'TEXTAREA') return;
-    const moves: Record<string, number> = {
-      ArrowUp: Math.max(0, current - 1),
-      ArrowDown: Math.min(items.length - 1, current + 1),
-      Home: 0,
-      End: items.length - 1,
-    };
-    const next = moves[event.key] ?? current;
+    if (!NAV_KEYS.includes(event.key)) return;
+    const item = (event.target as HTMLElement).closest<HTMLElement>('[part~="message"]');
+    if (!item || (event.target as HTMLElement).tagName === 'TEXTAREA') return;
+    const messages = this.mainMessages();
+    const current = messages.findIndex((m) => keyOf(m) === item.dataset.key);
+    if (current < 0) return;
     event.preventDefault();
-    const target = items[next];
+    const last = messages.length - 1;
+    const next = { ArrowUp: current - 1, ArrowDown: current + 1, Home: 0, End: last }[event.key] ?? current;
+    const target = messages[Math.max(0, Math.min(last, next))];
     if (!target) return;
-    this.activeKey = target.dataset.key ?? null;
-    target.focus();
-    if (event.key === 'Home') this.loadOlder();
+    if (event.key === 'Home') this.history.revealStart();
+    else if (event.key === 'End') this.history.jumpToLatest();
+    else this.history.reveal(Math.max(0, Math.min(last, next)));
+    const key = keyOf(target);
+    this.activeKey = key;
+    void this.updateComplete.then(() => {
+      const el = [...(this.logRef.value?.querySelectorAll<HTMLElement>('[data-key]') ?? [])].find((e) => e.dataset.key === key);
+      el?.focus();
+    });
   }
 
   private onPanelKeydown(event: KeyboardEvent): void {
-    if (event.key === 'Escape' && !this.editing && !this.replyTo && !this.pickerFor && this.threadId) {
+    if (event.key !== 'Escape' || event.defaultPrevented) return;
+    if (this.threadId && !this.threadComposer.busy && !this.composer.busy && !this.pickerFor) {
       event.preventDefault();
-      this.threadId = null;
+      this.closeThread();
     }
+  }
+
+  private onFocusIn(event: FocusEvent): void {
+    const key = (event.target as HTMLElement).closest<HTMLElement>('[part~="message"]')?.dataset.key;
+    if (key && key !== this.activeKey) this.activeKey = key;
   }
 
   // ---- rendering ----
@@ -507,6 +549,7 @@ export class ChatRoom extends LitElement {
     const t = this.text;
     const state = this.roomState.value;
     const name = state?.info?.name || this.room;
+    const unseen = this.history.unseen;
     return html`
       <div part="base" @keydown=${(event: KeyboardEvent) => this.onPanelKeydown(event)}>
         <section class="main" aria-label=${name || t.roomLabel}>
@@ -515,19 +558,43 @@ export class ChatRoom extends LitElement {
               <h2 class="title">${name}</h2>
               ${state?.info?.topic ? html`<span class="topic">${state.info.topic}</span>` : nothing}
             </slot>
+            ${this.renderOnline(state)}
             <slot name="header-actions"></slot>
           </header>
           ${this.renderBanner()} ${this.renderLog(state)}
-          ${!this.atBottom
+          ${!this.history.atBottom
             ? html`<button part="jump" type="button" @click=${() => this.jumpToLatest()}>
-                ${this.unseen > 0 ? `${t.jumpToLatest} (${this.unseen})` : t.jumpToLatest}
+                ${unseen > 0 ? t.jumpToLatestCount(unseen, formatNumber(unseen, elementLocale(this))) : t.jumpToLatest}
               </button>`
             : nothing}
-          ${this.renderTyping(state)} ${this.renderComposer()}
+          ${this.renderTyping(state)} ${this.composer.render()}
         </section>
-        ${this.threadId ? this.renderThread(state, this.threadId) : nothing}
+        ${this.threadId && this.threadPanel
+          ? this.threadPanel.render(this.threadId, state?.messages ?? [])
+          : nothing}
       </div>
     `;
+  }
+
+  /** "N online" for a room with members; the peer's status for a direct room. */
+  private renderOnline(state: RoomState | undefined): TemplateResult | typeof nothing {
+    const t = this.text;
+    const info = state?.info;
+    if (!info) return nothing;
+    if (info.kind === 'direct' && info.peer) {
+      const status = this.presenceOf(info.peer) ?? 'offline';
+      const label = status === 'online' ? t.presenceOnline : status === 'away' ? t.presenceAway : t.presenceOffline;
+      return html`<span part="online" data-status=${status}>
+        <span part="presence" data-status=${status} aria-hidden="true"></span>${label}
+      </span>`;
+    }
+    const members = state.members;
+    if (!members) return nothing;
+    const online = onlineMembers(members, this.presence.value ?? {}, this.myId, this.connection.value === 'online');
+    const locale = elementLocale(this);
+    return html`<span part="online" title=${formatList(online.map((u) => this.nameOf(u)), locale)}>
+      ${t.onlineCount(online.length, formatNumber(online.length, locale))}
+    </span>`;
   }
 
   private renderBanner(): TemplateResult | typeof nothing {
@@ -535,8 +602,10 @@ export class ChatRoom extends LitElement {
     const client = this.activeClient;
     let message: string | null = null;
     if (!client) message = this.owned.error ? t.connectionFailed : this.server ? t.connecting : t.noClient;
-    else if (this.connection.value === 'offline') message = t.offline(this.pending.value ?? 0);
-    else if (this.connection.value === 'failed' || this.owned.error) message = t.connectionFailed;
+    else if (this.connection.value === 'offline') {
+      const pending = this.pending.value ?? 0;
+      message = t.offline(pending, formatNumber(pending, elementLocale(this)));
+    } else if (this.connection.value === 'failed' || this.owned.error) message = t.connectionFailed;
     else if (this.problem) message = this.problem;
     return message ? html`<div part="banner" role="status">${message}</div>` : nothing;
   }
@@ -544,226 +613,42 @@ export class ChatRoom extends LitElement {
   private renderLog(state: RoomState | undefined): TemplateResult {
     const t = this.text;
     const messages = state?.messages ?? [];
-    const activeKey = this.activeKey && messages.some((m) => keyOf(m) === this.activeKey) ? this.activeKey : null;
-    const lastKey = messages.at(-1) ? keyOf(messages.at(-1) as LocalMessage) : null;
-    const rovingKey = activeKey ?? lastKey;
-    const markerAt =
-      this.unreadAfter === null ? -1 : messages.findIndex((m) => m.seq > (this.unreadAfter ?? 0) && m.sender !== this.myId);
+    const { start, end } = this.history.range();
+    const shown = messages.slice(start, end);
+    const activeKey = this.activeKey && shown.some((m) => keyOf(m) === this.activeKey) ? this.activeKey : null;
+    const lastShown = shown.at(-1);
+    const rovingKey = activeKey ?? (lastShown ? keyOf(lastShown) : null);
+    const markerAt = this.unreadIndex(messages);
     return html`
       <div
         part="messages"
         role="log"
         aria-live="polite"
         aria-label=${t.messagesLabel}
-        tabindex=${messages.length === 0 ? '0' : '-1'}
+        aria-busy=${this.history.loading ? 'true' : 'false'}
+        tabindex=${shown.length === 0 ? '0' : '-1'}
         ${ref(this.logRef)}
-        @scroll=${() => this.onScroll()}
+        @scroll=${() => this.history.onScroll()}
         @keydown=${(event: KeyboardEvent) => this.onLogKeydown(event)}
-        @focusin=${(event: FocusEvent) => this.onLogFocus(event)}
+        @focusin=${(event: FocusEvent) => this.onFocusIn(event)}
       >
-        ${state?.gap ? html`<div class="note">${t.gap(state.gap.to - state.gap.from + 1)}</div>` : nothing}
+        ${state?.gap && start === 0 ? html`<div class="note">${t.gap(state.gap.to - state.gap.from + 1)}</div>` : nothing}
         ${!state
           ? html`<div class="note">${t.loading}</div>`
-          : state.hasOlder
-            ? html`<div class="note">${this.loadingOlder ? t.loadingOlder : nothing}</div>`
+          : start > 0 || state.hasOlder
+            ? html`<div class="note">${this.history.loading ? t.loadingOlder : nothing}</div>`
             : messages.length > 0
               ? html`<div class="note">${t.historyStart}</div>`
               : html`<div class="note"><slot name="empty">${t.empty}</slot></div>`}
         ${repeat(
-          messages,
+          shown,
           keyOf,
-          (m, i) => html`${i === markerAt
+          (m, i) => html`${i + start === markerAt
             ? html`<div part="unread-marker" role="separator" aria-label=${t.newMessages}>${t.newMessages}</div>`
-            : nothing}${this.renderMessage(m, keyOf(m) === rovingKey, false)}`,
+            : nothing}${renderMessage(this.ctx, m, { active: keyOf(m) === rovingKey, inThread: false })}`,
         )}
       </div>
     `;
-  }
-
-  private onLogFocus(event: FocusEvent): void {
-    const item = (event.target as HTMLElement).closest<HTMLElement>('[part~="message"]');
-    const key = item?.dataset.key;
-    if (key && key !== this.activeKey) this.activeKey = key;
-  }
-
-  private renderMessage(m: LocalMessage, active: boolean, inThread: boolean): TemplateResult {
-    const t = this.text;
-    const locale = elementLocale(this);
-    const tab = active ? '0' : '-1';
-    const key = keyOf(m);
-    if (m.kind === 'system') {
-      return html`<div part="message system-message" role="article" data-status=${m.status} data-id=${m.id} data-key=${key} tabindex=${tab}>
-        ${this.systemText(m)}
-      </div>`;
-    }
-    const own = m.sender === this.myId;
-    const deleted = m.deletedAt !== null;
-    const mentioned = m.mentions.includes(this.myId) && !own;
-    const parent = !inThread && m.parentId ? this.find(m.parentId) : undefined;
-    const classes = `${own ? 'own' : ''} ${mentioned ? 'mentioned' : ''}`;
-    return html`<div
-      part=${own ? 'message own' : 'message'}
-      class=${classes}
-      role="article"
-      aria-label=${`${this.nameOf(m.sender)}, ${formatTime(m.createdAt, locale)}`}
-      data-status=${m.status}
-      data-id=${m.id}
-      data-key=${key}
-      tabindex=${tab}
-    >
-      ${m.parentId && !inThread
-        ? html`<button part="reply-quote" type="button" tabindex=${tab} @click=${() => parent && this.openThread(parent)}>
-            ↪ ${parent ? `${this.nameOf(parent.sender)}: ${parent.deletedAt !== null ? t.deleted : parent.text.slice(0, 80)}` : t.reply}
-          </button>`
-        : nothing}
-      <div class="meta">
-        <span part="sender">${this.nameOf(m.sender)}</span>
-        <time part="time" datetime=${new Date(m.createdAt).toISOString()} title=${formatDateTime(m.createdAt, locale)}
-          >${formatTime(m.createdAt, locale)}</time
-        >
-        ${m.editedAt !== null && !deleted ? html`<span>${t.edited}</span>` : nothing}
-        ${own ? html`<span part="status">${this.statusText(m)}</span>` : nothing}
-      </div>
-      ${deleted
-        ? html`<div part="tombstone">${t.deleted}</div>`
-        : html`<div part="text">${renderInline(m.text, { mentions: m.mentions, me: this.myId })}</div>`}
-      ${deleted ? nothing : this.renderAttachments(m, tab)} ${deleted ? nothing : this.renderReactions(m, tab)}
-      ${m.status === 'failed'
-        ? html`<div class="row">
-            <span part="error">${t.failedReason(m.error?.message ?? t.statusFailed)}</span>
-            <button type="button" tabindex=${tab} @click=${() => this.handle?.retry(handleOf(m))}>${t.retry}</button>
-            <button type="button" tabindex=${tab} @click=${() => this.handle?.discard(handleOf(m))}>${t.discard}</button>
-          </div>`
-        : nothing}
-      ${!inThread && m.replyCount > 0
-        ? html`<div class="row">
-            <button part="thread-link" type="button" tabindex=${tab} @click=${() => this.openThread(m)}>
-              ${t.openThread(m.replyCount)}
-            </button>
-          </div>`
-        : nothing}
-      ${deleted ? nothing : this.renderActions(m, own, tab)}
-      ${this.pickerFor === key
-        ? html`<div part="reaction-picker" role="group" aria-label=${t.react}>
-            ${this.reactions.map(
-              (emoji) =>
-                html`<button type="button" aria-label=${t.reactWith(emoji)} @click=${() => this.toggleReaction(m, emoji)}>
-                  ${emoji}
-                </button>`,
-            )}
-          </div>`
-        : nothing}
-    </div>`;
-  }
-
-  private renderActions(m: LocalMessage, own: boolean, tab: string): TemplateResult {
-    const t = this.text;
-    const key = keyOf(m);
-    const committed = m.status !== 'pending' && m.status !== 'failed';
-    return html`<div part="actions">
-      ${committed
-        ? html`<button type="button" tabindex=${tab} aria-label=${t.reply} title=${t.reply} @click=${() => this.startReply(m)}>
-              ↩
-            </button>
-            <button
-              type="button"
-              tabindex=${tab}
-              aria-label=${t.react}
-              title=${t.react}
-              aria-expanded=${this.pickerFor === key ? 'true' : 'false'}
-              @click=${() => {
-                this.pickerFor = this.pickerFor === key ? null : key;
-              }}
-            >
-              ☺
-            </button>`
-        : nothing}
-      ${own
-        ? html`<button type="button" tabindex=${tab} aria-label=${t.edit} title=${t.edit} @click=${() => this.startEdit(m)}>
-              ✎
-            </button>
-            <button type="button" tabindex=${tab} aria-label=${t.delete} title=${t.delete} @click=${() => this.deleteMessage(m)}>
-              🗑
-            </button>`
-        : nothing}
-    </div>`;
-  }
-
-  private renderReactions(m: LocalMessage, tab: string): TemplateResult | typeof nothing {
-    const entries = Object.entries(m.reactions).filter(([, users]) => users.length > 0);
-    if (entries.length === 0) return nothing;
-    const locale = elementLocale(this);
-    return html`<div class="row">
-      ${entries.map(([emoji, users]) => {
-        const label = this.text.reactedBy(emoji, formatList(users.map((u) => this.nameOf(u)), locale));
-        return html`<button
-          part="reaction"
-          type="button"
-          tabindex=${tab}
-          aria-pressed=${users.includes(this.myId) ? 'true' : 'false'}
-          aria-label=${label}
-          title=${label}
-          @click=${() => this.toggleReaction(m, emoji)}
-        >
-          ${emoji} ${users.length}
-        </button>`;
-      })}
-    </div>`;
-  }
-
-  private renderAttachments(m: LocalMessage, tab: string): TemplateResult | typeof nothing {
-    if (m.attachments.length === 0) return nothing;
-    return html`<div class="row">
-      ${m.attachments.map((a) => {
-        const url = m.status === 'pending' ? null : this.attachmentUrl(a.id);
-        if (!url) return html`<span part="attachment">${this.text.attachment(a.name)}</span>`;
-        return html`<a part="attachment" href=${url} target="_blank" rel="noopener noreferrer" tabindex=${tab}>
-          ${a.type.startsWith('image/') ? html`<img part="attachment-image" src=${url} alt=${a.name} />` : this.text.attachment(a.name)}
-        </a>`;
-      })}
-    </div>`;
-  }
-
-  private statusText(m: LocalMessage): string {
-    const t = this.text;
-    switch (m.status) {
-      case 'pending':
-        return t.statusPending;
-      case 'sent':
-        return t.statusSent;
-      case 'delivered':
-        return t.statusDelivered;
-      case 'read':
-        return t.statusRead;
-      default:
-        return t.statusFailed;
-    }
-  }
-
-  private systemText(m: LocalMessage): string {
-    const t = this.text;
-    const system = m.system;
-    if (!system) return m.text;
-    const actor = this.nameOf(system.actor);
-    const target = system.target ? this.nameOf(system.target) : '';
-    switch (system.event) {
-      case 'created':
-        return t.systemCreated(actor);
-      case 'joined':
-        return t.systemJoined(actor);
-      case 'left':
-        return t.systemLeft(actor);
-      case 'invited':
-        return t.systemInvited(actor, target);
-      case 'kicked':
-        return t.systemKicked(actor, target);
-      case 'banned':
-        return t.systemBanned(actor, target);
-      case 'renamed':
-        return t.systemRenamed(actor, system.name ?? '');
-      default:
-        return m.text;
-    }
   }
 
   private renderTyping(state: RoomState | undefined): TemplateResult {
@@ -778,78 +663,5 @@ export class ChatRoom extends LitElement {
             ? t.typingTwo(others[0], others[1])
             : t.typingMany(others.length);
     return html`<div part="typing" aria-live="polite">${text}</div>`;
-  }
-
-  private renderComposer(): TemplateResult {
-    const t = this.text;
-    const replying = this.find(this.replyTo);
-    const bar = this.editing
-      ? html`<div part="composer-bar">
-          <span>${t.editing}</span>
-          <button type="button" @click=${() => this.cancelCompose()}>${t.cancelEdit}</button>
-        </div>`
-      : replying
-        ? html`<div part="composer-bar">
-            <span>${t.replyingTo(this.nameOf(replying.sender))}</span>
-            <button type="button" @click=${() => this.cancelCompose()}>${t.cancelReply}</button>
-          </div>`
-        : nothing;
-    return html`<form
-      part="composer"
-      @submit=${(event: Event) => {
-        event.preventDefault();
-        this.send();
-      }}
-    >
-      ${bar}
-      ${this.attachments.length > 0 || this.uploading
-        ? html`<div class="row">
-            ${this.attachments.map((a) => html`<span part="attachment">${t.attachment(a.name)}</span>`)}
-            ${this.uploading ? html`<span>${t.uploading}</span>` : nothing}
-          </div>`
-        : nothing}
-      <div class="compose-row">
-        <input class="file-input" type="file" multiple tabindex="-1" aria-hidden="true" ${ref(this.fileRef)} @change=${() => void this.attach()} />
-        <button part="attach" type="button" aria-label=${t.attach} title=${t.attach} @click=${() => this.fileRef.value?.click()}>
-          <svg aria-hidden="true" viewBox="0 0 24 24" width="18" height="18" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round">
-            <path d="M21 11.5 12.5 20a5.5 5.5 0 0 1-7.8-7.8l8.5-8.5a3.7 3.7 0 0 1 5.2 5.2l-8.5 8.5a1.8 1.8 0 0 1-2.6-2.6L15 7" />
-          </svg>
-        </button>
-        <textarea
-          part="input"
-          rows="1"
-          aria-label=${t.inputLabel}
-          placeholder=${t.inputPlaceholder}
-          .value=${live(this.draft)}
-          ${ref(this.inputRef)}
-          @input=${(event: InputEvent) => this.onInput(event)}
-          @keydown=${(event: KeyboardEvent) => this.onInputKeydown(event)}
-        ></textarea>
-        <button part="send" type="submit">${this.editing ? t.save : t.send}</button>
-      </div>
-    </form>`;
-  }
-
-  private renderThread(state: RoomState | undefined, threadId: string): TemplateResult {
-    const t = this.text;
-    const messages = state?.messages ?? [];
-    const parent = messages.find((m) => m.id === threadId);
-    const replies = messages.filter((m) => m.parentId === threadId);
-    return html`<aside part="thread" aria-label=${t.threadTitle}>
-      <header part="header">
-        <h3 class="title">${t.threadTitle}</h3>
-        <button type="button" aria-label=${t.closeThread} title=${t.closeThread} @click=${() => (this.threadId = null)}>✕</button>
-      </header>
-      <div class="thread-list" role="log" aria-live="polite" aria-label=${t.threadTitle}>
-        ${parent ? this.renderMessage(parent, false, true) : html`<div class="note">${t.loading}</div>`}
-        ${replies.length === 0 ? html`<div class="note">${t.threadEmpty}</div>` : nothing}
-        ${repeat(replies, keyOf, (m) => this.renderMessage(m, false, true))}
-      </div>
-      ${parent
-        ? html`<div class="row" style="padding: var(--_space)">
-            <button type="button" @click=${() => this.startReply(parent)}>${t.reply}</button>
-          </div>`
-        : nothing}
-    </aside>`;
   }
 }

@@ -6,6 +6,9 @@ export const styles = css`
     height: var(--parley-chat-room-height, 100%);
     min-height: 16rem;
     --_own-bg: var(--parley-chat-room-own-bg, var(--_surface));
+    /* Mid tones that keep 3:1 against both themes' backgrounds. */
+    --_online: var(--parley-chat-room-presence-online, #2da160);
+    --_away: var(--parley-chat-room-presence-away, #b5790f);
   }
   [part~='base'] {
     display: flex;
@@ -53,6 +56,8 @@ export const styles = css`
     overflow-y: auto;
     padding: var(--_space) 0;
     overscroll-behavior: contain;
+    /* The history window controller anchors the scroll position itself. */
+    overflow-anchor: none;
   }
   .note {
     text-align: center;
@@ -220,7 +225,73 @@ export const styles = css`
     font-size: 0.8125em;
     color: var(--_text-muted);
   }
-  [part~='composer'] {
+  [part~='online'] {
+    margin-inline-start: auto;
+    display: inline-flex;
+    align-items: center;
+    gap: 0.35em;
+    color: var(--_text-muted);
+    font-size: 0.8125em;
+    white-space: nowrap;
+  }
+  [part~='presence'] {
+    display: inline-block;
+    width: 0.55rem;
+    height: 0.55rem;
+    border-radius: 50%;
+    background: var(--_text-muted);
+    align-self: center;
+  }
+  [part~='presence'][data-status='online'] {
+    background: var(--_online);
+  }
+  [part~='presence'][data-status='away'] {
+    background: var(--_away);
+  }
+  [part~='confirm'] {
+    color: var(--_text);
+    font-size: 0.875em;
+  }
+  [part~='confirm-delete'] {
+    color: var(--_danger);
+    border-color: var(--_danger);
+  }
+  .composer {
+    position: relative;
+  }
+  [part~='mentions'] {
+    position: absolute;
+    inset-inline: calc(var(--_space) * 2);
+    inset-block-end: 100%;
+    max-height: 14rem;
+    overflow-y: auto;
+    background: var(--_bg);
+    border: 1px solid var(--_border);
+    border-radius: var(--_radius);
+    box-shadow: 0 2px 8px rgb(0 0 0 / 20%);
+    z-index: 1;
+  }
+  [part~='mentions'][hidden] {
+    display: none;
+  }
+  [part~='mention-option'] {
+    display: flex;
+    gap: var(--_space);
+    align-items: baseline;
+    padding: 0.25em var(--_space);
+    cursor: pointer;
+  }
+  [part~='mention-option-active'] {
+    background: var(--_mention);
+    outline: 2px solid var(--_focus);
+    outline-offset: -2px;
+  }
+  .mention-id {
+    color: var(--_text-muted);
+    font-size: 0.875em;
+  }
+  [part~='composer'],
+  [part~='thread-composer'] {
     border-top: 1px solid var(--_border);
     padding: var(--_space) calc(var(--_space) * 2);
   }
@@ -238,7 +309,8 @@ export const styles = css`
     gap: var(--_space);
     align-items: flex-end;
   }
-  [part~='input'] {
+  [part~='input'],
+  [part~='thread-input'] {
     flex: 1;
     resize: none;
     min-height: 2.5em;
@@ -250,7 +322,8 @@ export const styles = css`
     border-radius: var(--_radius);
     padding: 0.5em;
   }
-  [part~='send'] {
+  [part~='send'],
+  [part~='thread-send'] {
     background: var(--_accent);
     color: var(--_accent-contrast);
     border-color: var(--_accent);
@@ -269,13 +342,5 @@ export const styles = css`
   [part~='thread'] .thread-list {
     flex: 1;
     overflow-y: auto;
-  }
-  .visually-hidden {
-    position: absolute;
-    width: 1px;
-    height: 1px;
-    overflow: hidden;
-    clip-path: inset(50%);
-    white-space: nowrap;
   }
 `;

@@ -7,7 +7,7 @@ import { expect, fixture, html } from '@open-wc/testing';
 import { executeServerCommand } from '@web/test-runner-commands';
 import { createClient } from '@parley/sdk';
 import type { ParleyClient } from '@parley/sdk';
-import './room-list.define.js';
+import './room-list.js';
 import type { ParleyRoomSelectEvent } from '../../events/parley-room-select.js';
 import type { RoomList } from './room-list.component.js';
 import { unique, until } from '../../../../../test-support/browser.js';

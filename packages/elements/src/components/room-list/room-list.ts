@@ -1,3 +1,7 @@
+/**
+ * Registers `<room-list>` (once: a second copy of the bundle only warns) and
+ * re-exports its class. Import this module for the side effect.
+ */
 import { defineElement } from '../../internal/define-element.js';
 import { RoomList } from './room-list.component.js';
 
