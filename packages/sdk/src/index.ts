@@ -9,7 +9,7 @@ export { Room } from './domain/room.js';
 export type { SendOptions } from './domain/room.js';
 export type { ClientState, LocalMessage, MessageStatus, RoomState } from './domain/state.js';
 export { endpoints, fetchDevToken } from './domain/http.js';
-export type { Endpoints } from './domain/http.js';
+export type { Endpoints, UploadOptions } from './domain/http.js';
 export type { ConnectionStatus } from './engine/engine.js';
 export type { TokenSource } from './engine/token.js';
 export { AuthError, ConnectionError, LimitError, ParleyError, RequestError } from './errors.js';

@@ -25,6 +25,10 @@ export interface ChatRoomStrings {
   send: string;
   attach: string;
   uploading: string;
+  /** The upload in progress, e.g. "Uploading photo.png… 42%" (`percent` is already formatted). */
+  uploadProgress: (name: string, percent: string) => string;
+  cancelUpload: string;
+  removeAttachment: (name: string) => string;
   uploadFailed: (name: string) => string;
   reply: string;
   replyingTo: (name: string) => string;
@@ -99,6 +103,9 @@ export const defaultChatRoomStrings: ChatRoomStrings = {
   send: 'Send',
   attach: 'Attach a file',
   uploading: 'Uploading…',
+  uploadProgress: (name, percent) => `Uploading ${name}… ${percent}`,
+  cancelUpload: 'Cancel upload',
+  removeAttachment: (name) => `Remove ${name}`,
   uploadFailed: (name) => `Could not upload ${name}`,
   reply: 'Reply',
   replyingTo: (name) => `Replying to ${name}`,

@@ -49,15 +49,15 @@ export function formatList(items: readonly string[], locale: string | undefined)
 
 const numberFormats = new Map<string, Intl.NumberFormat>();
 
-/** A count in the locale ("1,234"). */
-export function formatNumber(value: number, locale: string | undefined): string {
-  const key = locale ?? '';
+/** A count in the locale ("1,234"), or with `style: 'percent'` a fraction as a percentage ("42%"). */
+export function formatNumber(value: number, locale: string | undefined, options: { style?: 'percent' } = {}): string {
+  const key = `${locale ?? ''}|${options.style ?? ''}`;
   let format = numberFormats.get(key);
   if (!format) {
     try {
-      format = new Intl.NumberFormat(locale);
+      format = new Intl.NumberFormat(locale, options);
     } catch {
-      format = new Intl.NumberFormat(); // an invalid lang attribute
+      format = new Intl.NumberFormat(undefined, options); // an invalid lang attribute
     }
     numberFormats.set(key, format);
   }

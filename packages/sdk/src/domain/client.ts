@@ -30,6 +30,7 @@ import { browserNetworkMonitor, defaultTimers, globalWebSocket } from '../transp
 import type { Timers, WebSocketConstructor } from '../transport/platform.js';
 import type { ClientEvents } from './client-events.js';
 import { endpoints, uploadAttachment } from './http.js';
+import type { UploadOptions } from './http.js';
 import type { Endpoints } from './http.js';
 import { Room } from './room.js';
 import type { RoomHost } from './room.js';
@@ -319,9 +320,9 @@ export class ParleyClient {
   }
 
   /** Uploads a file for `room`; pass the result to `room.send(text, { attachments })`. */
-  async upload(room: string, blob: Blob, name: string): Promise<AttachmentInfo> {
+  async upload(room: string, blob: Blob, name: string, options: UploadOptions = {}): Promise<AttachmentInfo> {
     const token = await this.engine.getToken();
-    return uploadAttachment(this.options.fetch ?? globalThis.fetch, this.endpoints.http, token, room, blob, name);
+    return uploadAttachment(this.options.fetch ?? globalThis.fetch, this.endpoints.http, token, room, blob, name, options);
   }
 
   /** A short-lived download URL for an attachment. */

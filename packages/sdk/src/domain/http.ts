@@ -1,6 +1,5 @@
 /** The HTTP side of a Parley server: endpoint URLs, uploads, dev tokens. */
-import { connectionError, requestError } from '../errors.js';
-import type { ParleyError } from '../errors.js';
+import { connectionError, ParleyError, requestError } from '../errors.js';
 import { ErrorCode } from '../protocol/codes.js';
 import type { AttachmentInfo } from '../protocol/model.js';
 
@@ -69,6 +68,18 @@ async function send(fetchFn: typeof fetch, url: string, init: RequestInit): Prom
   return response;
 }
 
+/** Options of an upload. */
+export interface UploadOptions {
+  /**
+   * Called as bytes leave the device (`sent` of `total`), and once with
+   * `sent === total` when the server has the whole file. Browsers report real
+   * progress (through XMLHttpRequest); elsewhere only the final call comes.
+   */
+  onProgress?: (sent: number, total: number) => void;
+  /** Aborts the upload; the promise then rejects with an `aborted` error. */
+  signal?: AbortSignal;
+}
+
 /** Uploads a file for `room`; the result goes into `room.send(text, { attachments })`. */
 export async function uploadAttachment(
   fetchFn: typeof fetch,
@@ -77,15 +88,59 @@ export async function uploadAttachment(
   room: string,
   blob: Blob,
   name: string,
+  options: UploadOptions = {},
 ): Promise<AttachmentInfo> {
   const url = `${base}/v1/attachments?room=${encodeURIComponent(room)}&name=${encodeURIComponent(name)}`;
-  const response = await send(fetchFn, url, {
-    method: 'POST',
-    headers: { 'Content-Type': blob.type || 'application/octet-stream', Authorization: `Bearer ${token}` },
-    body: blob,
-  });
+  const headers = { 'Content-Type': blob.type || 'application/octet-stream', Authorization: `Bearer ${token}` };
+  // fetch cannot report upload progress; XMLHttpRequest can, where it exists.
+  let response: Response;
+  try {
+    response =
+      options.onProgress && typeof XMLHttpRequest === 'function'
+        ? await sendWithProgress(url, headers, blob, options.onProgress, options.signal)
+        : await send(fetchFn, url, { method: 'POST', headers, body: blob, signal: options.signal ?? null });
+  } catch (err) {
+    throw options.signal?.aborted ? cancelled() : err;
+  }
   const body = (await response.json()) as { attachment: AttachmentInfo };
+  options.onProgress?.(blob.size, blob.size);
   return body.attachment;
+}
+
+function cancelled(): ParleyError {
+  return new ParleyError('aborted', 'upload cancelled', { retryable: false });
+}
+
+/** POSTs `blob` with XMLHttpRequest, reporting upload progress; resolves with a `Response` like `send`. */
+function sendWithProgress(
+  url: string,
+  headers: Record<string, string>,
+  blob: Blob,
+  onProgress: (sent: number, total: number) => void,
+  signal: AbortSignal | undefined,
+): Promise<Response> {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', url);
+    for (const [key, value] of Object.entries(headers)) xhr.setRequestHeader(key, value);
+    xhr.upload.onprogress = (event) => onProgress(Math.min(event.loaded, blob.size), blob.size);
+    xhr.onerror = () => reject(connectionError('network', `request to ${url} failed`));
+    xhr.onabort = () => reject(cancelled());
+    xhr.onload = () => {
+      const response = new Response(xhr.responseText, {
+        status: xhr.status,
+        headers: { 'content-type': xhr.getResponseHeader('content-type') ?? 'application/json', 'retry-after': xhr.getResponseHeader('retry-after') ?? '' },
+      });
+      if (response.ok) resolve(response);
+      else void httpError(response).then(reject);
+    };
+    if (signal?.aborted) {
+      reject(cancelled());
+      return;
+    }
+    signal?.addEventListener('abort', () => xhr.abort(), { once: true });
+    xhr.send(blob);
+  });
 }
 
 /**

@@ -100,6 +100,8 @@ const NAV_KEYS = ['ArrowUp', 'ArrowDown', 'Home', 'End'];
  * @csspart input - The composer's textarea.
  * @csspart send - The send button.
  * @csspart attach - The attach button.
+ * @csspart upload - The upload in progress: its text, `upload-progress` (the `<progress>` bar) and `upload-cancel` (its button).
+ * @csspart attachment-preview - The local thumbnail of an image attached to the message being written; `attachment-remove` takes an attachment off.
  * @csspart mentions - The `@` completion listbox; `mention-option` (and `mention-option-active`) its options.
  * @csspart thread - The thread panel; `thread-messages` its list.
  * @csspart thread-composer - The thread panel's composer (`thread-input`, `thread-send`).

@@ -195,6 +195,23 @@ export const styles = css`
     border-radius: var(--_radius);
     border: 1px solid var(--_border);
   }
+  .attachments [part~='attachment'],
+  [part~='upload'] {
+    display: inline-flex;
+    align-items: center;
+    gap: 0.25em;
+  }
+  [part~='attachment-preview'] {
+    width: 2.5rem;
+    height: 2.5rem;
+    object-fit: cover;
+    border-radius: var(--_radius);
+    border: 1px solid var(--_border);
+  }
+  [part~='upload-progress'] {
+    inline-size: 6rem;
+    accent-color: var(--_accent);
+  }
   [part~='unread-marker'] {
     display: flex;
     align-items: center;

@@ -307,6 +307,58 @@ describe('<chat-room>', () => {
     await until(() => image.complete && image.naturalWidth === 1, 'the preview loads from the signed URL');
   });
 
+  it('shows upload progress and a local preview, and lets the user remove or cancel an attachment', async () => {
+    const { a } = await pair();
+    const composer = () => root(a).querySelector('[part~="composer"]') as HTMLElement;
+    const fileInput = root(a).querySelector<HTMLInputElement>('input[type="file"]') as HTMLInputElement;
+    const choose = (file: File) => {
+      const files = new DataTransfer();
+      files.items.add(file);
+      fileInput.files = files.files;
+      fileInput.dispatchEvent(new Event('change'));
+    };
+    // Record every progress bar state the user could have seen.
+    const seen: { value: number; max: number }[] = [];
+    const observer = new MutationObserver(() => {
+      const bar = composer().querySelector<HTMLProgressElement>('progress[part~="upload-progress"]');
+      if (bar) seen.push({ value: bar.value, max: bar.max });
+    });
+    observer.observe(root(a), { subtree: true, childList: true, attributes: true, characterData: true });
+    const png = Uint8Array.from(
+      atob('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII='),
+      (c) => c.charCodeAt(0),
+    );
+    choose(new File([png], 'dot.png', { type: 'image/png' }));
+    await until(() => composer().textContent!.includes('Attachment: dot.png'), 'upload done');
+    observer.disconnect();
+    expect(seen.length, 'a progress bar was shown').to.be.greaterThan(0);
+    expect(seen[0]!.max).to.equal(png.length);
+    expect(composer().querySelector('progress'), 'the bar goes when done').to.equal(null);
+    const preview = composer().querySelector<HTMLImageElement>('img[part~="attachment-preview"]');
+    expect(preview, 'a local preview of the image').to.not.equal(null);
+    expect(preview!.src.startsWith('blob:')).to.equal(true);
+
+    composer().querySelector<HTMLButtonElement>('[part~="attachment-remove"]')!.click();
+    await until(() => !composer().textContent!.includes('dot.png'), 'removed');
+
+    // Cancel as soon as the bar appears: nothing is attached and no error is shown.
+    let clicked = false;
+    const cancelled = new MutationObserver(() => {
+      const button = composer().querySelector<HTMLButtonElement>('[part~="upload-cancel"]');
+      if (button && !clicked) {
+        clicked = true;
+        button.click();
+      }
+    });
+    cancelled.observe(root(a), { subtree: true, childList: true });
+    choose(new File([new Uint8Array(4 * 1024 * 1024)], 'big.bin', { type: 'application/octet-stream' }));
+    await until(() => clicked, 'cancel offered');
+    await until(() => composer().querySelector('progress') === null, 'upload ended');
+    cancelled.disconnect();
+    expect(composer().textContent).to.not.contain('big.bin');
+    expect(root(a).querySelector('[part~="error"]')?.textContent ?? '').to.not.contain('Could not upload');
+  });
+
   for (const theme of ['light', 'dark']) {
     it(`passes axe in the ${theme} theme`, async () => {
       const { a, b } = await pair();

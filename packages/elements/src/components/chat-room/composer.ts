@@ -53,6 +53,11 @@ export class ComposerController implements ReactiveController {
   replyTo: string | null = null;
   attachments: readonly AttachmentInfo[] = [];
   uploading = false;
+  /** The file being uploaded now and how far it got. */
+  progress: { name: string; sent: number; total: number } | null = null;
+  /** Local previews of attached images (object URLs), by attachment id; revoked when the attachment goes. */
+  private readonly previews = new Map<string, string>();
+  private uploadAbort: AbortController | null = null;
 
   /** Null until the completion module has loaded. */
   private mentions: MentionCompletion | null = null;
@@ -72,13 +77,38 @@ export class ComposerController implements ReactiveController {
   /** @internal Lit lifecycle. */
   hostDisconnected(): void {
     this.mentions?.close();
+    this.uploadAbort?.abort();
+    this.dropPreviews();
+  }
+
+  private dropPreviews(keep: readonly AttachmentInfo[] = []): void {
+    for (const [id, url] of this.previews) {
+      if (keep.some((a) => a.id === id)) continue;
+      URL.revokeObjectURL(url);
+      this.previews.delete(id);
+    }
+  }
+
+  /** Takes an attachment off the message being written. */
+  removeAttachment(id: string): void {
+    this.attachments = this.attachments.filter((a) => a.id !== id);
+    this.dropPreviews(this.attachments);
+    this.host.requestUpdate();
+    this.focus();
+  }
+
+  /** Stops the upload in progress (files already uploaded stay attached). */
+  cancelUpload(): void {
+    this.uploadAbort?.abort();
   }
 
   /** Forgets the draft, reply, edit and attachments (the room changed). */
   reset(): void {
     this.draft = '';
     this.editing = this.replyTo = null;
+    this.uploadAbort?.abort();
     this.attachments = [];
+    this.dropPreviews();
     this.mentions?.close();
     this.host.requestUpdate();
   }
@@ -146,6 +176,8 @@ export class ComposerController implements ReactiveController {
     this.draft = '';
     this.replyTo = null;
     this.attachments = [];
+    // The sent message shows the server's copy; the local previews are no longer needed.
+    this.dropPreviews();
     this.host.requestUpdate();
     this.options.sent?.();
   }
@@ -225,22 +257,61 @@ export class ComposerController implements ReactiveController {
     if (!input?.files || !client || !this.ctx.roomId) return;
     const files = [...input.files];
     input.value = '';
+    const abort = (this.uploadAbort = new AbortController());
     this.uploading = true;
     this.host.requestUpdate();
     try {
       for (const file of files) {
+        if (abort.signal.aborted) break;
+        this.progress = { name: file.name, sent: 0, total: file.size };
+        this.host.requestUpdate();
         try {
-          const info = await client.upload(this.ctx.roomId, file, file.name);
+          const info = await client.upload(this.ctx.roomId, file, file.name, {
+            signal: abort.signal,
+            onProgress: (sent, total) => {
+              this.progress = { name: file.name, sent, total };
+              this.host.requestUpdate();
+            },
+          });
+          if (file.type.startsWith('image/')) this.previews.set(info.id, URL.createObjectURL(file));
           this.attachments = [...this.attachments, info];
         } catch {
-          this.ctx.report(this.ctx.text.uploadFailed(file.name));
+          if (!abort.signal.aborted) this.ctx.report(this.ctx.text.uploadFailed(file.name));
         }
         this.host.requestUpdate();
       }
     } finally {
+      if (this.uploadAbort === abort) this.uploadAbort = null;
       this.uploading = false;
+      this.progress = null;
       this.host.requestUpdate();
     }
+  }
+
+  /** Attached files (with image previews) and the upload in progress. */
+  private renderAttachments(): TemplateResult | typeof nothing {
+    const t = this.ctx.text;
+    const progress = this.progress;
+    if (this.attachments.length === 0 && !progress) return nothing;
+    const locale = elementLocale(this.ctx.host);
+    const percent = progress && progress.total > 0 ? Math.floor((progress.sent / progress.total) * 100) : 0;
+    return html`<div class="row attachments">
+      ${this.attachments.map((a) => {
+        const preview = this.previews.get(a.id);
+        return html`<span part="attachment">
+          ${preview ? html`<img part="attachment-preview" src=${preview} alt="" />` : nothing}
+          <span>${t.attachment(a.name)}</span>
+          <button type="button" part="attachment-remove" aria-label=${t.removeAttachment(a.name)} @click=${() => this.removeAttachment(a.id)}>×</button>
+        </span>`;
+      })}
+      ${progress
+        ? html`<span part="upload">
+            <span>${t.uploadProgress(progress.name, formatNumber(percent / 100, locale, { style: 'percent' }))}</span>
+            <progress part="upload-progress" max=${progress.total || 1} .value=${progress.sent} aria-label=${t.uploading}></progress>
+            <button type="button" part="upload-cancel" @click=${() => this.cancelUpload()}>${t.cancelUpload}</button>
+          </span>`
+        : nothing}
+    </div>`;
   }
 
   /** The composer form. */
@@ -270,12 +341,7 @@ export class ComposerController implements ReactiveController {
       }}
     >
       ${bar}
-      ${this.attachments.length > 0 || this.uploading
-        ? html`<div class="row">
-            ${this.attachments.map((a) => html`<span part="attachment">${t.attachment(a.name)}</span>`)}
-            ${this.uploading ? html`<span>${t.uploading}</span>` : nothing}
-          </div>`
-        : nothing}
+      ${this.renderAttachments()}
       ${mentions
         ? mentions.render(t.mentionSuggestions, (user) => ctx.nameOf(user), (member) => {
             this.accept(member);
