@@ -5,6 +5,8 @@
 import { html } from 'lit';
 import type { Meta, StoryObj } from '@storybook/web-components-vite';
 import type { ParleyRoomSelectEvent } from '@parley/elements';
+// Types of <room-list> in querySelector (the tag itself registers on first sight).
+import type {} from '@parley/elements/room-list';
 import { recordedClient } from './support/recorded-client.js';
 import { rooms } from './support/recordings.js';
 import { shows, textOf } from './support/shows.js';

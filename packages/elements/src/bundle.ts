@@ -1,12 +1,25 @@
 /**
- * Entry of the script-tag bundle (`dist/browser/parley.js`): registers every
- * chat element and exports the public API, so a page needs one
- * `<script type="module">`. It is built with code splitting on: heavy,
- * optional elements (calls, workspaces) belong behind a dynamic `import()`
- * fired on first use, which rollup emits as separate chunks beside this file
- * and keeps out of the chat-only budget.
+ * Entry of the script-tag bundle (`dist/browser/parley.js`): registers the
+ * elements and exports what a page script needs, so a page needs one
+ * `<script type="module">`. It is built with code splitting on: elements
+ * other than `<parley-session>` and `<chat-room>` load on first sight
+ * (see `define.ts`) from chunks beside this file, outside the chat-only
+ * budget. Their classes are not exported here for that reason; import them
+ * from `@parley/elements` in a bundled app.
  */
 import './define.js';
 
-export * from './index.js';
+export { clientContext } from './context/client-context.js';
+export { defineElement } from './internal/define-element.js';
+export { StoreController } from './controllers/store-controller.js';
+export { ParleySession } from './components/parley-session/parley-session.component.js';
+export { ChatRoom, DEFAULT_REACTIONS } from './components/chat-room/chat-room.component.js';
+export { ParleyMessageSendEvent } from './events/parley-message-send.js';
+export { ParleyMessageEditEvent } from './events/parley-message-edit.js';
+export { ParleyMessageDeleteEvent } from './events/parley-message-delete.js';
+export { ParleyReactionToggleEvent } from './events/parley-reaction-toggle.js';
+export { ParleyThreadOpenEvent } from './events/parley-thread-open.js';
+export { ParleyRoomSelectEvent } from './events/parley-room-select.js';
+export { defaultChatRoomStrings, mergeStrings } from './i18n/strings.js';
+export { parseInline, renderInline, safeHref } from './internal/inline-markdown.js';
 export { createClient, ErrorCode, fetchDevToken } from '@parley/sdk';

@@ -1,8 +1,12 @@
 /**
  * Registers every Parley element. Importing this module is the side effect;
- * the classes themselves come from `@parley/elements`.
+ * the classes themselves come from `@parley/elements`. `<parley-session>` and
+ * `<chat-room>` register at once; the others load when their tag first
+ * appears in the document (separate chunks in the script-tag bundle, so a
+ * chat-only page downloads only what it shows).
  */
-export {};
+import { loadOnSight } from './internal/load-on-sight.js';
 import './components/parley-session/parley-session.js';
 import './components/chat-room/chat-room.js';
-import './components/room-list/room-list.js';
+
+loadOnSight('room-list', () => import('./components/room-list/room-list.js'));
