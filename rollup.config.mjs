@@ -4,6 +4,7 @@ import { nodeResolve } from '@rollup/plugin-node-resolve';
 import esbuild from 'rollup-plugin-esbuild';
 import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
+import { rollupEsmDeps } from './scripts/esm-deps.mjs';
 import minifyHTML from '@lit-labs/rollup-plugin-minify-html-literals';
 
 /** Gzip budgets in bytes per output file; the build fails above them. */
@@ -14,15 +15,33 @@ const BUDGETS = {
   'parley.js': 45 * 1024,
 };
 
+/**
+ * Gzip budgets of lazy features in the script-tag bundle: the dynamic entry
+ * chunk named here plus every chunk it loads (statically or with import())
+ * that the chat-only `parley.js` does not already hold. Downloaded only when
+ * the feature is first used.
+ */
+const LAZY_BUDGETS = {
+  // <workspace-editor>: the element, CodeMirror 6, Yjs, y-codemirror.next, and the SDK's workspace
+  // code (its own chunk, which client.workspace() loads from parley.js) counted with them.
+  'workspace-editor': { budget: 120 * 1024, with: ['workspace'] },
+  // <call-panel>: the element and its view (tiles, controls, pre-join check), without the SDK's call code below.
+  'call-panel': 12 * 1024,
+  // The SDK's Call with mediasoup-client, loaded by the first client.call() (the panel's first connect).
+  call: 60 * 1024,
+};
+
 /** Prints raw and gzip size of every emitted chunk and enforces BUDGETS. */
 function sizeReport() {
   return {
     name: 'parley-size-report',
     writeBundle(options, bundle) {
+      const sizes = new Map();
       for (const [file, chunk] of Object.entries(bundle)) {
         if (chunk.type !== 'chunk') continue;
         const code = readFileSync(`${options.dir ?? options.file.replace(/\/[^/]+$/, '')}/${file}`);
         const gz = gzipSync(code, { level: 9 }).length;
+        sizes.set(file, gz);
         const budget = BUDGETS[file];
         const over = budget !== undefined && gz > budget;
         console.log(
@@ -30,6 +49,27 @@ function sizeReport() {
             (budget ? `  (budget ${(budget / 1024).toFixed(0)} KB)` : ''),
         );
         if (over) this.error(`${file} is ${gz} bytes gzip, over its budget of ${budget}`);
+      }
+      // Lazy budgets hold for our bundles; an app's build (examples/npm-app) splits chunks its own way.
+      if (!Object.values(bundle).some((c) => c.type === 'chunk' && c.isEntry && BUDGETS[c.fileName] !== undefined)) return;
+      for (const [name, rule] of Object.entries(LAZY_BUDGETS)) {
+        // A number, or { budget, with: [other dynamic entries the feature always loads] }.
+        const { budget, with: also = [] } = typeof rule === 'number' ? { budget: rule } : rule;
+        const dynamicEntry = (n) => Object.values(bundle).find((c) => c.type === 'chunk' && c.isDynamicEntry && c.name === n);
+        const entry = dynamicEntry(name);
+        if (!entry) continue;
+        const loaded = new Set();
+        const visit = (file) => {
+          const chunk = bundle[file];
+          if (loaded.has(file) || !chunk || chunk.type !== 'chunk' || chunk.isEntry) return;
+          loaded.add(file);
+          for (const next of [...chunk.imports, ...chunk.dynamicImports]) visit(next);
+        };
+        visit(entry.fileName);
+        for (const other of also) if (dynamicEntry(other)) visit(dynamicEntry(other).fileName);
+        const gz = [...loaded].reduce((sum, file) => sum + (sizes.get(file) ?? 0), 0);
+        console.log(`${`${name} (lazy, ${loaded.size} chunks)`.padEnd(32)} ${''.padStart(14)} ${(gz / 1024).toFixed(1).padStart(6)} KB gzip  (budget ${(budget / 1024).toFixed(0)} KB)`);
+        if (gz > budget) this.error(`${name} loads ${gz} bytes gzip, over its budget of ${budget}`);
       }
     },
   };
@@ -47,7 +87,58 @@ const minifyLitTemplates = () =>
     failOnError: true,
   });
 
+/**
+ * The IIFE SDK build cannot split code, so it leaves calls (and
+ * mediasoup-client with them) out: there `client.call()` rejects with
+ * `unsupported_browser`. The ES module build loads them from a chunk.
+ */
+function withoutCalls() {
+  const id = '\0parley-no-calls';
+  const errors = JSON.stringify(new URL('./packages/sdk/src/errors.ts', import.meta.url).pathname);
+  return {
+    name: 'parley-no-calls',
+    resolveId(source, importer) {
+      return source === './call.js' && /[\\/]domain[\\/]client\.ts$/.test(importer ?? '') ? id : null;
+    },
+    load(loaded) {
+      if (loaded !== id) return null;
+      return `import { ParleyError } from ${errors};
+export class CallRegistry {
+  constructor() {
+    throw new ParleyError('unsupported_browser', 'calls need the ES module build of the SDK (parley-sdk.js); the script build has none');
+  }
+}`;
+    },
+  };
+}
+
+/**
+ * Likewise for workspaces (Yjs, y-websocket, y-indexeddb): in the IIFE build
+ * `client.workspace()` rejects with `unsupported_browser`.
+ */
+function withoutWorkspaces() {
+  const id = '\0parley-no-workspaces';
+  const errors = JSON.stringify(new URL('./packages/sdk/src/errors.ts', import.meta.url).pathname);
+  return {
+    name: 'parley-no-workspaces',
+    resolveId(source, importer) {
+      return source === './workspace.js' && /[\\/]domain[\\/]client\.ts$/.test(importer ?? '') ? id : null;
+    },
+    load(loaded) {
+      if (loaded !== id) return null;
+      return `import { ParleyError } from ${errors};
+export class WorkspaceRegistry {
+  constructor() {
+    throw new ParleyError('unsupported_browser', 'workspaces need the ES module build of the SDK (parley-sdk.js); the script build has none');
+  }
+}`;
+    },
+  };
+}
+
 const plugins = (tsconfig = 'packages/sdk/tsconfig.json') => [
+  // mediasoup-client is CommonJS: bundled as an ES module (only into the lazy call chunk).
+  rollupEsmDeps(),
   nodeResolve({ browser: true, exportConditions: ['source'] }),
   esbuild({ target: 'es2022', minify: true, tsconfig }),
   sizeReport(),
@@ -56,13 +147,28 @@ const plugins = (tsconfig = 'packages/sdk/tsconfig.json') => [
 export default [
   {
     input: 'packages/sdk/src/index.ts',
-    output: { dir: 'packages/sdk/dist/browser', format: 'es', entryFileNames: 'parley-sdk.js', sourcemap: true },
+    // The lazy call chunk imports what it shares with the entry from parley-sdk.js itself.
+    preserveEntrySignatures: 'allow-extension',
+    output: {
+      dir: 'packages/sdk/dist/browser',
+      format: 'es',
+      entryFileNames: 'parley-sdk.js',
+      chunkFileNames: 'chunks/[name]-[hash].js',
+      sourcemap: true,
+    },
     plugins: plugins(),
   },
   {
     input: 'packages/sdk/src/index.ts',
-    output: { dir: 'packages/sdk/dist/browser', format: 'iife', name: 'Parley', entryFileNames: 'parley-sdk.iife.js', sourcemap: true },
-    plugins: plugins(),
+    output: {
+      dir: 'packages/sdk/dist/browser',
+      format: 'iife',
+      name: 'Parley',
+      entryFileNames: 'parley-sdk.iife.js',
+      sourcemap: true,
+      inlineDynamicImports: true,
+    },
+    plugins: [withoutCalls(), withoutWorkspaces(), ...plugins()],
   },
   {
     // Script-tag bundle of the elements. Code splitting stays on so elements
@@ -85,6 +191,6 @@ export default [
     // no `source` condition, so @parley/elements resolves to its published dist/.
     input: 'examples/npm-app/src/main.js',
     output: { dir: 'examples/npm-app/dist', format: 'es', entryFileNames: 'app.js', sourcemap: true },
-    plugins: [nodeResolve({ browser: true }), esbuild({ target: 'es2022', minify: true }), sizeReport()],
+    plugins: [rollupEsmDeps(), nodeResolve({ browser: true }), esbuild({ target: 'es2022', minify: true }), sizeReport()],
   },
 ];

@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { chromeLauncher } from '@web/test-runner-chrome';
-import { CHROMIUM_ARGS, chromiumPath } from './test-support/chromium.mjs';
+import { devServerEsmDeps } from './scripts/esm-deps.mjs';
+import { CALL_CHROMIUM_ARGS, CHROMIUM_ARGS, chromiumPath } from './test-support/chromium.mjs';
 
 /**
  * Real Parley servers for browser tests: 127.0.0.1, port 0, SQLite in a temp
@@ -16,7 +17,9 @@ import { CHROMIUM_ARGS, chromiumPath } from './test-support/chromium.mjs';
  * parallel never lose theirs. A named server is created on first use.
  *
  * Commands: `parley-server-url` → http base URL, `parley-token` `{ user, name? }`
- * → token, `parley-server-stop`, `parley-server-start` (same port, same data).
+ * → token, `parley-server-stop`, `parley-server-start` (same port, same data),
+ * `parley-call-gauges` → the server's call gauges (`calls_active`, `call_transports`…),
+ * `parley-call-kill-worker` → SIGKILLs the server's media workers, returns how many.
  */
 function parleyServers() {
   /** @type {Map<string, { server: import('./packages/server-adapter/dist/index.js').ParleyServer | null, port: number, dataDir: string }>} */
@@ -26,7 +29,14 @@ function parleyServers() {
   async function start(entry) {
     const { createServer } = await import('./packages/server-adapter/dist/index.js');
     // Pages are served from the test runner's origin, not the server's.
-    entry.server = createServer({ dataDir: entry.dataDir, logger: false, auth: { dev: true, secret }, allowedOrigins: ['*'] });
+    // Calls on one media worker, listening on 127.0.0.1 (the default).
+    entry.server = createServer({
+      dataDir: entry.dataDir,
+      logger: false,
+      auth: { dev: true, secret },
+      allowedOrigins: ['*'],
+      calls: { workers: 1 },
+    });
     ({ port: entry.port } = await entry.server.listen(entry.port, '127.0.0.1'));
   }
 
@@ -64,6 +74,20 @@ function parleyServers() {
           if (!response.ok) throw new Error(`dev token: HTTP ${response.status}`);
           return (await response.json()).token;
         }
+        case 'parley-call-gauges': {
+          // The server's call gauges from /metrics (live mediasoup objects), by name without `parley_`.
+          const text = await (await fetch(`http://127.0.0.1:${(await get(args.name)).port}/metrics`)).text();
+          const gauges = {};
+          for (const [, name, value] of text.matchAll(/^parley_(calls?_[a-z_]+) (\d+(?:\.\d+)?)$/gm)) gauges[name] = Number(value);
+          return gauges;
+        }
+        case 'parley-call-kill-worker': {
+          // SIGKILLs the named server's mediasoup workers (their pids are labels in /metrics).
+          const text = await (await fetch(`http://127.0.0.1:${(await get(args.name)).port}/metrics`)).text();
+          const pids = [...text.matchAll(/^parley_call_worker_calls\{pid="(\d+)"\}/gm)].map((m) => Number(m[1]));
+          for (const pid of pids) process.kill(pid, 'SIGKILL');
+          return pids.length;
+        }
         case 'parley-server-stop': {
           const entry = await get(args.name);
           const server = entry.server;
@@ -90,12 +114,13 @@ export default {
   filterBrowserLogs: ({ args }) => !String(args[0]).includes('Lit is in dev mode'),
   browsers: [
     chromeLauncher({
-      launchOptions: { executablePath: chromiumPath(), headless: true, args: [...CHROMIUM_ARGS] },
+      launchOptions: { executablePath: chromiumPath(), headless: true, args: [...CHROMIUM_ARGS, ...CALL_CHROMIUM_ARGS] },
     }),
   ],
   // Not 'auto': for an up-to-date Chromium it means esnext, which leaves the
   // elements' standard decorators untransformed (no browser runs them yet).
-  plugins: [esbuildPlugin({ ts: true, target: 'es2022' }), parleyServers()],
+  // devServerEsmDeps: mediasoup-client is CommonJS; the call code imports it as an ES module.
+  plugins: [esbuildPlugin({ ts: true, target: 'es2022' }), devServerEsmDeps(), parleyServers()],
   testFramework: { config: { timeout: 30_000 } },
   testsFinishTimeout: 180_000,
 };

@@ -118,7 +118,7 @@ async function checkStory(page: Page, base: string, story: IndexEntry, shots: st
   // Every Parley element on the page has visible text in its shadow root.
   await page.waitForFunction(
     () => {
-      const elements = [...document.querySelectorAll<HTMLElement>('chat-room, room-list')];
+      const elements = [...document.querySelectorAll<HTMLElement>('chat-room, room-list, call-panel, workspace-editor')];
       return elements.length > 0 && elements.every((el) => (el.shadowRoot?.textContent ?? '').trim().length > 0);
     },
     null,

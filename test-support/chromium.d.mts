@@ -6,6 +6,9 @@ export declare const CHROMIUM_CANDIDATES: readonly string[];
 /** Flags for a quiet headless run as root in a container. */
 export declare const CHROMIUM_ARGS: readonly string[];
 
+/** Flags for call tests: fake camera and microphone, permission prompts accepted, WebRTC over loopback. */
+export declare const CALL_CHROMIUM_ARGS: readonly string[];
+
 /** Raised when no Chromium binary can be found. */
 export declare class ChromiumNotFoundError extends Error {}
 

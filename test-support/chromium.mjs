@@ -25,6 +25,17 @@ export const CHROMIUM_ARGS = Object.freeze([
   '--disable-dev-shm-usage',
 ]);
 
+/**
+ * Flags for call tests: fake camera and microphone (a test pattern and a
+ * beep), media permission prompts accepted, and WebRTC over loopback (the
+ * SFU listens on 127.0.0.1). Harmless for pages that never ask for media.
+ */
+export const CALL_CHROMIUM_ARGS = Object.freeze([
+  '--use-fake-device-for-media-stream',
+  '--use-fake-ui-for-media-stream',
+  '--allow-loopback-in-peer-connection',
+]);
+
 /** Raised when no Chromium binary can be found. */
 export class ChromiumNotFoundError extends Error {
   name = 'ChromiumNotFoundError';

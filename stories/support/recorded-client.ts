@@ -50,6 +50,8 @@ export function recordedClient(recording: Recording, options: RecordedClientOpti
     // No server will ever ask; the cache is opened from `userId`.
     token: () => Promise.reject(new Error('stories have no server')),
     offline: store,
+    // Workspace documents stay in memory: a story must not find another story's document on the device.
+    workspaceStore: 'memory',
     // Retry rarely so an open story does not spin.
     reconnect: { baseMs: 60_000, capMs: 600_000 },
   });

@@ -10,3 +10,9 @@ import './components/parley-session/parley-session.js';
 import './components/chat-room/chat-room.js';
 
 loadOnSight('room-list', () => import('./components/room-list/room-list.js'));
+// The call panel's class and its view (tiles, controls) are fetched together, in parallel.
+loadOnSight('call-panel', () =>
+  Promise.all([import('./components/call-panel/call-panel.js'), import('./components/call-panel/call-view.js')]),
+);
+// The workspace editor brings CodeMirror and Yjs.
+loadOnSight('workspace-editor', () => import('./components/workspace-editor/workspace-editor.js'));

@@ -17,7 +17,13 @@ export type ClientErrorCode =
   /** An HTTP request failed at the network level. */
   | 'network'
   /** The operation was abandoned (entry discarded, client logged out). */
-  | 'aborted';
+  | 'aborted'
+  /** Calls: the user or the browser refused access to the microphone, camera or screen. */
+  | 'permission_denied'
+  /** Calls: no such microphone or camera, or it cannot be started (in use by another program). */
+  | 'no_device'
+  /** Calls: this browser (or runtime) has no WebRTC support mediasoup-client can use. */
+  | 'unsupported_browser';
 
 /** Every code a {@link ParleyError} can carry. */
 export type ParleyErrorCode = ErrorCode | ClientErrorCode;
@@ -81,6 +87,7 @@ const LIMIT_CODES: ReadonlySet<string> = new Set([
   ErrorCode.PayloadTooLarge,
   ErrorCode.UnsupportedType,
   ErrorCode.RateLimited,
+  ErrorCode.DocumentTooLarge,
 ]);
 
 /** Builds the right {@link RequestError} subclass for a wire error code. */

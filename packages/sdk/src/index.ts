@@ -5,9 +5,40 @@
 export { createClient, ParleyClient } from './domain/client.js';
 export type { ClientOptions } from './domain/client.js';
 export type { ClientEvents } from './domain/client-events.js';
+// Calls: types only here; the code loads on the first `client.call()`.
+export type { Call } from './domain/call.js';
+export type {
+  CallDevice,
+  CallDeviceSelection,
+  CallEndReason,
+  CallEvents,
+  CallJoinOptions,
+  CallMedia,
+  CallMediaSource,
+  CallMediaStats,
+  CallParticipant,
+  CallQuality,
+  CallSelf,
+  CallState,
+  CallStatus,
+  ShareScreenOptions,
+} from './domain/call-types.js';
+export type { MediaDevicesLike } from './managers/media-devices.js';
 export { Room } from './domain/room.js';
 export type { SendOptions } from './domain/room.js';
 export type { ClientState, LocalMessage, MessageStatus, RoomState } from './domain/state.js';
+// Workspaces: types only here; Yjs and the workspace code load on the first `client.workspace()`.
+export type { Workspace, WorkspaceTasks } from './domain/workspace.js';
+export type {
+  TaskPosition,
+  WorkspaceLocalCopy,
+  WorkspaceLocalStore,
+  WorkspaceState,
+  WorkspaceStatus,
+  WorkspaceTask,
+} from './domain/workspace-types.js';
+export { userColor } from './protocol/workspace.js';
+export type { AwarenessUser } from './protocol/workspace.js';
 export { endpoints, fetchDevToken } from './domain/http.js';
 export type { Endpoints, UploadOptions } from './domain/http.js';
 export type { ConnectionStatus } from './engine/engine.js';

@@ -5,9 +5,13 @@
  *   parley-server [--port 8787] [--host 127.0.0.1] [--data-dir .parley-data] [--dev] [--static DIR]...
  *
  * Environment: PORT, HOST, PARLEY_DATA_DIR, PARLEY_DEV=1, PARLEY_JWT_SECRET,
- * PARLEY_JWT_PUBLIC_KEY (PEM), PARLEY_ALLOWED_ORIGINS (comma-separated).
+ * PARLEY_JWT_PUBLIC_KEY (PEM), PARLEY_ALLOWED_ORIGINS (comma-separated),
+ * DATABASE_URL (PostgreSQL instead of SQLite), REDIS_URL (Redis bus for several nodes),
+ * PARLEY_CALLS=0, PARLEY_CALL_WORKERS, PARLEY_RTC_LISTEN_IP, PARLEY_RTC_ANNOUNCED_ADDRESS,
+ * PARLEY_RTC_MIN_PORT, PARLEY_RTC_MAX_PORT (calls).
  */
 import { parseArgs } from 'node:util';
+import { callOptionsFromEnv } from './calls/call-options.js';
 import { createServer } from './server.js';
 
 const USAGE = `Usage: parley-server [options]
@@ -16,8 +20,12 @@ const USAGE = `Usage: parley-server [options]
   --data-dir <dir>    SQLite and attachments (env PARLEY_DATA_DIR, default .parley-data)
   --dev               dev mode: POST /v1/dev/token mints tokens (env PARLEY_DEV=1)
   --static <dir>      serve a directory at / (repeatable; alias --serve)
+  --database-url <u>  PostgreSQL storage instead of SQLite (env DATABASE_URL)
+  --redis-url <u>     Redis bus, so several nodes serve the same rooms (env REDIS_URL)
   -h, --help          this text
-Environment: PARLEY_JWT_SECRET, PARLEY_JWT_PUBLIC_KEY, PARLEY_ALLOWED_ORIGINS`;
+Environment: PARLEY_JWT_SECRET, PARLEY_JWT_PUBLIC_KEY, PARLEY_ALLOWED_ORIGINS, PARLEY_REDIS_PREFIX
+Calls: PARLEY_CALLS=0 (off), PARLEY_CALL_WORKERS, PARLEY_RTC_LISTEN_IP (default 127.0.0.1),
+  PARLEY_RTC_ANNOUNCED_ADDRESS, PARLEY_RTC_MIN_PORT, PARLEY_RTC_MAX_PORT`;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -28,6 +36,8 @@ async function main(): Promise<void> {
       dev: { type: 'boolean' },
       static: { type: 'string', multiple: true },
       serve: { type: 'string', multiple: true },
+      'database-url': { type: 'string' },
+      'redis-url': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -52,6 +62,10 @@ async function main(): Promise<void> {
     },
     allowedOrigins: origins,
     static: [...(values.static ?? []), ...(values.serve ?? [])],
+    databaseUrl: values['database-url'] ?? (env.DATABASE_URL || undefined),
+    redisUrl: values['redis-url'] ?? (env.REDIS_URL || undefined),
+    redisPrefix: env.PARLEY_REDIS_PREFIX || undefined,
+    calls: callOptionsFromEnv(env),
   });
   const { url } = await server.listen(port, host);
   console.log(`Parley server listening on ${url}`);

@@ -5,6 +5,8 @@ import type { TokenService } from './auth/tokens.js';
 import type { Connection } from './connection/connection.js';
 import type { ConnectionRegistry } from './connection/registry.js';
 import type { Hub } from './connection/hub.js';
+import type { OutboundBudget } from './connection/outbound-budget.js';
+import type { CallService } from './calls/call-service.js';
 import type { AttachmentUrls } from './http/attachment-urls.js';
 import type { Metrics } from './metrics.js';
 import type { ResolvedOptions } from './options.js';
@@ -23,11 +25,15 @@ export interface ServerContext {
   readonly publisher: Publisher;
   readonly presence: Presence;
   readonly connections: ConnectionRegistry<Connection>;
+  /** The node-wide cap on queued outbound bytes (`maxQueuedBytes`). */
+  readonly outbound: OutboundBudget<Connection>;
   readonly attachmentUrls: AttachmentUrls;
   /** Directory holding uploaded attachment bytes. */
   readonly attachmentsDir: string;
   /** Set once `close()` began: new work is refused with `unavailable`. */
   readonly draining: boolean;
+  /** Active calls and their media workers. */
+  readonly calls: CallService;
 }
 
 /** What a request handler knows about the request. */
@@ -35,7 +41,12 @@ export interface RequestContext {
   readonly server: ServerContext;
   readonly user: UserInfo;
   /** The connection the request came on (for per-connection throttles). */
-  readonly connection: { readonly id: string; allowTyping(room: string, typing: boolean, now: number): boolean };
+  readonly connection: {
+    readonly id: string;
+    allowTyping(room: string, typing: boolean, now: number): boolean;
+    /** Writes an encoded frame to this socket (call events go to the joined connection only). */
+    deliver(frame: string): void;
+  };
   /** When processing started (epoch ms); one clock reading per request. */
   readonly now: number;
   /** When the frame arrived (epoch ms), for latency metrics. */

@@ -21,8 +21,12 @@ export type {
 } from './options.js';
 export type { Bus, BusHandler, BusMessage } from './bus/bus.js';
 export { InProcessBus } from './bus/in-process-bus.js';
+export { RedisBus, type RedisBusOptions, type ResyncingBus } from './bus/redis-bus.js';
+export { RoomOrderBus, type FillMessages, type RoomOrderOptions } from './bus/room-order.js';
 export type * from './storage/storage.js';
 export { SqliteStorage, StorageError, createSqliteStorage, isStorageError } from './storage/index.js';
 export type { SqliteStorageOptions, StorageErrorCode } from './storage/index.js';
+export { PostgresStorage, createPostgresStorage } from './storage/index.js';
+export type { PostgresStorageOptions } from './storage/index.js';
 export { POLICY, ROLE_RANK, can } from './rooms/policy.js';
 export type { PolicyQuery, RoomAction } from './rooms/policy.js';

@@ -44,6 +44,18 @@ export class Metrics {
     help: 'Connections closed because their outbound buffer overflowed',
     registers: [this.registry],
   });
+  readonly queuedCapCloses = new Counter({
+    name: 'parley_queued_cap_closes_total',
+    help: 'Connections closed as slow consumers because the node held more queued outbound bytes than maxQueuedBytes',
+    registers: [this.registry],
+  });
+  readonly queuedBytes: Gauge = new Gauge({
+    name: 'parley_queued_bytes',
+    help: 'Outbound bytes queued for all sockets of this node (read at scrape time)',
+    registers: [this.registry],
+    collect: (): void => this.queuedBytes.set(this.#measureQueued()),
+  });
+  #measureQueued: () => number = () => 0;
   readonly shed = new Counter({
     name: 'parley_connections_shed_total',
     help: 'Sockets refused with 4013 because the node was at its connection limit',
@@ -61,7 +73,12 @@ export class Metrics {
     collectDefaultMetrics({ register: this.registry, prefix: 'parley_' });
   }
 
-  /** The Prometheus text exposition. */
+  /** Sets how {@link queuedBytes} is measured at each scrape. */
+  measureQueuedWith(measure: () => number): void {
+    this.#measureQueued = measure;
+  }
+
+    /** The Prometheus text exposition. */
   text(): Promise<string> {
     return this.registry.metrics();
   }

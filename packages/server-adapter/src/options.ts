@@ -2,10 +2,13 @@
  * Options of `createServer` and their resolution into one fully populated
  * object, so the rest of the server never deals with `undefined` defaults.
  */
+import { getHeapStatistics } from 'node:v8';
 import { DEFAULT_LIMITS, Timing } from '@parley/sdk/protocol';
 import type { AttachmentInfo, Limits, RoomKind, UserInfo } from '@parley/sdk/protocol';
 import type { Logger } from 'pino';
 import type { Bus } from './bus/bus.js';
+import { resolveCallOptions } from './calls/call-options.js';
+import type { CallOptions } from './calls/call-options.js';
 import type { Storage } from './storage/storage.js';
 
 /** How tokens are verified (and, in dev mode, minted). */
@@ -57,6 +60,11 @@ export interface TimingOptions {
   presenceTimeoutMs: number;
   /** How often the presence sweeper looks for stale heartbeats. */
   presenceSweepMs: number;
+  /**
+   * Presence changes for one recipient are gathered this long and sent as one
+   * frame (`presence`, or `presence.batch` for several users); 0 sends each at once.
+   */
+  presenceBatchMs: number;
   /** At most one `typing: true` event per connection and room in this interval. */
   typingThrottleMs: number;
   /** How often the server pings each socket; one without a pong by the next round is cut. */
@@ -65,6 +73,26 @@ export interface TimingOptions {
   closeTimeoutMs: number;
   /** Lifetime of signed attachment URLs. */
   attachmentUrlTtlMs: number;
+}
+
+/**
+ * Workspace documents held in memory by this node. Sizes of messages and
+ * documents are protocol limits (`limits.maxWorkspaceMessageBytes`,
+ * `limits.maxAwarenessBytes`, `limits.maxWorkspaceBytes`).
+ */
+export interface WorkspaceOptions {
+  /**
+   * Documents loaded at once. Opening another first unloads the least recently
+   * used document nobody has open; when every loaded document is in use, the
+   * socket is closed with 4013 and a `retryAfterMs`.
+   */
+  maxOpenDocuments: number;
+  /** A document nobody has open is compacted and unloaded after this long (ms). */
+  idleUnloadMs: number;
+  /** Compact a document's log into a snapshot after this many updates… */
+  compactAfterUpdates: number;
+  /** …or once the log since the last snapshot holds this many bytes. */
+  compactAfterBytes: number;
 }
 
 /** When a client keeps sending after being rate-limited, it is disconnected (4029). */
@@ -82,6 +110,18 @@ export interface ServerOptions {
   storage?: Storage;
   /** Fan-out bus; default in-process. The server closes it. */
   bus?: Bus;
+  /**
+   * PostgreSQL connection string (`postgres://…`): when set and `storage` is
+   * not, storage is PostgreSQL, so several nodes can share it. See docs/scaling.md.
+   */
+  databaseUrl?: string;
+  /**
+   * Redis URL (`redis://…`): when set and `bus` is not, room events, presence
+   * and typing fan out across every node through Redis pub/sub.
+   */
+  redisUrl?: string;
+  /** Prefix of the Redis channels, so deployments can share one Redis. Default `parley:`. */
+  redisPrefix?: string;
   auth: AuthOptions;
   /** Origins allowed to connect; default same-host only; `'*'` allows all. Requests without Origin are allowed. */
   allowedOrigins?: string[];
@@ -102,6 +142,23 @@ export interface ServerOptions {
   maxConnections?: number;
   /** Key for signing attachment URLs; share it between nodes. Default: derived from the auth secret, else random. */
   urlSecret?: string;
+  /**
+   * Presence is pushed only to users who share a room of at most this many
+   * members with the user (direct rooms always); in larger rooms clients ask
+   * `presence.get` for the people they show. Default 100. See
+   * docs/decisions/0009-presence-fan-out.md.
+   */
+  presencePushMaxMembers?: number;
+  /**
+   * Cap on the bytes queued for all sockets of this node together. Beyond it
+   * the sockets with the most queued are closed with 4008 (slow consumer).
+   * Default: a quarter of V8's heap limit.
+   */
+  maxQueuedBytes?: number;
+  /** Workspace documents in memory: how many, idle unload, compaction (see {@link WorkspaceOptions}). */
+  workspaces?: Partial<WorkspaceOptions>;
+  /** Calls: workers, listen and announced addresses, ports, ICE servers (see {@link CallOptions}). */
+  calls?: Partial<CallOptions>;
 }
 
 /** Options with every default applied. */
@@ -116,6 +173,10 @@ export interface ResolvedOptions {
   timing: TimingOptions;
   abuse: AbuseOptions;
   maxConnections: number;
+  presencePushMaxMembers: number;
+  maxQueuedBytes: number;
+  workspaces: WorkspaceOptions;
+  calls: CallOptions;
 }
 
 /** Default timers: the protocol's, plus server-only ones. */
@@ -124,6 +185,7 @@ export const DEFAULT_TIMING: Readonly<TimingOptions> = Object.freeze({
   heartbeatMs: Timing.heartbeatMs,
   presenceTimeoutMs: Timing.presenceTimeoutMs,
   presenceSweepMs: 15_000,
+  presenceBatchMs: 250,
   typingThrottleMs: 1_000,
   pingIntervalMs: 30_000,
   closeTimeoutMs: 5_000,
@@ -132,6 +194,22 @@ export const DEFAULT_TIMING: Readonly<TimingOptions> = Object.freeze({
 
 /** Default abuse threshold: 100 rejected frames within 10 s. */
 export const DEFAULT_ABUSE: Readonly<AbuseOptions> = Object.freeze({ maxRejectedFrames: 100, windowMs: 10_000 });
+
+/** Default workspace memory and compaction settings. */
+export const DEFAULT_WORKSPACES: Readonly<WorkspaceOptions> = Object.freeze({
+  maxOpenDocuments: 1_000,
+  idleUnloadMs: 30_000,
+  compactAfterUpdates: 500,
+  compactAfterBytes: 4 * 1024 * 1024,
+});
+
+/** Default of {@link ServerOptions.presencePushMaxMembers}. */
+export const DEFAULT_PRESENCE_PUSH_MAX_MEMBERS = 100;
+
+/** Default of {@link ServerOptions.maxQueuedBytes}: a quarter of V8's heap limit. */
+export function defaultMaxQueuedBytes(): number {
+  return Math.floor(getHeapStatistics().heap_size_limit / 4);
+}
 
 /** Default cap on open sockets per node (see {@link ServerOptions.maxConnections}). */
 export const DEFAULT_MAX_CONNECTIONS = 50_000;
@@ -151,6 +229,17 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
   if (limits.hardMaxFrameBytes < limits.maxFrameBytes) {
     throw new ConfigError('limits.hardMaxFrameBytes must be at least limits.maxFrameBytes');
   }
+  const workspaces: WorkspaceOptions = { ...DEFAULT_WORKSPACES, ...options.workspaces };
+  if (!(workspaces.maxOpenDocuments >= 1)) throw new ConfigError('workspaces.maxOpenDocuments must be at least 1');
+  if (limits.maxWorkspaceBytes < limits.maxWorkspaceMessageBytes) {
+    throw new ConfigError('limits.maxWorkspaceBytes must be at least limits.maxWorkspaceMessageBytes');
+  }
+  const calls = resolveCallOptions(options.calls);
+  if (typeof calls === 'string') throw new ConfigError(calls);
+  const presencePushMaxMembers = options.presencePushMaxMembers ?? DEFAULT_PRESENCE_PUSH_MAX_MEMBERS;
+  if (!(presencePushMaxMembers >= 2)) throw new ConfigError('presencePushMaxMembers must be at least 2');
+  const maxQueuedBytes = options.maxQueuedBytes ?? defaultMaxQueuedBytes();
+  if (!(maxQueuedBytes > 0)) throw new ConfigError('maxQueuedBytes must be positive');
   const origins = options.allowedOrigins;
   return {
     dataDir: options.dataDir ?? '.parley-data',
@@ -163,5 +252,9 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
     timing: { ...DEFAULT_TIMING, ...options.timing },
     abuse: { ...DEFAULT_ABUSE, ...options.abuse },
     maxConnections: options.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
+    presencePushMaxMembers,
+    maxQueuedBytes,
+    workspaces,
+    calls,
   };
 }

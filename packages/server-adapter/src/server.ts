@@ -8,14 +8,16 @@ import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node
 import type { Duplex } from 'node:stream';
 import { join, resolve } from 'node:path';
 import { WebSocketServer } from 'ws';
-import { CloseCode, ErrorCode, encodeCloseReason } from '@parley/sdk/protocol';
+import { CloseCode, ErrorCode, WORKSPACE_PATH, encodeCloseReason } from '@parley/sdk/protocol';
 import { isOriginAllowed } from './auth/origin.js';
 import { createTokenService } from './auth/tokens.js';
 import type { TokenService } from './auth/tokens.js';
 import type { Bus } from './bus/bus.js';
 import { InProcessBus } from './bus/in-process-bus.js';
+import { CallService } from './calls/call-service.js';
 import { Connection, jitter } from './connection/connection.js';
 import { Hub } from './connection/hub.js';
+import { OutboundBudget } from './connection/outbound-budget.js';
 import { ConnectionRegistry } from './connection/registry.js';
 import type { ServerContext } from './context.js';
 import { AttachmentUrls, urlKey } from './http/attachment-urls.js';
@@ -29,8 +31,9 @@ import type { ResolvedOptions, ServerOptions } from './options.js';
 import { Presence } from './presence/presence.js';
 import { Publisher } from './rooms/publisher.js';
 import { RetentionTimer } from './rooms/retention.js';
-import { createSqliteStorage } from './storage/index.js';
+import { defaultBus, defaultStorage } from './scale-out.js';
 import type { Storage } from './storage/storage.js';
+import { WorkspaceEndpoint, workspaceRoomOf } from './workspaces/endpoint.js';
 
 /** The default WebSocket path. */
 export const WS_PATH = '/v1/ws';
@@ -46,6 +49,8 @@ export interface ListenResult {
 export interface AttachOptions {
   /** WebSocket path; default `/v1/ws`. */
   path?: string;
+  /** Path prefix of workspace (y-websocket) sockets, `<prefix>/<roomId>`; default `/v1/yjs`. */
+  workspacePath?: string;
 }
 
 /** A Parley server. Start it with `listen()` or `attach()`, stop it with `close()`. */
@@ -85,6 +90,8 @@ class Context implements ServerContext {
     readonly connections: ConnectionRegistry<Connection>,
     readonly attachmentUrls: AttachmentUrls,
     readonly attachmentsDir: string,
+    readonly calls: CallService,
+    readonly outbound: OutboundBudget<Connection>,
   ) {}
 }
 
@@ -93,6 +100,7 @@ interface Running {
   handler: HttpHandler;
   retention: RetentionTimer;
   liveness: NodeJS.Timeout;
+  workspaces: WorkspaceEndpoint;
 }
 
 class Server implements ParleyServer {
@@ -107,13 +115,14 @@ class Server implements ParleyServer {
   #ownHttp: HttpServer | null = null;
   #detach: Array<() => void> = [];
   #wsPath = WS_PATH;
+  #workspacePath = WORKSPACE_PATH;
 
   constructor(options: ServerOptions) {
     this.#raw = options;
     this.#options = resolveOptions(options);
     this.#logger = createLogger(options.logger);
-    this.#storage = options.storage ?? createSqliteStorage({ dataDir: this.#options.dataDir });
-    this.#bus = options.bus ?? new InProcessBus();
+    this.#storage = defaultStorage(options, this.#options.dataDir);
+    this.#bus = defaultBus(options, this.#storage, this.#logger);
     this.#wss = new WebSocketServer({
       noServer: true,
       maxPayload: this.#options.limits.hardMaxFrameBytes,
@@ -147,6 +156,7 @@ class Server implements ParleyServer {
   async attach(httpServer: HttpServer, options: AttachOptions = {}): Promise<void> {
     const running = await this.#start();
     this.#wsPath = options.path ?? WS_PATH;
+    this.#workspacePath = options.workspacePath ?? WORKSPACE_PATH;
     // Take over 'request' so the host's handlers see only what we do not serve.
     const hostListeners = httpServer.listeners('request') as Array<(req: IncomingMessage, res: ServerResponse) => void>;
     httpServer.removeAllListeners('request');
@@ -196,8 +206,15 @@ class Server implements ParleyServer {
       this.#storage,
       publisher,
       this.#logger,
-      { timeoutMs: options.timing.presenceTimeoutMs, sweepMs: options.timing.presenceSweepMs },
+      {
+        timeoutMs: options.timing.presenceTimeoutMs,
+        sweepMs: options.timing.presenceSweepMs,
+        pushMaxMembers: options.presencePushMaxMembers,
+        batchMs: options.timing.presenceBatchMs,
+      },
       (user) => connections.count(user),
+      // Presence digests go between nodes only when there are other nodes to hear them.
+      this.#bus instanceof InProcessBus ? undefined : this.#bus,
     );
     const urls = new AttachmentUrls(urlKey(this.#raw.urlSecret, options.auth.secret), options.timing.attachmentUrlTtlMs);
     const ctx = new Context(
@@ -212,24 +229,43 @@ class Server implements ParleyServer {
       connections,
       urls,
       join(dataDir, 'attachments'),
+      new CallService(options.calls, options.limits, this.#logger, metrics.registry),
+      new OutboundBudget<Connection>(
+        options.maxQueuedBytes,
+        () => connections.all,
+        (connection, queuedBytes) => {
+          this.#logger.warn({ session: connection.id, queuedBytes }, 'node over maxQueuedBytes; shedding a slow consumer');
+          metrics.queuedCapCloses.inc();
+        },
+      ),
     );
+    metrics.measureQueuedWith(() => ctx.outbound.measure());
     const retention = new RetentionTimer(ctx, options.retentionIntervalMs);
+    const workspaces = new WorkspaceEndpoint(ctx);
     presence.start();
     retention.start();
+    ctx.calls.start();
     const liveness = setInterval(() => {
       for (const connection of connections.all) connection.checkAlive();
+      workspaces.checkAlive();
     }, options.timing.pingIntervalMs);
     liveness.unref();
     if (tokens.dev) this.#logger.warn('dev mode: POST /v1/dev/token mints tokens for anyone');
-    const running: Running = { ctx, handler: createHttpHandler(ctx, () => this.#wsPath), retention, liveness };
+    const running: Running = { ctx, handler: createHttpHandler(ctx, () => this.#wsPath), retention, liveness, workspaces };
     return running;
   }
 
-  /** Handles an upgrade on our path; returns false for other paths. */
+  /** Handles an upgrade on our paths (chat socket, workspace sockets); returns false for other paths. */
   #upgrade(running: Running, req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
-    if (pathOf(req.url) !== this.#wsPath) return false;
+    const path = pathOf(req.url);
+    const room = path === null ? undefined : workspaceRoomOf(path, this.#workspacePath);
+    if (path !== this.#wsPath && room === undefined) return false;
     if (running.ctx.draining) {
       refuseUpgrade(socket, 503, 'Service Unavailable');
+      return true;
+    }
+    if (room !== undefined) {
+      running.workspaces.upgrade(req, socket, head, room);
       return true;
     }
     this.#wss.handleUpgrade(req, socket, head, (ws) => {
@@ -261,6 +297,10 @@ class Server implements ParleyServer {
       ctx.presence.stop();
       await running.retention.stop();
       await Promise.all([...ctx.connections.all].map((connection) => connection.drain()));
+      // Sockets are closed, so every call is empty; this stops the media workers.
+      ctx.calls.close();
+      // Documents are compacted before the bus and storage close.
+      await running.workspaces.close();
     }
     for (const detach of this.#detach) detach();
     this.#detach = [];

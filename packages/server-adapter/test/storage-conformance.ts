@@ -1026,5 +1026,71 @@ export function storageConformance(name: string, makeStorage: () => Promise<Stor
         assert.equal((await storage.getAttachment('att-2'))?.messageId, null);
       });
     });
+
+    describe('workspace documents', () => {
+      const bytes = (...values: number[]): Uint8Array => Uint8Array.from(values);
+      const plain = (list: Uint8Array[]): number[][] => list.map((u) => [...u]);
+
+      it('loads an empty document for a room that never stored one', async () => {
+        const room = await createRoom('alice');
+        assert.deepEqual(await storage.loadWorkspace(room.id), { snapshot: null, updates: [], lastUpdateId: 0, bytes: 0 });
+      });
+
+      it('appends updates in order with growing ids, per room, byte for byte', async () => {
+        const a = await createRoom('alice');
+        const b = await createRoom('bob');
+        const every = Uint8Array.from({ length: 256 }, (_, i) => i);
+        const first = await storage.appendWorkspaceUpdate(a.id, bytes(1, 2, 3), now());
+        const other = await storage.appendWorkspaceUpdate(b.id, bytes(9), now());
+        const [second, third] = await Promise.all([
+          storage.appendWorkspaceUpdate(a.id, every, now()),
+          storage.appendWorkspaceUpdate(a.id, bytes(0), now()),
+        ]);
+        assert.ok(first < other && other < second && second < third, 'ids grow with every append');
+        const loaded = await storage.loadWorkspace(a.id);
+        assert.equal(loaded.snapshot, null);
+        assert.deepEqual(plain(loaded.updates), [[1, 2, 3], [...every], [0]]);
+        assert.equal(loaded.lastUpdateId, third);
+        assert.equal(loaded.bytes, 3 + 256 + 1);
+        assert.deepEqual(plain((await storage.loadWorkspace(b.id)).updates), [[9]]);
+      });
+
+      it('refuses updates for a room that does not exist', async () => {
+        await rejectsWith(storage.appendWorkspaceUpdate('no-such-room', bytes(1), now()), 'not_found');
+        await rejectsWith(storage.compactWorkspace('no-such-room', bytes(1), 0, now()), 'not_found');
+      });
+
+      it('compacts into a snapshot and keeps the updates after the compaction point, across a reopen', async () => {
+        const room = await createRoom('alice');
+        const ids: number[] = [];
+        for (let i = 1; i <= 4; i++) ids.push(await storage.appendWorkspaceUpdate(room.id, bytes(i), now()));
+        assert.equal(await storage.compactWorkspace(room.id, bytes(7, 7), ids[1], now()), true);
+        let loaded = await storage.loadWorkspace(room.id);
+        assert.deepEqual([...(loaded.snapshot ?? [])], [7, 7]);
+        assert.deepEqual(plain(loaded.updates), [[3], [4]]);
+        assert.equal(loaded.lastUpdateId, ids[3]);
+        assert.equal(loaded.bytes, 4);
+
+        await reopen();
+        const next = await storage.appendWorkspaceUpdate(room.id, bytes(5), now());
+        assert.ok(next > ids[3], 'ids are never reused');
+        assert.equal(await storage.compactWorkspace(room.id, bytes(8), next, now()), true);
+        loaded = await storage.loadWorkspace(room.id);
+        assert.deepEqual([...(loaded.snapshot ?? [])], [8]);
+        assert.deepEqual(loaded.updates, []);
+        assert.equal(loaded.lastUpdateId, next, 'the newest id survives in the snapshot');
+      });
+
+      it('ignores a compaction older than the stored snapshot', async () => {
+        const room = await createRoom('alice');
+        const first = await storage.appendWorkspaceUpdate(room.id, bytes(1), now());
+        const second = await storage.appendWorkspaceUpdate(room.id, bytes(2), now());
+        assert.equal(await storage.compactWorkspace(room.id, bytes(12), second, now()), true);
+        assert.equal(await storage.compactWorkspace(room.id, bytes(1), first, now()), false);
+        const loaded = await storage.loadWorkspace(room.id);
+        assert.deepEqual([...(loaded.snapshot ?? [])], [12]);
+        assert.deepEqual(loaded.updates, []);
+      });
+    });
   });
 }

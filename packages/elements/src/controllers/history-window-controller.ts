@@ -65,6 +65,11 @@ export class HistoryWindowController<T> implements ReactiveController {
   private lastKey: string | undefined;
   /** A load failed: no automatic retry until the reader scrolls again. */
   private stalled = false;
+  /**
+   * The reader reached the top while a load could not start (one was running,
+   * or the client was not online yet): retried after the next update.
+   */
+  private wanted = false;
   private readonly size: number;
   private readonly step: number;
 
@@ -116,6 +121,7 @@ export class HistoryWindowController<T> implements ReactiveController {
     const anchor = this.anchor;
     this.anchor = null;
     if (!log) return;
+    this.retryWanted(log);
     if (anchor === null || anchor.kind === 'bottom') {
       if (this.atBottom) this.toBottom(log);
       return;
@@ -207,7 +213,12 @@ export class HistoryWindowController<T> implements ReactiveController {
       this.moveTo(start - this.step);
       return;
     }
-    if (this.loading || !this.options.hasOlder() || !this.options.canLoad() || (this.stalled && !force)) return;
+    if (!this.options.hasOlder() || (this.stalled && !force)) return;
+    if (this.loading || !this.options.canLoad()) {
+      this.wanted = true;
+      return;
+    }
+    this.wanted = false;
     this.loading = true;
     this.host.requestUpdate();
     this.options
@@ -225,6 +236,13 @@ export class HistoryWindowController<T> implements ReactiveController {
         this.loading = false;
         this.host.requestUpdate();
       });
+  }
+
+  /** A wanted load starts once it can, if the reader is still at the top. */
+  private retryWanted(log: HTMLElement): void {
+    if (!this.wanted || this.loading || !this.options.canLoad()) return;
+    this.wanted = false;
+    if (log.scrollTop < EDGE && this.range().start === 0) this.older();
   }
 
   /** Pins the window's first item at `start` (clamped). */

@@ -16,18 +16,22 @@ import { ReadStateManager } from '../managers/read-state.js';
 import { TypingManager } from '../managers/typing.js';
 import { hasIndexedDb, IndexedDbOfflineStore } from '../offline/indexeddb.js';
 import { MemoryOfflineStore } from '../offline/memory.js';
+import type { MediaDevicesLike } from '../managers/media-devices.js';
 import type { OfflineStore, OutboxEntry } from '../offline/types.js';
+import { purgeWorkspaceDatabases, workspaceDatabasePrefix } from '../offline/workspace-databases.js';
 import { OfflineWriter } from '../offline/writer.js';
 import type { EventFrame, PresenceInfo, RequestArgs, RequestResult, RequestType } from '../protocol/frames.js';
 import type { Limits } from '../protocol/limits.js';
 import { Timing } from '../protocol/limits.js';
 import type { AttachmentInfo, Message, PresenceStatus, RoomInfo, UserInfo } from '../protocol/model.js';
+import { WORKSPACE_PATH } from '../protocol/workspace.js';
 import { Store } from '../store/store.js';
 import type { ReadableStore } from '../store/store.js';
 import { DEFAULT_BACKOFF } from '../transport/backoff.js';
 import type { BackoffOptions } from '../transport/backoff.js';
 import { browserNetworkMonitor, defaultTimers, globalWebSocket } from '../transport/platform.js';
 import type { Timers, WebSocketConstructor } from '../transport/platform.js';
+import type { Call, CallRegistry } from './call.js';
 import type { ClientEvents } from './client-events.js';
 import { endpoints, uploadAttachment } from './http.js';
 import type { UploadOptions } from './http.js';
@@ -37,6 +41,9 @@ import type { RoomHost } from './room.js';
 import { RoomRegistry } from './rooms.js';
 import { initialState } from './state.js';
 import type { ClientState } from './state.js';
+import type { Workspace, WorkspaceHost, WorkspaceRegistry } from './workspace.js';
+import type { ProtocolWebSocketConstructor } from './workspace-socket.js';
+import type { WorkspaceLocalStore, WorkspaceState } from './workspace-types.js';
 
 /** Options of {@link createClient}. */
 export interface ClientOptions {
@@ -63,6 +70,13 @@ export interface ClientOptions {
   requestTimeoutMs?: number;
   /** Timer functions (tests). */
   timers?: Timers;
+  /** Where calls take microphones, cameras and screens from (default `navigator.mediaDevices`; tests, unusual hosts). */
+  mediaDevices?: MediaDevicesLike | null;
+  /**
+   * Device copies of workspace documents: a store, `'memory'` (none), or by
+   * default IndexedDB where available (memory when `offline` is `'memory'`).
+   */
+  workspaceStore?: WorkspaceLocalStore | 'memory';
 }
 
 const DEFAULT_HISTORY_CACHE = 200;
@@ -118,6 +132,8 @@ export class ParleyClient {
   private publishTimer: unknown = null;
   private lastPublish = 0;
   private settledWaiters: Array<() => void> = [];
+  private calls: Promise<CallRegistry> | null = null;
+  private workspaces: Promise<WorkspaceRegistry> | null = null;
 
   constructor(private readonly options: ClientOptions) {
     this.store = this.state$;
@@ -238,6 +254,7 @@ export class ParleyClient {
     return this.opening.then(() => {
       if (!this.hasWebSocket) throw new ParleyError('offline', 'no WebSocket implementation: pass the `WebSocket` option');
       this.engine.start();
+      this.workspaces?.then((registry) => registry.resume(), () => undefined);
     });
   }
 
@@ -263,6 +280,7 @@ export class ParleyClient {
   /** Closes the connection. Queued mutations stay queued (and new ones can still be queued). */
   async disconnect(): Promise<void> {
     this.engine.stop();
+    this.workspaces?.then((registry) => registry.pause(), () => undefined);
     this.outbox.stop();
     this.typing.reset();
     this.readState.stop();
@@ -352,6 +370,47 @@ export class ParleyClient {
   }
 
   /**
+   * The call of a room (the same handle for the same room); its state is
+   * `state.calls[roomId]`. The first use loads the call code and
+   * mediasoup-client, which chat-only pages never download.
+   */
+  call(roomId: string): Promise<Call> {
+    this.calls ??= import('./call.js').then(
+      ({ CallRegistry }) =>
+        new CallRegistry({
+          me: () => this.user,
+          request: (type, args) => this.request(type, args),
+          onEvent: (listener) => this.engine.on('event', listener),
+          store: this.store,
+          publish: (room, state) => this.state$.patch({ calls: { ...this.state$.getState().calls, [room]: state } }),
+          media: this.options.mediaDevices,
+        }),
+      (err: unknown) => {
+        this.calls = null;
+        throw toParleyError(err);
+      },
+    );
+    return this.calls.then((registry) => registry.get(roomId));
+  }
+
+  /**
+   * The shared document of a room (see the README's workspace section). The
+   * same handle is returned for the same room until every caller released
+   * it; its sync state is `state.workspaces[roomId]`. The first use loads
+   * Yjs and the workspace code, which chat-only pages never download.
+   */
+  workspace(roomId: string): Promise<Workspace> {
+    this.workspaces ??= import('./workspace.js').then(
+      ({ WorkspaceRegistry }) => new WorkspaceRegistry(this.workspaceHost()),
+      (err: unknown) => {
+        this.workspaces = null;
+        throw toParleyError(err);
+      },
+    );
+    return this.workspaces.then((registry) => registry.get(roomId));
+  }
+
+  /**
    * Sends any protocol request and resolves with its result. Prefer the
    * typed methods; this is the escape hatch. Waits for a connection in
    * progress; rejects at once with a retryable error when offline.
@@ -395,6 +454,39 @@ export class ParleyClient {
     return { userId, name: claims.name ?? userId };
   }
 
+  /** `ws(s)://host/…/v1/yjs`, beside the chat socket. */
+  private workspaceUrl(): string {
+    return `${this.endpoints.ws.replace(/\/v1\/ws$/, '')}${WORKSPACE_PATH}`;
+  }
+
+  /** What the workspace code may use of this client. */
+  private workspaceHost(): WorkspaceHost {
+    const store = this.options.workspaceStore;
+    return {
+      url: this.workspaceUrl(),
+      identity: async () => this.user ?? (await this.identify().then(({ userId, name }) => ({ id: userId, name }))),
+      token: async (fresh) => {
+        const source = this.options.token;
+        return fresh && typeof source === 'function' ? source() : this.engine.getToken();
+      },
+      WebSocket: (this.options.WebSocket ?? globalWebSocket()) as ProtocolWebSocketConstructor | null,
+      localStore:
+        store === 'memory' || (store === undefined && (this.options.offline === 'memory' || !hasIndexedDb()))
+          ? null
+          : (store ?? 'indexeddb'),
+      publish: (room, state) => this.publishWorkspace(room, state),
+      timers: this.timers,
+    };
+  }
+
+  private publishWorkspace(room: string, state: WorkspaceState | null): void {
+    const workspaces = { ...this.state$.getState().workspaces };
+    if (state) workspaces[room] = state;
+    else delete workspaces[room];
+    const pendingDocuments = Object.values(workspaces).filter((w) => w.pending).length;
+    this.state$.patch({ workspaces, pendingDocuments });
+  }
+
   private chooseStore(): OfflineStore {
     const choice = this.options.offline;
     if (choice === 'memory') return new MemoryOfflineStore();
@@ -404,6 +496,16 @@ export class ParleyClient {
 
   private async closeStorage(purge: boolean): Promise<void> {
     await this.opening?.catch(() => undefined);
+    const workspaces = this.workspaces;
+    this.workspaces = null;
+    await (await workspaces?.catch(() => null))?.close(purge);
+    // Documents not open in this page are on the device too.
+    if (purge && this.userId) {
+      const prefix = workspaceDatabasePrefix(this.workspaceUrl(), this.userId);
+      const store = this.workspaceHost().localStore;
+      if (store === 'indexeddb') await purgeWorkspaceDatabases(prefix);
+      else if (store) await store.purge(prefix);
+    }
     const offline = this.offline;
     this.writer?.disable();
     this.writer = null;
@@ -551,6 +653,9 @@ export class ParleyClient {
         return;
       case 'presence':
         this.presence.received([{ user: frame.user, status: frame.status, lastSeen: frame.lastSeen }]);
+        return;
+      case 'presence.batch':
+        this.presence.received(frame.presence);
         return;
     }
   }

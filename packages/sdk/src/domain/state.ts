@@ -1,6 +1,8 @@
 /** The shape of the client's state, as UIs read it from `client.store`. */
 import type { ConnectionStatus } from '../engine/engine.js';
 import type { ParleyError } from '../errors.js';
+import type { CallState } from './call-types.js';
+import type { WorkspaceState } from './workspace-types.js';
 import type { PresenceInfo } from '../protocol/frames.js';
 import type { MemberInfo, Message, RoomInfo, UserInfo } from '../protocol/model.js';
 
@@ -59,6 +61,12 @@ export interface ClientState {
   presence: Readonly<Record<string, PresenceInfo>>;
   /** The last connection or sync error. */
   lastError: ParleyError | null;
+  /** Calls by room id, once `client.call(roomId)` was used for that room (see `CallState`). */
+  calls: Readonly<Record<string, CallState>>;
+  /** Open workspaces by room id (see `WorkspaceState`), from `client.workspace(roomId)` until released. */
+  workspaces: Readonly<Record<string, WorkspaceState>>;
+  /** Open workspaces with local changes the server has not confirmed ("3 messages and 1 document pending"). */
+  pendingDocuments: number;
 }
 
 /** The state before anything is loaded. */
@@ -72,5 +80,8 @@ export function initialState(): ClientState {
     unreadTotal: 0,
     presence: {},
     lastError: null,
+    calls: {},
+    workspaces: {},
+    pendingDocuments: 0,
   };
 }

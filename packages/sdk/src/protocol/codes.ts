@@ -48,6 +48,16 @@ export const ErrorCode = {
   Unavailable: 'unavailable',
   /** Unexpected server failure; nothing was committed. */
   Internal: 'internal',
+  /** A workspace document would grow beyond the server's document size limit. */
+  DocumentTooLarge: 'document_too_large',
+  /** Calls are off on this server (no media worker could be started); the message says why. Chat still works. */
+  CallUnavailable: 'call_unavailable',
+  /** The call already has `maxCallParticipants` participants. */
+  CallFull: 'call_full',
+  /** The participant already has `maxCallProducersPerParticipant` producers. */
+  TooManyProducers: 'too_many_producers',
+  /** The client's media capabilities cannot receive this producer (no common codec). */
+  Unsupported: 'unsupported',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -92,6 +102,23 @@ export const CloseCode = {
   TryAgainLater: 4013,
   /** The client kept exceeding its rate limit. */
   RateLimited: 4029,
+  /**
+   * Workspace socket: the user's permissions in the room changed (for example
+   * a read-only member became an editor); reconnect at once to get the new ones.
+   */
+  WorkspaceAccessChanged: 4010,
+  /**
+   * Workspace socket: not a member of the room (or no such room, or removed
+   * from it meanwhile). In y-websocket's 4400–4499 "do not reconnect" range.
+   */
+  WorkspaceForbidden: 4403,
+  /**
+   * Workspace socket: a message exceeded `maxWorkspaceMessageBytes`, or the
+   * document would exceed `maxWorkspaceBytes` (reason code
+   * `frame_too_large` or `document_too_large`). Resending the same change
+   * would fail again, so this is final too.
+   */
+  WorkspaceTooLarge: 4413,
 } as const;
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
 
@@ -100,6 +127,8 @@ const FATAL_CLOSES: ReadonlySet<number> = new Set<number>([
   CloseCode.AuthFailed,
   CloseCode.OriginForbidden,
   CloseCode.UnsupportedVersion,
+  CloseCode.WorkspaceForbidden,
+  CloseCode.WorkspaceTooLarge,
 ]);
 
 /** Whether a client should reconnect after a close with `code`. */

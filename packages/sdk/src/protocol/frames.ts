@@ -1,3 +1,4 @@
+import type { CallEventFrame, CallRequests } from './calls.js';
 import type { ErrorCode } from './codes.js';
 import type { Limits } from './limits.js';
 import type {
@@ -42,8 +43,9 @@ export interface RoomSync {
 /**
  * Every request the client can make: its arguments and the `result` of its ack.
  * The frame is `{ type, id, ...args }`; the ack is `{ type: 'ack', id, result }`.
+ * Call requests are declared in `calls.ts`.
  */
-export interface Requests {
+export interface Requests extends CallRequests {
   ping: { args: Record<string, never>; result: { t: number } };
   sync: { args: { rooms: RoomCursor[] }; result: { rooms: RoomSync[] } };
   'rooms.list': { args: Record<string, never>; result: { rooms: RoomInfo[]; unreadTotal: number } };
@@ -172,7 +174,10 @@ export type EventFrame =
   | { type: 'receipt'; room: string; user: string; readSeq: number; deliveredSeq: number }
   | { type: 'unread'; room: string; readSeq: number; unread: number; unreadTotal: number }
   | { type: 'typing'; room: string; user: string; typing: boolean }
-  | { type: 'presence'; user: string; status: PresenceStatus; lastSeen: number | null };
+  | { type: 'presence'; user: string; status: PresenceStatus; lastSeen: number | null }
+  /** Several users' presence changes for one recipient, gathered over a short window (same fields as `presence`). */
+  | { type: 'presence.batch'; presence: PresenceInfo[] }
+  | CallEventFrame;
 
 export type EventType = EventFrame['type'];
 

@@ -8,3 +8,5 @@ export * from './codes.js';
 export * from './limits.js';
 export * from './model.js';
 export * from './frames.js';
+export * from './calls.js';
+export * from './workspace.js';

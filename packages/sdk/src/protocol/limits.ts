@@ -24,6 +24,16 @@ export interface Limits {
   maxPageSize: number;
   /** Members in a group room. */
   maxRoomMembers: number;
+  /** Largest binary message on a workspace (y-websocket) socket, i.e. one document update (bytes). */
+  maxWorkspaceMessageBytes: number;
+  /** Largest awareness message (cursor, selection, user) on a workspace socket (bytes). */
+  maxAwarenessBytes: number;
+  /** Largest workspace document, measured as its encoded Yjs state (bytes). */
+  maxWorkspaceBytes: number;
+  /** Participants in one call. */
+  maxCallParticipants: number;
+  /** Producers one call participant may have at once (microphone, camera, screen). */
+  maxCallProducersPerParticipant: number;
 }
 
 /** The defaults a server uses when not configured otherwise. */
@@ -52,6 +62,11 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   maxBufferedBytes: 4 * 1024 * 1024,
   maxPageSize: 200,
   maxRoomMembers: 10_000,
+  maxWorkspaceMessageBytes: 1024 * 1024,
+  maxAwarenessBytes: 64 * 1024,
+  maxWorkspaceBytes: 16 * 1024 * 1024,
+  maxCallParticipants: 16,
+  maxCallProducersPerParticipant: 3,
 });
 
 /** Timings shared by both sides (milliseconds). */

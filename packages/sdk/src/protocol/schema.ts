@@ -4,6 +4,7 @@
  * rest of the protocol module so browser bundles need not carry valibot.
  */
 import * as v from 'valibot';
+import { callRequestSchemas } from './call-schemas.js';
 import { PROTOCOL_VERSION } from './frames.js';
 import type { ClientFrame } from './frames.js';
 import { ROLES, ROOM_KINDS } from './model.js';
@@ -105,6 +106,7 @@ const requestSchemas = [
   req('presence.set', { status: v.picklist(['online', 'away']) }),
   req('presence.get', { users: v.pipe(v.array(id), v.maxLength(1000)) }),
   req('attachment.url', { attachmentId: id }),
+  ...callRequestSchemas,
 ] as const;
 
 /** Any request frame (everything but `auth`). */

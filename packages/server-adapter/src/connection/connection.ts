@@ -22,14 +22,25 @@ import type { RequestContext, ServerContext } from '../context.js';
 import { toRequestError } from '../errors.js';
 import { newSessionId } from '../rooms/ids.js';
 import { dispatch } from './dispatch.js';
-import type { Subscriber } from './hub.js';
-import { roomTopic, userTopic } from './hub.js';
+import type { EncodedFrame, Subscriber } from './hub.js';
+import { frameType, roomTopic, userTopic } from './hub.js';
 import { TokenBucket, WindowCounter } from './rate-limit.js';
 
 type State = 'auth' | 'open' | 'closing' | 'closed';
 
 /** A queued inbound item: a frame to process, or an answer decided on arrival. */
 type Inbound = { raw: string; receivedAt: number } | { reject: Omit<ErrorFrame, 'type' | 'retryable'> };
+
+/** An outbound frame held until `welcome` has gone out: its text or bytes and its `type` (for metrics). */
+interface Held {
+  data: string | Buffer;
+  type: string;
+}
+
+/** Options of every `ws.send`: frames are text, also when handed over as UTF-8 bytes. */
+const SEND_TEXT = { binary: false } as const;
+/** The answer chain's starting point, shared: a fresh connection has answered nothing. */
+const NOTHING_PENDING: Promise<void> = Promise.resolve();
 
 /** Timers longer than this cannot be scheduled by Node; such tokens simply outlive the check. */
 const MAX_TIMER_MS = 2_147_483_647;
@@ -46,38 +57,41 @@ export class Connection implements Subscriber {
   readonly id = newSessionId();
   readonly #ws: WebSocket;
   readonly #server: ServerContext;
-  readonly #log: Logger;
   readonly #bucket: TokenBucket;
-  readonly #rejections: WindowCounter;
-  readonly #queue: Inbound[] = [];
   readonly #topics = new Set<string>();
-  readonly #typingAt = new Map<string, number>();
+  // Allocated on first use (and dropped when empty where that is cheap): most
+  // connections sit idle and never need them, and at 10 000 sockets they add up.
+  #logger: Logger | null = null;
+  #rejections: WindowCounter | null = null;
+  #queue: Inbound[] | null = null;
+  #typingAt: Map<string, number> | null = null;
   /** Frames published to us before `welcome` went out; flushed right after it. */
-  #early: string[] | null = [];
+  #early: Held[] | null = null;
   #state: State = 'auth';
   #user: UserInfo | null = null;
   #running = false;
-  #idleWaiters: Array<() => void> = [];
+  #idleWaiters: Array<() => void> | null = null;
   /** Resolves once the newest frame taken from the queue has been answered. */
-  #answered: Promise<void> = Promise.resolve();
+  #answered: Promise<void> = NOTHING_PENDING;
   #authTimer: NodeJS.Timeout | null;
   #expiryTimer: NodeJS.Timeout | null = null;
   #killTimer: NodeJS.Timeout | null = null;
   /** Cleared by each liveness check, set again by any pong or frame. */
   #alive = true;
+  /** This socket's share of the node's queued-bytes estimate (kept by `OutboundBudget`). */
+  budgetShare = 0;
   readonly #closed: Promise<void>;
 
   /** Takes over an upgraded socket; the client must authenticate within the auth timeout. */
   constructor(ws: WebSocket, server: ServerContext, remote: string | undefined) {
     this.#ws = ws;
     this.#server = server;
-    this.#log = server.logger.child({ session: this.id });
     const now = Date.now();
     this.#bucket = new TokenBucket(server.options.limits.connectionRate, now);
-    this.#rejections = new WindowCounter(server.options.abuse.windowMs);
     server.connections.add(this);
     server.metrics.connections.inc();
-    this.#log.info({ remote }, 'connection open');
+    // The same fields the child logger would add, without making one for a line that may not be written.
+    server.logger.info({ session: this.id, remote }, 'connection open');
 
     this.#closed = new Promise((resolve) => {
       ws.on('close', (code: number) => {
@@ -94,6 +108,15 @@ export class Connection implements Subscriber {
     this.#authTimer.unref();
   }
 
+  /** This connection's logger: a child carrying the session id, made on first use and only when logging is on. */
+  get #log(): Logger {
+    if (this.#logger) return this.#logger;
+    const root = this.#server.logger;
+    // A silent logger writes nothing: no child (and its memory) for every idle socket.
+    if (!root.isLevelEnabled('fatal')) return root;
+    return (this.#logger = root.child({ session: this.id }));
+  }
+
   /** The authenticated user, or null before `welcome`. */
   get user(): UserInfo | null {
     return this.#user;
@@ -106,10 +129,20 @@ export class Connection implements Subscriber {
 
   // ── output ────────────────────────────────────────────────────────────────
 
-  /** Writes a frame published to one of our topics (already encoded once for every socket). */
+  /** Writes an encoded frame to this socket alone (call events). */
   deliver(frame: string): void {
-    if (this.#early !== null) this.#early.push(frame);
-    else if (this.#state === 'open') this.#write(frame);
+    this.#output(frame, frameType(frame));
+  }
+
+  /** Writes a frame published to one of our topics, encoded once by the hub for every socket. */
+  deliverEncoded(frame: EncodedFrame): void {
+    this.#output(frame.bytes, frame.type);
+  }
+
+  /** Writes a delivered frame now, holds it until `welcome` has gone out, or drops it once closing. */
+  #output(data: string | Buffer, type: string): void {
+    if (this.#state === 'auth') (this.#early ??= []).push({ data, type });
+    else if (this.#state === 'open') this.#write(data, type);
   }
 
   /** Adds or drops the room's subscription when the user joins or leaves it. */
@@ -118,22 +151,42 @@ export class Connection implements Subscriber {
     const topic = roomTopic(room);
     if (member) this.#subscribe(topic);
     else this.#unsubscribe(topic);
+    // No longer a member: no longer in the room's call either.
+    if (!member && this.#user) this.#server.calls.membershipLost(room, this.#user.id);
+  }
+
+  /** Bytes queued for this socket and not yet taken by the kernel; 0 once closing. */
+  get queuedBytes(): number {
+    return this.#ws.readyState === this.#ws.OPEN ? this.#ws.bufferedAmount : 0;
+  }
+
+  /** Closes as a slow consumer (the node is over `maxQueuedBytes` and this socket holds the most). */
+  shed(): void {
+    this.#server.metrics.slowConsumers.inc();
+    this.close(CloseCode.SlowConsumer, { retryAfterMs: jitter(1_000, 5_000) });
   }
 
   #send(frame: ServerFrame): void {
     if (this.#state === 'closed' || this.#state === 'closing') return;
-    this.#write(JSON.stringify(frame));
+    this.#write(JSON.stringify(frame), frame.type);
   }
 
-  #write(text: string): void {
+  /**
+   * Writes a frame's text, or its UTF-8 bytes (sent as a text frame). Bytes
+   * also make `bufferedAmount` count bytes: for a string, Node counts UTF-16
+   * code units, which is less than the bytes for non-ASCII text.
+   */
+  #write(data: string | Buffer, type: string): void {
     if (this.#ws.readyState !== this.#ws.OPEN) return;
-    this.#ws.send(text);
-    this.#server.metrics.framesOut.inc({ type: frameType(text) });
+    this.#ws.send(data, SEND_TEXT);
+    this.#server.metrics.framesOut.inc({ type });
     if (this.#ws.bufferedAmount > this.#server.options.limits.maxBufferedBytes) {
       this.#log.warn({ buffered: this.#ws.bufferedAmount }, 'slow consumer');
-      this.#server.metrics.slowConsumers.inc();
-      this.close(CloseCode.SlowConsumer, { retryAfterMs: jitter(1_000, 5_000) });
+      this.shed();
+      this.#server.outbound.forget(this);
+      return;
     }
+    this.#server.outbound.wrote(this);
   }
 
   #sendError(id: number | undefined, code: ErrorCode, message: string, retryAfterMs?: number): void {
@@ -203,6 +256,7 @@ export class Connection implements Subscriber {
     const now = Date.now();
     const wait = this.#takeToken(now);
     if (wait > 0) {
+      this.#rejections ??= new WindowCounter(this.#server.options.abuse.windowMs);
       if (this.#rejections.hit(now) >= this.#server.options.abuse.maxRejectedFrames) {
         this.#log.warn('client ignores rate limits; disconnecting');
         this.close(CloseCode.RateLimited, { code: ErrorCode.RateLimited, retryAfterMs: this.#server.options.abuse.windowMs });
@@ -245,7 +299,7 @@ export class Connection implements Subscriber {
   }
 
   #enqueue(item: Inbound): void {
-    this.#queue.push(item);
+    (this.#queue ??= []).push(item);
     void this.#pump();
   }
 
@@ -259,7 +313,7 @@ export class Connection implements Subscriber {
     if (this.#running) return;
     this.#running = true;
     try {
-      while (this.#queue.length > 0 && this.#state !== 'closed' && this.#state !== 'closing') {
+      while (this.#queue !== null && this.#queue.length > 0 && this.#state !== 'closed' && this.#state !== 'closing') {
         const item = this.#queue.shift();
         if (!item) break;
         const turn = this.#answered;
@@ -277,15 +331,16 @@ export class Connection implements Subscriber {
       }
     } finally {
       this.#running = false;
+      if (this.#queue?.length === 0) this.#queue = null;
       const waiters = this.#idleWaiters;
-      this.#idleWaiters = [];
-      for (const resolve of waiters) resolve();
+      this.#idleWaiters = null;
+      for (const resolve of waiters ?? []) resolve();
     }
   }
 
   /** Resolves when no frame is being processed or waiting to be answered. */
   async #idle(): Promise<void> {
-    if (this.#running) await new Promise<void>((resolve) => this.#idleWaiters.push(resolve));
+    if (this.#running) await new Promise<void>((resolve) => (this.#idleWaiters ??= []).push(resolve));
     await this.#answered;
   }
 
@@ -433,7 +488,7 @@ export class Connection implements Subscriber {
     this.#send(welcome);
     const early = this.#early ?? [];
     this.#early = null;
-    for (const text of early) this.#write(text);
+    for (const held of early) this.#write(held.data, held.type);
     server.presence.connected(user.id, now);
     if (verified.expiresAt !== null) this.#scheduleExpiry(verified.expiresAt - now);
   }
@@ -450,13 +505,14 @@ export class Connection implements Subscriber {
   /** Request handlers call this: at most one `typing: true` per room per throttle interval. */
   allowTyping(room: string, typing: boolean, now: number): boolean {
     if (!typing) {
-      const had = this.#typingAt.delete(room);
+      const had = this.#typingAt?.delete(room) ?? false;
       return had;
     }
-    const last = this.#typingAt.get(room);
+    const typingAt = (this.#typingAt ??= new Map<string, number>());
+    const last = typingAt.get(room);
     if (last !== undefined && now - last < this.#server.options.timing.typingThrottleMs) return false;
-    if (this.#typingAt.size > 100) this.#typingAt.clear();
-    this.#typingAt.set(room, now);
+    if (typingAt.size > 100) typingAt.clear();
+    typingAt.set(room, now);
     return true;
   }
 
@@ -484,9 +540,12 @@ export class Connection implements Subscriber {
     this.#state = 'closed';
     this.#clearTimers();
     if (this.#killTimer) clearTimeout(this.#killTimer);
-    this.#queue.length = 0;
+    this.#queue = null;
     for (const topic of this.#topics) this.#server.hub.unsubscribe(topic, this);
     this.#topics.clear();
+    this.#server.outbound.forget(this);
+    // Frees this socket's call transports, producers and consumers.
+    this.#server.calls.connectionClosed(this.id);
     const user = this.#user;
     this.#server.connections.remove(this, user?.id ?? null);
     this.#server.metrics.connections.dec();
@@ -497,14 +556,6 @@ export class Connection implements Subscriber {
       this.#server.presence.disconnected(user.id, clean, Date.now());
     }
   }
-}
-
-/** The `type` of an encoded server frame (they all start with it), for metrics. */
-function frameType(text: string): string {
-  const prefix = '{"type":"';
-  if (!text.startsWith(prefix)) return 'unknown';
-  const end = text.indexOf('"', prefix.length);
-  return end > 0 ? text.slice(prefix.length, end) : 'unknown';
 }
 
 function toBuffer(data: RawData): Buffer {

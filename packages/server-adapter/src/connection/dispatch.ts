@@ -1,6 +1,7 @@
 /** Routes a validated request frame to its handler. */
 import type { RequestFrame, RequestResult, RequestType } from '@parley/sdk/protocol';
 import type { HandlerMap, RequestContext } from '../context.js';
+import { callHandlers } from '../calls/call-handlers.js';
 import { presenceHandlers } from '../presence/presence-handlers.js';
 import { attachmentHandlers } from '../rooms/attachment-handlers.js';
 import { messageHandlers } from '../rooms/message-handlers.js';
@@ -14,6 +15,7 @@ const handlers: HandlerMap = {
   ...roomHandlers,
   ...messageHandlers,
   ...attachmentHandlers,
+  ...callHandlers,
 };
 
 /** Runs the handler of `frame.type`; throws what the handler throws. */

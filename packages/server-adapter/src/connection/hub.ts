@@ -1,14 +1,24 @@
 /**
  * Node-local fan-out: one bus subscription per topic, however many local
- * sockets listen to it. A frame from the bus is written as the same string to
- * every subscribed socket.
+ * sockets listen to it. A frame from the bus is encoded to UTF-8 once per
+ * broadcast and the same bytes are written to every subscribed socket.
  */
 import type { Bus, BusMessage } from '../bus/bus.js';
 
+/** A broadcast encoded once for every local socket. */
+export interface EncodedFrame {
+  /** The frame's UTF-8 bytes, shared by every socket it is written to: never modify them. */
+  readonly bytes: Buffer;
+  /** The frame's `type`, for metrics. */
+  readonly type: string;
+}
+
 /** Something that receives a topic's frames: one connection. */
 export interface Subscriber {
-  /** Writes an encoded frame to the socket. */
+  /** Writes an encoded frame to the socket (used when `deliverEncoded` is absent). */
   deliver(frame: string): void;
+  /** Writes a frame the hub encoded once for every socket; preferred over `deliver` when present. */
+  deliverEncoded?(frame: EncodedFrame): void;
   /** The user joined (`member: true`) or left a room; update room subscriptions. */
   membershipChanged(room: string, member: boolean): void;
 }
@@ -23,10 +33,32 @@ export function userTopic(user: string): string {
   return `user:${user}`;
 }
 
+/** The `type` of an encoded server frame (they all start with it), for metrics. */
+export function frameType(text: string): string {
+  const prefix = '{"type":"';
+  if (!text.startsWith(prefix)) return 'unknown';
+  const end = text.indexOf('"', prefix.length);
+  return end > 0 ? text.slice(prefix.length, end) : 'unknown';
+}
+
+/** Encodes `text` once, for writing to any number of sockets. */
+export function encodeFrame(text: string): EncodedFrame {
+  return { bytes: Buffer.from(text, 'utf8'), type: frameType(text) };
+}
+
+/**
+ * A topic's local subscribers. Most topics (every `user:` topic) have exactly
+ * one, kept as is; a `Set` is made only for the second.
+ */
+interface TopicEntry {
+  subscribers: Subscriber | Set<Subscriber>;
+  unsubscribe: () => void;
+}
+
 /** Keeps local subscribers per topic and one bus subscription per topic. */
 export class Hub {
   readonly #bus: Bus;
-  readonly #topics = new Map<string, { subscribers: Set<Subscriber>; unsubscribe: () => void }>();
+  readonly #topics = new Map<string, TopicEntry>();
 
   /** Creates a hub over `bus`. */
   constructor(bus: Bus) {
@@ -35,25 +67,31 @@ export class Hub {
 
   /** Adds `subscriber` to `topic` (idempotent). */
   subscribe(topic: string, subscriber: Subscriber): void {
-    let entry = this.#topics.get(topic);
+    const entry = this.#topics.get(topic);
     if (!entry) {
-      const subscribers = new Set<Subscriber>();
-      const unsubscribe = this.#bus.subscribe(topic, (message) => this.#deliver(subscribers, message));
-      entry = { subscribers, unsubscribe };
-      this.#topics.set(topic, entry);
+      const created: TopicEntry = { subscribers: subscriber, unsubscribe: () => {} };
+      created.unsubscribe = this.#bus.subscribe(topic, (message) => this.#deliver(created, message));
+      this.#topics.set(topic, created);
+      return;
     }
-    entry.subscribers.add(subscriber);
+    const current = entry.subscribers;
+    if (current instanceof Set) current.add(subscriber);
+    else if (current !== subscriber) entry.subscribers = new Set([current, subscriber]);
   }
 
   /** Removes `subscriber` from `topic`; drops the bus subscription when nobody is left. */
   unsubscribe(topic: string, subscriber: Subscriber): void {
     const entry = this.#topics.get(topic);
     if (!entry) return;
-    entry.subscribers.delete(subscriber);
-    if (entry.subscribers.size === 0) {
-      entry.unsubscribe();
-      this.#topics.delete(topic);
+    const current = entry.subscribers;
+    if (current instanceof Set) {
+      current.delete(subscriber);
+      if (current.size > 0) return;
+    } else if (current !== subscriber) {
+      return;
     }
+    entry.unsubscribe();
+    this.#topics.delete(topic);
   }
 
   /** Number of topics with local subscribers (for tests and metrics). */
@@ -61,17 +99,28 @@ export class Hub {
     return this.#topics.size;
   }
 
-  #deliver(subscribers: Set<Subscriber>, message: BusMessage): void {
-    const membership = message.membership;
-    // Copy: delivering may close a slow socket, which unsubscribes it.
-    for (const subscriber of [...subscribers]) {
-      try {
-        if (membership?.member) subscriber.membershipChanged(membership.room, true);
-        subscriber.deliver(message.frame);
-        if (membership && !membership.member) subscriber.membershipChanged(membership.room, false);
-      } catch {
-        // One broken socket must not keep the frame from the others.
-      }
+  #deliver(entry: TopicEntry, message: BusMessage): void {
+    const subscribers = entry.subscribers;
+    if (!(subscribers instanceof Set)) {
+      deliverTo(subscribers, message, null);
+      return;
     }
+    // Encoded once here rather than by `ws` for every socket.
+    const encoded = encodeFrame(message.frame);
+    // Copy: delivering may close a slow socket, which unsubscribes it.
+    for (const subscriber of [...subscribers]) deliverTo(subscriber, message, encoded);
+  }
+}
+
+/** Delivers `message` to one subscriber, as `encoded` bytes when it takes them (encoding them if not given). */
+function deliverTo(subscriber: Subscriber, message: BusMessage, encoded: EncodedFrame | null): void {
+  const membership = message.membership;
+  try {
+    if (membership?.member) subscriber.membershipChanged(membership.room, true);
+    if (subscriber.deliverEncoded) subscriber.deliverEncoded(encoded ?? encodeFrame(message.frame));
+    else subscriber.deliver(message.frame);
+    if (membership && !membership.member) subscriber.membershipChanged(membership.room, false);
+  } catch {
+    // One broken socket must not keep the frame from the others.
   }
 }

@@ -10,7 +10,8 @@ export interface RegisteredConnection {
 /** Tracks connections so limits per user and shutdown can reach them. */
 export class ConnectionRegistry<C extends RegisteredConnection = RegisteredConnection> {
   readonly #all = new Set<C>();
-  readonly #byUser = new Map<string, Set<C>>();
+  /** Per user: the one connection (nearly always), or a set once there are more. */
+  readonly #byUser = new Map<string, C | Set<C>>();
   readonly #userBuckets = new Map<string, TokenBucket>();
   readonly #userRate: Limits['userRate'];
 
@@ -31,30 +32,33 @@ export class ConnectionRegistry<C extends RegisteredConnection = RegisteredConne
 
   /** Binds an authenticated connection to its user. */
   bindUser(connection: C, user: string): void {
-    let set = this.#byUser.get(user);
-    if (!set) {
-      set = new Set();
-      this.#byUser.set(user, set);
-    }
-    set.add(connection);
+    const current = this.#byUser.get(user);
+    if (current === undefined) this.#byUser.set(user, connection);
+    else if (current instanceof Set) current.add(connection);
+    else if (current !== connection) this.#byUser.set(user, new Set([current, connection]));
   }
 
   /** Forgets a closed connection. */
   remove(connection: C, user: string | null): void {
     this.#all.delete(connection);
     if (user === null) return;
-    const set = this.#byUser.get(user);
-    if (!set) return;
-    set.delete(connection);
-    if (set.size === 0) {
-      this.#byUser.delete(user);
-      this.#userBuckets.delete(user);
+    const current = this.#byUser.get(user);
+    if (current === undefined) return;
+    if (current instanceof Set) {
+      current.delete(connection);
+      if (current.size > 0) return;
+    } else if (current !== connection) {
+      return;
     }
+    this.#byUser.delete(user);
+    this.#userBuckets.delete(user);
   }
 
   /** Open, authenticated connections of `user`. */
   count(user: string): number {
-    return this.#byUser.get(user)?.size ?? 0;
+    const current = this.#byUser.get(user);
+    if (current === undefined) return 0;
+    return current instanceof Set ? current.size : 1;
   }
 
   /** The rate bucket shared by all of `user`'s connections. */

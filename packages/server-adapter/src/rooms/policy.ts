@@ -16,6 +16,9 @@
  * | update     | admin (name, topic, retention)       | all but direct  | —                                        |
  * | deleteAny  | moderator (others' messages)         | all             | —                                        |
  * | leave      | member                               | all but direct  | —                                        |
+ * | workspace.edit | member; moderator in broadcast rooms | all           | —                                        |
+ * | call.join  | member                               | all             | —                                        |
+ * | call.produce | member; moderator in broadcast rooms | all           | —                                        |
  *
  * Further rules enforced by the handlers: muted members cannot post, edit or
  * react; only the sender edits a message (never a deleted or system one); the
@@ -23,6 +26,14 @@
  * invited; non-members see `not_member` in public rooms and `not_found` in
  * rooms they cannot see. When the owner leaves, ownership passes to the
  * longest-standing admin, else moderator, else member.
+ *
+ * Workspaces: every room can hold a shared document. Members read it;
+ * `workspace.edit` decides who changes it (in broadcast rooms, as for posting,
+ * only moderators and up), and muted members are read-only while muted.
+ *
+ * Calls: members join a room's call; `call.produce` decides who sends media
+ * (in broadcast rooms moderators and up, the others listen), and muted
+ * members listen only while muted.
  */
 import type { Role, RoomKind } from '@parley/sdk/protocol';
 
@@ -42,7 +53,10 @@ export type RoomAction =
   | 'setRole'
   | 'update'
   | 'deleteAny'
-  | 'leave';
+  | 'leave'
+  | 'workspace.edit'
+  | 'call.join'
+  | 'call.produce';
 
 interface Rule {
   /** The weakest role allowed, per room kind (`default` for kinds not listed); null forbids. */
@@ -67,6 +81,9 @@ export const POLICY: Readonly<Record<RoomAction, Rule>> = Object.freeze({
   update: { minRole: { default: 'admin', ...NOT_IN_DIRECT }, lowerTarget: false },
   deleteAny: { minRole: { default: 'moderator' }, lowerTarget: false },
   leave: { minRole: { default: 'member', ...NOT_IN_DIRECT }, lowerTarget: false },
+  'workspace.edit': { minRole: { default: 'member', broadcast: 'moderator' }, lowerTarget: false },
+  'call.join': { minRole: { default: 'member' }, lowerTarget: false },
+  'call.produce': { minRole: { default: 'member', broadcast: 'moderator' }, lowerTarget: false },
 });
 
 /** What a permission check needs to know. */

@@ -7,3 +7,10 @@ export {
   SchemaTooNewError,
   type SqliteStorageOptions,
 } from './sqlite/index.js';
+export {
+  PostgresStorage,
+  createPostgresStorage,
+  PG_MIGRATIONS,
+  PgSchemaTooNewError,
+  type PostgresStorageOptions,
+} from './postgres/index.js';

@@ -14,6 +14,10 @@
  *   the committing transaction.
  * - Writes that record a system message (joins, leaves, renames…) store it in
  *   the same transaction as the change it describes.
+ * - A workspace document is a snapshot plus the log of updates appended after
+ *   it; update ids grow with every append (per store, not per room), and
+ *   `compactWorkspace` replaces the snapshot and drops the log up to an id in
+ *   one transaction, so a load never sees a half-compacted document.
  */
 import type {
   AttachmentInfo,
@@ -138,6 +142,18 @@ export interface RetentionResult {
   blobKeys: string[];
 }
 
+/** A workspace document as stored: apply `snapshot`, then `updates` in order. */
+export interface StoredWorkspace {
+  /** The compacted state (a Yjs update), or null before the first compaction. */
+  snapshot: Uint8Array | null;
+  /** Updates appended after the snapshot, oldest first. */
+  updates: Uint8Array[];
+  /** Id of the newest update (in the log or folded into the snapshot); 0 when nothing was ever stored. */
+  lastUpdateId: number;
+  /** Bytes of the snapshot plus the log, for size accounting. */
+  bytes: number;
+}
+
 export interface Storage {
   /** Opens the store and runs pending migrations. */
   open(): Promise<void>;
@@ -166,8 +182,11 @@ export interface Storage {
 
   getMember(room: string, user: string): Promise<StoredMember | null>;
   listMembers(room: string): Promise<StoredMember[]>;
-  /** Ids of every user who shares at least one room with `user` (for presence). */
-  listContacts(user: string): Promise<string[]>;
+  /**
+   * Ids of every user who shares at least one room with `user` (for presence);
+   * with `maxRoomMembers`, only through rooms of at most that many members.
+   */
+  listContacts(user: string, maxRoomMembers?: number): Promise<string[]>;
   /** Adds a member (joined or invited), with a system message when given. */
   addMember(
     room: string,
@@ -223,4 +242,16 @@ export interface Storage {
 
   /** Deletes messages beyond each room's retention and raises `floorSeq`; returns the rooms changed. */
   applyRetention(now: number): Promise<RetentionResult[]>;
+
+  /** The room's workspace document; an empty one (no snapshot, no updates) when nothing was stored. */
+  loadWorkspace(room: string): Promise<StoredWorkspace>;
+  /** Appends one update to the room's log; resolves with its id once committed. `not_found` without the room. */
+  appendWorkspaceUpdate(room: string, update: Uint8Array, now: number): Promise<number>;
+  /**
+   * Stores `snapshot` as the room's state and drops every logged update with
+   * `id <= throughId`, in one transaction. The snapshot must contain those
+   * updates. A compaction older than the stored snapshot changes nothing and
+   * resolves false.
+   */
+  compactWorkspace(room: string, snapshot: Uint8Array, throughId: number, now: number): Promise<boolean>;
 }

@@ -174,6 +174,29 @@ export const MIGRATIONS: readonly Migration[] = [
       END;
     `,
   },
+  {
+    name: 'workspace documents',
+    sql: `
+      -- The compacted state of a room's workspace document (one Yjs update).
+      -- through_id: every logged update with id <= it is folded in.
+      CREATE TABLE workspace_snapshots (
+        room_id    TEXT PRIMARY KEY REFERENCES rooms (id),
+        data       BLOB NOT NULL,
+        through_id INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      ) STRICT;
+
+      -- Updates appended since the snapshot. AUTOINCREMENT never reuses an id,
+      -- so a compaction "through id" can never cover an update appended later.
+      CREATE TABLE workspace_updates (
+        id         INTEGER PRIMARY KEY AUTOINCREMENT,
+        room_id    TEXT NOT NULL REFERENCES rooms (id),
+        data       BLOB NOT NULL,
+        created_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX workspace_updates_by_room ON workspace_updates (room_id, id);
+    `,
+  },
 ];
 
 /** Raised when the database was written by a newer version of Parley. */

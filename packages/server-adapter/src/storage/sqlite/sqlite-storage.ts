@@ -23,6 +23,7 @@ import type {
   StoredAttachment,
   StoredMember,
   StoredRoom,
+  StoredWorkspace,
   SystemMessageInput,
   WithSystemMessage,
 } from '../storage.js';
@@ -40,6 +41,8 @@ import {
 import { asConflict, asNotFound, isConstraint, isFtsError, mustGet } from './sql-errors.js';
 import { prepareStatements, type Statements } from './statements.js';
 import { WriteQueue } from './write-queue.js';
+import * as workspaces from './workspace-store.js';
+import type { WorkspaceStatements } from './workspace-store.js';
 
 /** Where the database lives: an explicit file, or `parley.db` inside a data directory. */
 export type SqliteStorageOptions = { file: string } | { dataDir: string };
@@ -56,6 +59,7 @@ const PURGE_BATCH = 1_000;
 interface OpenState {
   db: Database.Database;
   s: Statements;
+  w: WorkspaceStatements;
   reader: MessageReader;
   queue: WriteQueue;
   /** Set when a write may have added messages the full-text index has not seen. */
@@ -88,6 +92,7 @@ export class SqliteStorage implements Storage {
       const state: OpenState = {
         db,
         s,
+        w: workspaces.prepareWorkspaceStatements(db),
         reader: new MessageReader(s),
         queue: new WriteQueue(s, () => db.inTransaction, {
           beforeCommit: () => {
@@ -218,8 +223,8 @@ export class SqliteStorage implements Storage {
     return this.#open().s.listMembers.all(room).map(toStoredMember);
   }
 
-  async listContacts(user: string): Promise<string[]> {
-    return this.#open().s.listContacts.all({ user });
+  async listContacts(user: string, maxRoomMembers = Number.MAX_SAFE_INTEGER): Promise<string[]> {
+    return this.#open().s.listContacts.all({ user, max: maxRoomMembers });
   }
 
   async addMember(
@@ -462,6 +467,24 @@ export class SqliteStorage implements Storage {
       changed.push({ room: room.id, floorSeq: floor, blobKeys });
     }
     return changed;
+  }
+
+  // ---- workspace documents
+
+  async loadWorkspace(room: string): Promise<StoredWorkspace> {
+    const { db, w } = this.#open();
+    // One read transaction: a compaction committing in between must not hide updates.
+    return db.transaction(() => workspaces.loadWorkspace(w, room))();
+  }
+
+  async appendWorkspaceUpdate(room: string, update: Uint8Array, now: number): Promise<number> {
+    const { w } = this.#open();
+    return this.#write(() => workspaces.appendWorkspaceUpdate(w, room, update, now));
+  }
+
+  async compactWorkspace(room: string, snapshot: Uint8Array, throughId: number, now: number): Promise<boolean> {
+    const { w } = this.#open();
+    return this.#write(() => workspaces.compactWorkspace(w, room, snapshot, throughId, now));
   }
 
   // ---- internals

@@ -146,8 +146,10 @@ export function prepareStatements(db: BetterSqlite3.Database) {
        FROM members m JOIN rooms r ON r.id = m.room_id LEFT JOIN users u ON u.id = m.user_id
        WHERE m.user_id = ? ORDER BY r.last_activity_at DESC`,
     ),
-    listContacts: v<[{ user: string }], string>(
-      `SELECT DISTINCT other.user_id FROM members mine JOIN members other ON other.room_id = mine.room_id
+    listContacts: v<[{ user: string; max: number }], string>(
+      `SELECT DISTINCT other.user_id FROM members mine
+         JOIN rooms r ON r.id = mine.room_id AND r.member_count <= @max
+         JOIN members other ON other.room_id = mine.room_id
        WHERE mine.user_id = @user AND other.user_id != @user`,
     ),
     deleteMember: q<[room: string, user: string], never>(

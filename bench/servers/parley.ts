@@ -1,0 +1,18 @@
+/**
+ * Our server under test, in its own process: `createServer` with the real
+ * SQLite storage in the given data directory, real HS256 auth (the bench
+ * secret), default limits, logging off.
+ *
+ *   parley.ts --data-dir DIR [--port N]
+ */
+import { parseArgs } from 'node:util';
+import { createServer } from '@parley/server-adapter';
+import { runServerChild } from '../lib/serve.js';
+import { BENCH_SECRET } from '../lib/tokens.js';
+
+const { values } = parseArgs({ options: { 'data-dir': { type: 'string' }, port: { type: 'string' } } });
+const dataDir = values['data-dir'];
+if (!dataDir) throw new Error('--data-dir is required');
+const server = createServer({ dataDir, auth: { secret: BENCH_SECRET }, logger: false });
+const { port } = await server.listen(Number(values.port ?? 0), '127.0.0.1');
+runServerChild(port, () => server.close());

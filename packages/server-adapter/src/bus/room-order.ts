@@ -1,0 +1,154 @@
+/**
+ * Room order and gap fill, between a lossy cross-node bus and the hub.
+ *
+ * Every new message of a room is published with its room `seq`. Messages
+ * from different nodes can arrive out of order, and Redis pub/sub drops what
+ * is published while a subscriber is away. This layer delivers each room's
+ * messages to the node's subscribers exactly once and in seq order:
+ *
+ * - a seq at or below the last delivered one is dropped (an echo or a
+ *   message a fill already delivered);
+ * - a seq beyond the next one is held; if the missing ones do not arrive
+ *   within `gapWaitMs`, they are read from storage (`fill`) and delivered
+ *   first;
+ * - when the bus says it may have missed messages (`onResync`, after a
+ *   reconnect), every subscribed room is filled up to its last stored seq.
+ *
+ * The fill lives here, on the receiving side, rather than in the publisher:
+ * only a receiver can see a gap, and the publisher of a lost message may be
+ * another node, or gone. Events without a seq (edits, reactions, typing,
+ * members) pass straight through; one lost in a Redis outage reaches clients
+ * at their next resume (`sync` by rev), not live.
+ */
+import type { Bus, BusHandler, BusMessage } from './bus.js';
+import type { ResyncingBus } from './redis-bus.js';
+
+/** Reads the messages of `room` with `after < seq < before` (`before` null: up to the last stored), oldest first. */
+export type FillMessages = (room: string, after: number, before: number | null) => Promise<BusMessage[]>;
+
+/** Settings of a {@link RoomOrderBus}. */
+export interface RoomOrderOptions {
+  /** How long a gap may wait for the missing messages before they are read from storage (ms); default 150. */
+  gapWaitMs?: number;
+  /** Called when a fill fails (it is retried on the next gap or resync). */
+  onError?: (error: unknown, room: string) => void;
+}
+
+const ROOM_PREFIX = 'room:';
+
+interface RoomState {
+  /** Highest seq delivered, null until the first one. */
+  last: number | null;
+  pending: Map<number, BusMessage>;
+  timer: NodeJS.Timeout | null;
+  filling: boolean;
+  deliver: (message: BusMessage) => void;
+}
+
+/** Wraps a bus so room topics are delivered in seq order with gaps filled from storage. */
+export class RoomOrderBus implements Bus {
+  readonly #inner: ResyncingBus;
+  readonly #fill: FillMessages;
+  readonly #gapWaitMs: number;
+  readonly #onError: (error: unknown, room: string) => void;
+  readonly #rooms = new Map<string, RoomState>();
+  readonly #stopResync: () => void;
+
+  /** Orders `inner`'s room topics, filling gaps with `fill`. */
+  constructor(inner: ResyncingBus, fill: FillMessages, options: RoomOrderOptions = {}) {
+    this.#inner = inner;
+    this.#fill = fill;
+    this.#gapWaitMs = options.gapWaitMs ?? 150;
+    this.#onError = options.onError ?? (() => undefined);
+    this.#stopResync = inner.onResync(() => {
+      for (const [room, state] of this.#rooms) void this.#fillGap(room, state, null);
+    });
+  }
+
+  publish(topic: string, message: BusMessage): Promise<void> {
+    return this.#inner.publish(topic, message);
+  }
+
+  subscribe(topic: string, handler: BusHandler): () => void {
+    if (!topic.startsWith(ROOM_PREFIX)) return this.#inner.subscribe(topic, handler);
+    const room = topic.slice(ROOM_PREFIX.length);
+    const state: RoomState = {
+      last: null,
+      pending: new Map(),
+      timer: null,
+      filling: false,
+      deliver: (message) => handler(message, topic),
+    };
+    // One subscription per topic (the hub's); a second one replaces the first's ordering state.
+    this.#rooms.set(room, state);
+    const unsubscribe = this.#inner.subscribe(topic, (message) => this.#accept(room, state, message));
+    return () => {
+      unsubscribe();
+      if (state.timer) clearTimeout(state.timer);
+      if (this.#rooms.get(room) === state) this.#rooms.delete(room);
+    };
+  }
+
+  async close(): Promise<void> {
+    this.#stopResync();
+    for (const state of this.#rooms.values()) if (state.timer) clearTimeout(state.timer);
+    this.#rooms.clear();
+    await this.#inner.close();
+  }
+
+  #accept(room: string, state: RoomState, message: BusMessage): void {
+    const seq = message.seq;
+    if (seq === undefined) return state.deliver(message);
+    if (state.last !== null && seq <= state.last) return;
+    if (state.last === null || seq === state.last + 1) {
+      state.last = seq;
+      state.deliver(message);
+      this.#drain(state);
+      return;
+    }
+    state.pending.set(seq, message);
+    state.timer ??= setTimeout(() => {
+      state.timer = null;
+      void this.#fillGap(room, state, Math.min(...state.pending.keys()));
+    }, this.#gapWaitMs);
+  }
+
+  /** Delivers held messages that are next in line. */
+  #drain(state: RoomState): void {
+    for (;;) {
+      const next = state.last === null ? undefined : state.pending.get(state.last + 1);
+      if (!next) break;
+      state.pending.delete(state.last! + 1);
+      state.last! += 1;
+      state.deliver(next);
+    }
+    // Anything held at or below what was delivered is stale.
+    for (const seq of state.pending.keys()) if (state.last !== null && seq <= state.last) state.pending.delete(seq);
+  }
+
+  async #fillGap(room: string, state: RoomState, before: number | null): Promise<void> {
+    if (state.filling || state.last === null || this.#rooms.get(room) !== state) return;
+    state.filling = true;
+    try {
+      const missing = await this.#fill(room, state.last, before);
+      for (const message of missing) {
+        if (message.seq === undefined || message.seq <= state.last) continue;
+        state.last = message.seq;
+        state.deliver(message);
+      }
+      // Seqs storage no longer has (retention) are not waited for.
+      if (before !== null && state.last < before - 1) state.last = before - 1;
+      this.#drain(state);
+    } catch (error) {
+      this.#onError(error, room);
+    } finally {
+      state.filling = false;
+    }
+    if (state.pending.size > 0 && !state.timer && this.#rooms.get(room) === state) {
+      state.timer = setTimeout(() => {
+        state.timer = null;
+        void this.#fillGap(room, state, Math.min(...state.pending.keys()));
+      }, this.#gapWaitMs);
+    }
+  }
+}

@@ -1,0 +1,80 @@
+/** Options of calls (`createServer({ calls })`) and their defaults. */
+import { availableParallelism } from 'node:os';
+import type { CallIceServer } from '@parley/sdk/protocol';
+
+/** How the server runs calls. */
+export interface CallOptions {
+  /** Calls on or off. Off, `call.join` answers `call_unavailable`. Default true. */
+  enabled: boolean;
+  /** mediasoup workers (processes), each on its own core. Default: one per core. Started on the first join. */
+  workers: number;
+  /**
+   * The local address WebRTC transports listen on. Default `127.0.0.1`, which
+   * only this machine can reach (development, tests); a server for others
+   * listens on `0.0.0.0` (or a LAN address) and sets `announcedAddress`.
+   */
+  listenIp: string;
+  /**
+   * The public IP or host name put in ICE candidates, for a server behind NAT
+   * or listening on `0.0.0.0`. Default: none (the listen address is announced).
+   */
+  announcedAddress: string | null;
+  /** UDP/TCP ports for media, inclusive. Default: mediasoup's (10000–59999). */
+  rtcMinPort: number | null;
+  rtcMaxPort: number | null;
+  /** Also offer ICE over TCP (for clients whose UDP is blocked). Default true. */
+  enableTcp: boolean;
+  /** STUN/TURN servers handed to clients in `call.join`. Default none. */
+  iceServers: CallIceServer[];
+  /** Bitrate a new transport may start sending at (bits/s). Default 1 000 000. */
+  initialOutgoingBitrate: number;
+  /** Active speaker: the level (dBov, -127…0) above which someone counts as speaking. Default -60. */
+  speakingThresholdDb: number;
+  /** Active speaker: how often levels are evaluated (ms). Default 800. */
+  speakerIntervalMs: number;
+}
+
+/** The defaults of {@link CallOptions}. */
+export function defaultCallOptions(): CallOptions {
+  return {
+    enabled: true,
+    workers: Math.max(1, availableParallelism()),
+    listenIp: '127.0.0.1',
+    announcedAddress: null,
+    rtcMinPort: null,
+    rtcMaxPort: null,
+    enableTcp: true,
+    iceServers: [],
+    initialOutgoingBitrate: 1_000_000,
+    speakingThresholdDb: -60,
+    speakerIntervalMs: 800,
+  };
+}
+
+/** Applies defaults; returns an error message for options that cannot work. */
+export function resolveCallOptions(options: Partial<CallOptions> = {}): CallOptions | string {
+  const resolved: CallOptions = { ...defaultCallOptions(), ...options };
+  if (!Number.isInteger(resolved.workers) || resolved.workers < 1) return 'calls.workers must be a whole number of at least 1';
+  const { rtcMinPort: min, rtcMaxPort: max } = resolved;
+  if ((min === null) !== (max === null)) return 'calls.rtcMinPort and calls.rtcMaxPort go together';
+  if (min !== null && max !== null && !(Number.isInteger(min) && Number.isInteger(max) && min >= 1024 && max <= 65535 && min <= max)) {
+    return 'calls.rtcMinPort..rtcMaxPort must be a port range within 1024–65535';
+  }
+  return resolved;
+}
+
+/**
+ * Call options from the environment, for the command line:
+ * `PARLEY_CALLS=0` (off), `PARLEY_CALL_WORKERS`, `PARLEY_RTC_LISTEN_IP`,
+ * `PARLEY_RTC_ANNOUNCED_ADDRESS`, `PARLEY_RTC_MIN_PORT`, `PARLEY_RTC_MAX_PORT`.
+ */
+export function callOptionsFromEnv(env: NodeJS.ProcessEnv): Partial<CallOptions> {
+  const out: Partial<CallOptions> = {};
+  if (env.PARLEY_CALLS === '0') out.enabled = false;
+  if (env.PARLEY_CALL_WORKERS) out.workers = Number(env.PARLEY_CALL_WORKERS);
+  if (env.PARLEY_RTC_LISTEN_IP) out.listenIp = env.PARLEY_RTC_LISTEN_IP;
+  if (env.PARLEY_RTC_ANNOUNCED_ADDRESS) out.announcedAddress = env.PARLEY_RTC_ANNOUNCED_ADDRESS;
+  if (env.PARLEY_RTC_MIN_PORT) out.rtcMinPort = Number(env.PARLEY_RTC_MIN_PORT);
+  if (env.PARLEY_RTC_MAX_PORT) out.rtcMaxPort = Number(env.PARLEY_RTC_MAX_PORT);
+  return out;
+}

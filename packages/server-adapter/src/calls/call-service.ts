@@ -1,0 +1,256 @@
+/**
+ * Every active call of this server, by room: joining (capacity, one
+ * participant per user), leaving, and the cleanup when a connection closes,
+ * a member loses access to the room, or a media worker dies. The media
+ * operations themselves are in `call-media.ts`.
+ *
+ * Calls are local to one server process: the router lives on this node's
+ * workers. Several nodes must send a room's callers to the same node.
+ */
+import { ErrorCode } from '@parley/sdk/protocol';
+import type { CallLeaveReason, CallParticipantInfo, Limits, UserInfo } from '@parley/sdk/protocol';
+import type { Logger } from 'pino';
+import { Gauge } from 'prom-client';
+import type { Registry } from 'prom-client';
+import type { Worker } from 'mediasoup/types';
+import { RequestError } from '../errors.js';
+import type { CallOptions } from './call-options.js';
+import { CallRoom } from './call-room.js';
+import { MediaCounter } from './media-counter.js';
+import type { MediaCounts } from './media-counter.js';
+import { Participant } from './participant.js';
+import type { CallConnection } from './participant.js';
+import { WorkerPool } from './worker-pool.js';
+
+/** The call and participant a request acts on. */
+export interface CallMembership {
+  call: CallRoom;
+  participant: Participant;
+}
+
+/** Numbers for `/metrics` and tests: the registry's and mediasoup's own counts. */
+export interface CallStats extends MediaCounts {
+  calls: number;
+  participants: number;
+}
+
+/** See the module comment. */
+export class CallService {
+  readonly options: CallOptions;
+  readonly #limits: Limits;
+  readonly #logger: Logger;
+  readonly #counter = new MediaCounter();
+  readonly #pool: WorkerPool;
+  readonly #calls = new Map<string, CallRoom>();
+  readonly #opening = new Map<string, Promise<CallRoom>>();
+  /** connection id → rooms it is in a call of. */
+  readonly #byConnection = new Map<string, Set<string>>();
+
+  constructor(options: CallOptions, limits: Limits, logger: Logger, registry: Registry) {
+    this.options = options;
+    this.#limits = limits;
+    this.#logger = logger.child({ component: 'calls' });
+    this.#pool = new WorkerPool({
+      size: options.workers,
+      logger: this.#logger,
+      counter: this.#counter,
+      onDied: (worker) => this.#workerDied(worker),
+    });
+    this.#registerMetrics(registry);
+  }
+
+  /** Logs at startup whether calls can work here (without starting a worker). */
+  start(): void {
+    if (!this.options.enabled) this.#logger.info('calls are turned off (calls.enabled: false)');
+    else this.#pool.precheck();
+  }
+
+  /** Current counts (live mediasoup objects included). */
+  stats(): CallStats {
+    let participants = 0;
+    for (const call of this.#calls.values()) participants += call.participants.size;
+    return { calls: this.#calls.size, participants, ...this.#counter.counts };
+  }
+
+  /**
+   * Adds `user` to the room's call, opening it on the least loaded worker
+   * when it is the first. A second join by the same user (another device, or
+   * the same client again) replaces the first. The new participant's events
+   * are held until {@link Participant.release}.
+   */
+  async join(room: string, user: UserInfo, connection: CallConnection, canProduce: boolean): Promise<CallMembership & { others: CallParticipantInfo[] }> {
+    if (!this.options.enabled) throw new RequestError(ErrorCode.CallUnavailable, 'calls are turned off on this server');
+    // The call can close between opening and adding (its last participant left): try again, a bounded number of times.
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const call = await this.#callFor(room);
+      if (call.closed) continue;
+      const existing = call.participants.get(user.id);
+      if (!existing && call.participants.size >= this.#limits.maxCallParticipants) {
+        throw new RequestError(ErrorCode.CallFull, `the call is full (${this.#limits.maxCallParticipants} participants)`);
+      }
+      if (existing) this.#remove(call, existing, 'replaced');
+      if (call.closed) continue;
+      const participant = new Participant(user, connection, canProduce);
+      call.participants.set(user.id, participant);
+      let rooms = this.#byConnection.get(connection.id);
+      if (!rooms) this.#byConnection.set(connection.id, (rooms = new Set()));
+      rooms.add(room);
+      const others: CallParticipantInfo[] = [];
+      for (const other of call.participants.values()) {
+        if (other !== participant) others.push({ user: other.user.id, name: other.user.name, producers: other.producerInfos() });
+      }
+      call.broadcast({ type: 'call.participant.joined', room, participant: { user: user.id, name: user.name, producers: [] } }, user.id);
+      this.#logger.info({ room, user: user.id, participants: call.participants.size }, 'joined call');
+      return { call, participant, others };
+    }
+    throw new RequestError(ErrorCode.Unavailable, 'the call was closing; try again', 1_000);
+  }
+
+  /** The caller's place in the room's call; `not_found` when this connection is not in it. */
+  membership(room: string, user: string, connectionId: string): CallMembership {
+    const call = this.#calls.get(room);
+    const participant = call?.participants.get(user);
+    if (!call || !participant || participant.connection.id !== connectionId || participant.closed) {
+      throw new RequestError(ErrorCode.NotFound, 'you are not in this call (join it first)');
+    }
+    return { call, participant };
+  }
+
+  /** Removes the caller from the room's call (a no-op when not in it). */
+  leave(room: string, user: string, connectionId: string, reason: CallLeaveReason = 'left'): void {
+    const call = this.#calls.get(room);
+    const participant = call?.participants.get(user);
+    if (call && participant && participant.connection.id === connectionId) this.#remove(call, participant, reason);
+  }
+
+  /** A socket closed: it leaves every call it was in, freeing all its media. */
+  connectionClosed(connectionId: string): void {
+    const rooms = this.#byConnection.get(connectionId);
+    if (!rooms) return;
+    for (const room of [...rooms]) {
+      const call = this.#calls.get(room);
+      for (const participant of call?.participants.values() ?? []) {
+        if (participant.connection.id === connectionId && call) this.#remove(call, participant, 'disconnected');
+      }
+    }
+    this.#byConnection.delete(connectionId);
+  }
+
+  /** `user` is no longer a member of `room` (left, kicked, banned): they leave its call. */
+  membershipLost(room: string, user: string): void {
+    const call = this.#calls.get(room);
+    const participant = call?.participants.get(user);
+    if (call && participant) this.#remove(call, participant, 'removed');
+  }
+
+  /** Ends every call and stops the workers (server shutdown). */
+  close(): void {
+    for (const call of this.#calls.values()) call.close();
+    this.#calls.clear();
+    this.#byConnection.clear();
+    this.#pool.close();
+  }
+
+  // ── internals ─────────────────────────────────────────────────────────────
+
+  async #callFor(room: string): Promise<CallRoom> {
+    const existing = this.#calls.get(room);
+    if (existing && !existing.closed) return existing;
+    let opening = this.#opening.get(room);
+    if (!opening) {
+      opening = this.#open(room).finally(() => this.#opening.delete(room));
+      this.#opening.set(room, opening);
+    }
+    return opening;
+  }
+
+  async #open(room: string): Promise<CallRoom> {
+    const worker = await this.#pool.acquire();
+    if (!worker) {
+      throw new RequestError(ErrorCode.CallUnavailable, this.#pool.unavailable ?? 'calls are unavailable on this server');
+    }
+    let call: CallRoom;
+    try {
+      call = await CallRoom.open(room, worker, { thresholdDb: this.options.speakingThresholdDb, intervalMs: this.options.speakerIntervalMs });
+    } catch (error) {
+      this.#pool.release(worker);
+      throw error;
+    }
+    this.#calls.set(room, call);
+    this.#logger.info({ room, worker: worker.pid }, 'call started');
+    return call;
+  }
+
+  #remove(call: CallRoom, participant: Participant, reason: CallLeaveReason): void {
+    const user = participant.user.id;
+    // The participant itself hears why, unless it asked.
+    if (reason === 'replaced' || reason === 'removed') {
+      participant.release();
+      participant.send({ type: 'call.participant.left', room: call.room, user, reason });
+    }
+    participant.close();
+    if (call.participants.get(user) === participant) call.participants.delete(user);
+    const rooms = this.#byConnection.get(participant.connection.id);
+    rooms?.delete(call.room);
+    if (rooms?.size === 0) this.#byConnection.delete(participant.connection.id);
+    call.forget(user);
+    call.broadcast({ type: 'call.participant.left', room: call.room, user, reason });
+    this.#logger.info({ room: call.room, user, reason }, 'left call');
+    if (call.participants.size === 0) this.#closeCall(call);
+  }
+
+  #closeCall(call: CallRoom): void {
+    if (this.#calls.get(call.room) === call) this.#calls.delete(call.room);
+    call.close();
+    this.#pool.release(call.worker);
+    this.#logger.info({ room: call.room }, 'call ended');
+  }
+
+  /** Every call on a dead worker lost its router: tell its participants to join again, and forget it. */
+  #workerDied(worker: Worker): void {
+    for (const call of [...this.#calls.values()]) {
+      if (call.worker !== worker) continue;
+      for (const participant of call.participants.values()) {
+        participant.release();
+        participant.send({ type: 'call.rejoin', room: call.room, reason: 'the server lost the call’s media worker; join again' });
+        const rooms = this.#byConnection.get(participant.connection.id);
+        rooms?.delete(call.room);
+        if (rooms?.size === 0) this.#byConnection.delete(participant.connection.id);
+      }
+      this.#calls.delete(call.room);
+      call.close();
+    }
+  }
+
+  #registerMetrics(registry: Registry): void {
+    const gauge = (name: string, help: string, read: (stats: CallStats) => number): void => {
+      const stats = (): CallStats => this.stats();
+      new Gauge({
+        name,
+        help,
+        registers: [registry],
+        collect() {
+          this.set(read(stats()));
+        },
+      });
+    };
+    gauge('parley_calls_active', 'Calls with at least one participant', (s) => s.calls);
+    gauge('parley_call_participants', 'Participants over all calls', (s) => s.participants);
+    gauge('parley_call_workers', 'Live mediasoup workers', (s) => s.workers);
+    gauge('parley_call_routers', 'Live mediasoup routers (one per call)', (s) => s.routers);
+    gauge('parley_call_transports', 'Live WebRTC transports', (s) => s.transports);
+    gauge('parley_call_producers', 'Live producers (media sent by participants)', (s) => s.producers);
+    gauge('parley_call_consumers', 'Live consumers (media forwarded to participants)', (s) => s.consumers);
+    const pool = this.#pool;
+    new Gauge({
+      name: 'parley_call_worker_calls',
+      help: 'Calls per live mediasoup worker, by its process id',
+      labelNames: ['pid'] as const,
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const [pid, calls] of pool.loads()) this.set({ pid: String(pid) }, calls);
+      },
+    });
+  }
+}

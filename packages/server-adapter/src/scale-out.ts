@@ -1,0 +1,50 @@
+/**
+ * The defaults `createServer` picks for storage and bus: SQLite and the
+ * in-process bus on one node, or PostgreSQL (`databaseUrl`) and Redis
+ * (`redisUrl`) when several nodes share the work. See docs/scaling.md.
+ */
+import type { Logger } from 'pino';
+import type { Bus } from './bus/bus.js';
+import { InProcessBus } from './bus/in-process-bus.js';
+import { RedisBus } from './bus/redis-bus.js';
+import { RoomOrderBus } from './bus/room-order.js';
+import type { ServerOptions } from './options.js';
+import { storageFill } from './rooms/gap-fill.js';
+import { createPostgresStorage } from './storage/postgres/index.js';
+import { createSqliteStorage } from './storage/sqlite/index.js';
+import type { Storage } from './storage/storage.js';
+
+/** The storage the server uses: the given one, PostgreSQL for `databaseUrl`, else SQLite under `dataDir`. */
+export function defaultStorage(options: ServerOptions, dataDir: string): Storage {
+  if (options.storage) return options.storage;
+  if (options.databaseUrl) return createPostgresStorage({ connectionString: options.databaseUrl });
+  return createSqliteStorage({ dataDir });
+}
+
+/**
+ * The bus the server uses: the given one; for `redisUrl`, Redis pub/sub with
+ * each room's messages put in seq order and gaps filled from `storage`;
+ * else the in-process bus.
+ */
+export function defaultBus(options: ServerOptions, storage: Storage, logger: Logger): Bus {
+  if (options.bus) return options.bus;
+  if (!options.redisUrl) return new InProcessBus();
+  // ioredis reports every failed reconnect; one line per outage is enough.
+  let reported = false;
+  const redis = new RedisBus({
+    url: options.redisUrl,
+    prefix: options.redisPrefix,
+    onError: (error) => {
+      if (reported) return;
+      reported = true;
+      logger.warn({ err: error }, 'redis bus connection lost; reconnecting');
+    },
+  });
+  redis.onResync(() => {
+    reported = false;
+    logger.info('redis bus reconnected; filling missed room messages from storage');
+  });
+  return new RoomOrderBus(redis, storageFill(storage), {
+    onError: (error, room) => logger.warn({ err: error, room }, 'gap fill failed; will retry'),
+  });
+}

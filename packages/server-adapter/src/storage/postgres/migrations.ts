@@ -1,0 +1,221 @@
+/**
+ * Schema migrations for the PostgreSQL store. Version N is the N-th entry;
+ * entries are append-only once released. Applied versions are recorded in
+ * `schema_migrations`, and the whole run holds an advisory lock so several
+ * nodes starting at once migrate exactly once.
+ *
+ * Column shapes follow the SQLite schema (the same row types are read from
+ * both); times are epoch milliseconds in BIGINT, read back as numbers.
+ */
+import type { PoolClient } from 'pg';
+
+/** One schema step: plain SQL run inside the migration transaction. */
+export interface PgMigration {
+  /** Short description, recorded beside the version. */
+  name: string;
+  sql: string;
+}
+
+export const PG_MIGRATIONS: readonly PgMigration[] = [
+  {
+    name: 'initial schema',
+    sql: `
+      CREATE TABLE users (
+        id   TEXT PRIMARY KEY,
+        name TEXT NOT NULL
+      );
+
+      -- The room row is also the room's sequence counter: a write that takes a
+      -- seq or rev locks it (SELECT … FOR UPDATE or UPDATE … RETURNING) until
+      -- its transaction commits, so nodes never hand out the same number and a
+      -- rolled-back write leaves no gap.
+      CREATE TABLE rooms (
+        id                     TEXT PRIMARY KEY,
+        kind                   TEXT NOT NULL,
+        name                   TEXT NOT NULL,
+        name_fold              TEXT NOT NULL,
+        topic                  TEXT NOT NULL,
+        created_at             BIGINT NOT NULL,
+        created_by             TEXT NOT NULL,
+        last_seq               BIGINT NOT NULL DEFAULT 0,
+        rev                    BIGINT NOT NULL DEFAULT 0,
+        floor_seq              BIGINT NOT NULL DEFAULT 0,
+        retention_max_age_ms   BIGINT,
+        retention_max_messages BIGINT,
+        direct_key             TEXT UNIQUE,
+        member_count           INTEGER NOT NULL DEFAULT 0,
+        last_activity_at       BIGINT NOT NULL
+      );
+      CREATE INDEX rooms_public_by_activity ON rooms (last_activity_at) WHERE kind = 'public';
+      CREATE INDEX rooms_with_retention ON rooms (id)
+        WHERE retention_max_age_ms IS NOT NULL OR retention_max_messages IS NOT NULL;
+
+      CREATE TABLE members (
+        room_id       TEXT NOT NULL REFERENCES rooms (id),
+        user_id       TEXT NOT NULL,
+        role          TEXT NOT NULL,
+        joined_at     BIGINT NOT NULL,
+        read_seq      BIGINT NOT NULL DEFAULT 0,
+        delivered_seq BIGINT NOT NULL DEFAULT 0,
+        muted_until   BIGINT,
+        PRIMARY KEY (room_id, user_id)
+      );
+      CREATE INDEX members_by_user ON members (user_id, room_id);
+
+      CREATE TABLE bans (
+        room_id   TEXT NOT NULL REFERENCES rooms (id),
+        user_id   TEXT NOT NULL,
+        banned_by TEXT NOT NULL,
+        banned_at BIGINT NOT NULL,
+        PRIMARY KEY (room_id, user_id)
+      );
+
+      CREATE TABLE blocks (
+        user_id    TEXT NOT NULL,
+        target_id  TEXT NOT NULL,
+        blocked_at BIGINT NOT NULL,
+        PRIMARY KEY (user_id, target_id)
+      );
+
+      -- pk orders search results newest first; search holds the message's
+      -- words (see search-terms.ts), NULL for system messages and tombstones.
+      CREATE TABLE messages (
+        pk               BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        id               TEXT NOT NULL UNIQUE,
+        room_id          TEXT NOT NULL REFERENCES rooms (id),
+        seq              BIGINT NOT NULL,
+        rev              BIGINT NOT NULL,
+        sender           TEXT NOT NULL,
+        client_id        TEXT,
+        kind             TEXT NOT NULL,
+        text             TEXT NOT NULL,
+        created_at       BIGINT NOT NULL,
+        edited_at        BIGINT,
+        deleted_at       BIGINT,
+        parent_id        TEXT,
+        reply_count      INTEGER NOT NULL DEFAULT 0,
+        mentions         TEXT,
+        sys_event        TEXT,
+        sys_target       TEXT,
+        sys_name         TEXT,
+        flagged          INTEGER NOT NULL DEFAULT 0,
+        reaction_count   INTEGER NOT NULL DEFAULT 0,
+        attachment_count INTEGER NOT NULL DEFAULT 0,
+        search           TSVECTOR,
+        UNIQUE (room_id, seq)
+      );
+      CREATE INDEX messages_by_rev ON messages (room_id, rev);
+      CREATE INDEX messages_by_parent ON messages (parent_id, seq) WHERE parent_id IS NOT NULL;
+      CREATE INDEX messages_search ON messages USING GIN (search) WHERE search IS NOT NULL;
+
+      CREATE TABLE message_edits (
+        pk          BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        message_id  TEXT NOT NULL REFERENCES messages (id) ON DELETE CASCADE,
+        text        TEXT NOT NULL,
+        replaced_at BIGINT NOT NULL
+      );
+      CREATE INDEX message_edits_by_message ON message_edits (message_id, pk);
+
+      -- pk order is reaction order.
+      CREATE TABLE reactions (
+        pk         BIGINT GENERATED ALWAYS AS IDENTITY,
+        message_id TEXT NOT NULL REFERENCES messages (id) ON DELETE CASCADE,
+        user_id    TEXT NOT NULL,
+        emoji      TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        PRIMARY KEY (message_id, user_id, emoji)
+      );
+
+      CREATE TABLE attachments (
+        id         TEXT PRIMARY KEY,
+        room_id    TEXT NOT NULL REFERENCES rooms (id),
+        uploader   TEXT NOT NULL,
+        name       TEXT NOT NULL,
+        type       TEXT NOT NULL,
+        size       BIGINT NOT NULL,
+        created_at BIGINT NOT NULL,
+        message_id TEXT REFERENCES messages (id) ON DELETE CASCADE,
+        position   INTEGER,
+        blob_key   TEXT NOT NULL
+      );
+      CREATE INDEX attachments_by_message ON attachments (message_id, position);
+
+      -- Idempotency keys: the primary key is the unique (user, client id)
+      -- constraint. Never purged by retention.
+      CREATE TABLE client_ops (
+        user_id    TEXT NOT NULL,
+        client_id  TEXT NOT NULL,
+        op         TEXT NOT NULL,
+        message_id TEXT NOT NULL,
+        PRIMARY KEY (user_id, client_id)
+      );
+    `,
+  },
+  {
+    name: 'workspace documents',
+    sql: `
+      CREATE TABLE workspace_snapshots (
+        room_id    TEXT PRIMARY KEY REFERENCES rooms (id),
+        data       BYTEA NOT NULL,
+        through_id BIGINT NOT NULL,
+        updated_at BIGINT NOT NULL
+      );
+      -- An identity never reuses a value, so a compaction point never covers a later update.
+      CREATE TABLE workspace_updates (
+        id         BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        room_id    TEXT NOT NULL REFERENCES rooms (id),
+        data       BYTEA NOT NULL,
+        created_at BIGINT NOT NULL
+      );
+      CREATE INDEX workspace_updates_by_room ON workspace_updates (room_id, id);
+    `,
+  },
+];
+
+/** Raised when the database was migrated by a newer version of Parley. */
+export class PgSchemaTooNewError extends Error {
+  override readonly name = 'PgSchemaTooNewError';
+}
+
+/** Advisory lock key held while migrating ("parley" in ASCII). */
+const MIGRATION_LOCK = 0x7061726c6579;
+
+/**
+ * Creates `schema` when missing and applies the migrations it has not seen
+ * yet, in one transaction; returns the version reached.
+ */
+export async function migratePostgres(
+  client: PoolClient,
+  schema = 'public',
+  migrations: readonly PgMigration[] = PG_MIGRATIONS,
+): Promise<number> {
+  await client.query('BEGIN');
+  try {
+    await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+    // The caller checked the name (letters, digits, _), so it can be spliced in.
+    await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+    await client.query(
+      `CREATE TABLE IF NOT EXISTS schema_migrations (
+         version    INTEGER PRIMARY KEY,
+         name       TEXT NOT NULL,
+         applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
+       )`,
+    );
+    const { rows } = await client.query<{ version: number | null }>('SELECT max(version) AS version FROM schema_migrations');
+    const current = rows[0]?.version ?? 0;
+    if (current > migrations.length) {
+      throw new PgSchemaTooNewError(
+        `database schema version ${current} is newer than this server supports (${migrations.length})`,
+      );
+    }
+    for (let i = current; i < migrations.length; i++) {
+      await client.query(migrations[i].sql);
+      await client.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [i + 1, migrations[i].name]);
+    }
+    await client.query('COMMIT');
+    return migrations.length;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  }
+}

@@ -1,0 +1,355 @@
+/**
+ * One room's workspace document in memory: the Y.Doc and its awareness, the
+ * sockets that have it open, and its persistence. An update from a client is
+ * checked and applied at once, appended to the storage log, and relayed to
+ * the other sockets and acknowledged to its sender only after that append
+ * committed (see docs/decisions/0006). The log is folded into a snapshot
+ * every few hundred updates or megabytes, and when the document is unloaded.
+ */
+import * as Y from 'yjs';
+import * as awarenessProtocol from 'y-protocols/awareness';
+import { ErrorCode, userColor } from '@parley/sdk/protocol';
+import type { Limits, MemberInfo, UserInfo } from '@parley/sdk/protocol';
+import type { Logger } from 'pino';
+import type { Subscriber } from '../connection/hub.js';
+import type { WorkspaceOptions } from '../options.js';
+import type { Storage } from '../storage/storage.js';
+import {
+  awarenessMessage,
+  protocolViolation,
+  syncStep1Message,
+  syncStep2Message,
+  tooLarge,
+  updateMessage,
+} from './messages.js';
+
+/** A socket that has the document open, as the document sees it. */
+export interface DocPeer {
+  /** The authenticated user; their awareness states carry this identity. */
+  readonly user: UserInfo;
+  /** Writes a message to the socket (ignored once it is closing). */
+  send(message: Uint8Array): void;
+  /** A `member` event about this peer's user in the document's room. */
+  memberChanged(member: MemberInfo, change: string): void;
+}
+
+/** What a document needs from the server. */
+export interface DocServices {
+  storage: Storage;
+  logger: Logger;
+  limits: Limits;
+  options: WorkspaceOptions;
+}
+
+/** Awareness client ids one socket may introduce (a tab has one; a few spare for reloads). */
+const MAX_AWARENESS_CLIENTS = 8;
+/** Transaction origin of updates replayed from storage: they are not captured for persisting. */
+const FROM_STORAGE = Symbol('from storage');
+const COLOR = /^#[0-9a-fA-F]{6}$/;
+
+/** A loaded workspace document; see the module comment. */
+export class WorkspaceDoc implements Subscriber {
+  readonly room: string;
+  readonly doc: Y.Doc;
+  readonly awareness: awarenessProtocol.Awareness;
+  /** When a socket last opened or left the document (epoch ms), for least-recently-used unloading. */
+  lastUsed = Date.now();
+
+  readonly #services: DocServices;
+  readonly #log: Logger;
+  readonly #peers = new Set<DocPeer>();
+  /** Awareness client ids each socket introduced; removed when it leaves. */
+  readonly #owned = new Map<DocPeer, Set<number>>();
+  /** Settles after the newest update's commit and relay; keeps acks and relays in order. */
+  #tail: Promise<void> = Promise.resolve();
+  /** The newest update id known to be committed. */
+  #lastCommittedId: number;
+  /** Upper bound of the encoded state size, re-measured when it nears the limit. */
+  #sizeEstimate: number;
+  /** Updates and bytes appended since the last compaction. */
+  #logCount: number;
+  #logBytes: number;
+  /** The in-memory state has changes storage may lack (a failed append). */
+  #dirty = false;
+  /** The effective update of the transaction being applied. */
+  #captured: Uint8Array | null = null;
+  #closed = false;
+
+  private constructor(room: string, services: DocServices, lastUpdateId: number, bytes: number, logCount: number) {
+    this.room = room;
+    this.#services = services;
+    this.#log = services.logger.child({ room });
+    this.#lastCommittedId = lastUpdateId;
+    this.#sizeEstimate = bytes;
+    this.#logCount = logCount;
+    this.#logBytes = bytes;
+    this.doc = new Y.Doc();
+    this.awareness = new awarenessProtocol.Awareness(this.doc);
+    // The server is not a participant: it has no awareness state of its own.
+    this.awareness.setLocalState(null);
+    this.doc.on('update', (update: Uint8Array, origin: unknown) => {
+      if (origin === FROM_STORAGE) return;
+      this.#captured = this.#captured ? Y.mergeUpdates([this.#captured, update]) : update;
+    });
+    this.awareness.on('update', this.#onAwarenessUpdate);
+  }
+
+  /** Loads the room's document from storage (snapshot, then the log in order). */
+  static async load(room: string, services: DocServices): Promise<WorkspaceDoc> {
+    const stored = await services.storage.loadWorkspace(room);
+    const snapshotBytes = stored.snapshot?.length ?? 0;
+    const doc = new WorkspaceDoc(room, services, stored.lastUpdateId, stored.bytes, stored.updates.length);
+    doc.#logBytes = stored.bytes - snapshotBytes;
+    const parts = stored.snapshot ? [stored.snapshot, ...stored.updates] : stored.updates;
+    for (const part of parts) {
+      try {
+        Y.applyUpdate(doc.doc, part, FROM_STORAGE);
+      } catch (error) {
+        // Only valid updates are stored; a damaged row must not make the whole document unreadable.
+        doc.#log.error({ err: error }, 'skipped a stored workspace update that does not decode');
+      }
+    }
+    return doc;
+  }
+
+  /** Sockets that have the document open. */
+  get peerCount(): number {
+    return this.#peers.size;
+  }
+
+  /** Whether {@link WorkspaceDoc.close} began. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Adds a socket and returns the messages that start its sync: our state vector, then everyone's awareness. */
+  addPeer(peer: DocPeer): Uint8Array[] {
+    this.#peers.add(peer);
+    this.#owned.set(peer, new Set());
+    this.lastUsed = Date.now();
+    const messages = [syncStep1Message(Y.encodeStateVector(this.doc))];
+    const clients = [...this.awareness.getStates().keys()];
+    if (clients.length > 0) messages.push(awarenessMessage(awarenessProtocol.encodeAwarenessUpdate(this.awareness, clients)));
+    return messages;
+  }
+
+  /** Removes a socket; its awareness states go with it (and the others hear so). */
+  removePeer(peer: DocPeer): void {
+    if (!this.#peers.delete(peer)) return;
+    this.lastUsed = Date.now();
+    const owned = this.#owned.get(peer);
+    this.#owned.delete(peer);
+    if (owned && owned.size > 0 && !this.#closed) {
+      awarenessProtocol.removeAwarenessStates(this.awareness, [...owned], null);
+    }
+  }
+
+  /** Answers sync step 1: what a client with `stateVector` lacks. */
+  syncStep2For(stateVector: Uint8Array): Uint8Array {
+    let update: Uint8Array;
+    try {
+      update = Y.encodeStateAsUpdate(this.doc, stateVector);
+    } catch {
+      throw protocolViolation('malformed state vector');
+    }
+    return syncStep2Message(update);
+  }
+
+  /** Every awareness state, for a client that asked. */
+  awarenessSnapshot(): Uint8Array {
+    return awarenessMessage(awarenessProtocol.encodeAwarenessUpdate(this.awareness, [...this.awareness.getStates().keys()]));
+  }
+
+  /**
+   * Applies a client's update now and returns a promise that resolves once
+   * it is durably stored and relayed to the other sockets (at once when it
+   * changed nothing, after the updates before it). Throws a violation for a
+   * malformed update or one that would make the document too large; nothing
+   * is applied then.
+   */
+  receiveUpdate(update: Uint8Array, from: DocPeer): Promise<void> {
+    if (this.#closed) return Promise.reject(new Error('the document was unloaded'));
+    this.#checkSize(update.length);
+    try {
+      // Decodes every struct and the delete set without touching the document,
+      // so a truncated update cannot leave half of itself applied.
+      Y.decodeUpdate(update);
+    } catch {
+      throw protocolViolation('malformed document update');
+    }
+    const store = this.doc.store;
+    const pendingBefore = [store.pendingStructs, store.pendingDs];
+    this.#captured = null;
+    let failure: unknown = null;
+    try {
+      Y.applyUpdate(this.doc, update, from);
+    } catch (error) {
+      failure = error;
+    }
+    const effective = this.#captured;
+    this.#captured = null;
+    // Structs waiting for missing dependencies change no content yet but must survive a restart.
+    const pendingChanged = store.pendingStructs !== pendingBefore[0] || store.pendingDs !== pendingBefore[1];
+    const toStore = pendingChanged ? update : effective;
+    const handled = toStore ? this.#persist(toStore, effective ?? update, from) : this.whenHandled();
+    if (failure !== null) {
+      // Whatever was applied before the failure is stored and relayed above; the sender goes.
+      handled.catch(() => undefined);
+      this.#log.warn({ err: failure }, 'a workspace update failed to apply');
+      throw protocolViolation('the update could not be applied');
+    }
+    return handled;
+  }
+
+  /** Resolves once every update received so far is handled (stored and relayed, or failed). */
+  whenHandled(): Promise<void> {
+    return this.#tail;
+  }
+
+  /**
+   * Applies a client's awareness update with its user identity enforced
+   * (`user.id` and `user.name` from the token), then relays it.
+   */
+  applyAwareness(update: Uint8Array, from: DocPeer): void {
+    let clean: Uint8Array;
+    try {
+      clean = awarenessProtocol.modifyAwarenessUpdate(update, (state: unknown) => withIdentity(state, from.user));
+    } catch {
+      throw protocolViolation('malformed awareness update');
+    }
+    awarenessProtocol.applyAwarenessUpdate(this.awareness, clean, from);
+    if ((this.#owned.get(from)?.size ?? 0) > MAX_AWARENESS_CLIENTS) throw protocolViolation('too many awareness states');
+  }
+
+  /** From the hub: the room's events. Only `member` events matter here (kicks, bans, role and mute changes). */
+  deliver(frame: string): void {
+    if (!frame.startsWith('{"type":"member"')) return;
+    let event: { member?: MemberInfo; change?: string };
+    try {
+      event = JSON.parse(frame) as { member?: MemberInfo; change?: string };
+    } catch {
+      return;
+    }
+    const member = event.member;
+    if (!member || typeof event.change !== 'string') return;
+    for (const peer of [...this.#peers]) {
+      if (peer.user.id === member.user) peer.memberChanged(member, event.change);
+    }
+  }
+
+  /** Part of the hub's subscriber interface; room membership of a document never changes. */
+  membershipChanged(): void {}
+
+  /** Waits for pending writes, folds the log into a snapshot when it grew, and releases the document. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#tail;
+    if (this.#logCount > 0 || this.#dirty) {
+      try {
+        await this.#compact();
+      } catch (error) {
+        // The log is still complete: nothing is lost, the next load just replays more.
+        this.#log.error({ err: error }, 'could not compact the workspace on unload');
+      }
+    }
+    this.awareness.off('update', this.#onAwarenessUpdate);
+    this.awareness.destroy();
+    this.doc.destroy();
+  }
+
+  // ── internals ──────────────────────────────────────────────────────────────
+
+  /** Refuses an update that would take the encoded state over the limit; measures only near it. */
+  #checkSize(incoming: number): void {
+    const max = this.#services.limits.maxWorkspaceBytes;
+    if (this.#sizeEstimate + incoming <= max) {
+      this.#sizeEstimate += incoming;
+      return;
+    }
+    const actual = Y.encodeStateAsUpdate(this.doc).length;
+    if (actual + incoming > max) {
+      this.#sizeEstimate = actual;
+      throw tooLarge(ErrorCode.DocumentTooLarge, `the document would exceed ${max} bytes`);
+    }
+    this.#sizeEstimate = actual + incoming;
+  }
+
+  /** Appends `stored` to the log; once committed (in order), relays `relay` and compacts when due. */
+  #persist(stored: Uint8Array, relay: Uint8Array, from: DocPeer): Promise<void> {
+    const { storage, options } = this.#services;
+    const committed = storage.appendWorkspaceUpdate(this.room, stored, Date.now());
+    committed.catch(() => {
+      this.#dirty = true;
+    });
+    this.#logCount += 1;
+    this.#logBytes += stored.length;
+    const done = this.#tail
+      .then(() => committed)
+      .then(async (id) => {
+        this.#lastCommittedId = Math.max(this.#lastCommittedId, id);
+        const message = updateMessage(relay);
+        for (const peer of this.#peers) if (peer !== from) peer.send(message);
+        if (this.#logCount >= options.compactAfterUpdates || this.#logBytes >= options.compactAfterBytes) {
+          await this.#compact().catch((error: unknown) => this.#log.error({ err: error }, 'workspace compaction failed'));
+        }
+      });
+    this.#tail = done.catch(() => undefined);
+    return done;
+  }
+
+  /**
+   * Replaces the stored snapshot with the in-memory state and drops the log
+   * up to the newest committed update. The state may also hold updates whose
+   * append is still committing; they stay in the log too, and applying them
+   * twice on load changes nothing.
+   */
+  async #compact(): Promise<void> {
+    const throughId = this.#lastCommittedId;
+    const snapshot = Y.encodeStateAsUpdate(this.doc);
+    const count = this.#logCount;
+    const bytes = this.#logBytes;
+    const dirty = this.#dirty;
+    this.#dirty = false;
+    try {
+      await this.#services.storage.compactWorkspace(this.room, snapshot, throughId, Date.now());
+    } catch (error) {
+      this.#dirty ||= dirty;
+      throw error;
+    }
+    this.#logCount -= count;
+    this.#logBytes -= bytes;
+    this.#sizeEstimate = snapshot.length + this.#logBytes;
+    this.#log.debug({ bytes: snapshot.length, throughId }, 'workspace compacted');
+  }
+
+  /** Enforces identity, tracks which ids each socket introduced, and relays the change. */
+  readonly #onAwarenessUpdate = (
+    { added, updated, removed }: { added: number[]; updated: number[]; removed: number[] },
+    origin: unknown,
+  ): void => {
+    const from = this.#peers.has(origin as DocPeer) ? (origin as DocPeer) : null;
+    if (from) {
+      const owned = this.#owned.get(from);
+      for (const id of added) owned?.add(id);
+      for (const id of removed) owned?.delete(id);
+    }
+    const changed = [...added, ...updated, ...removed];
+    if (changed.length === 0 || this.#peers.size === 0) return;
+    const message = awarenessMessage(awarenessProtocol.encodeAwarenessUpdate(this.awareness, changed));
+    for (const peer of this.#peers) if (peer !== from) peer.send(message);
+  };
+}
+
+/** An awareness state with `user` set to the authenticated identity (the colour may be the client's). */
+function withIdentity(state: unknown, user: UserInfo): unknown {
+  if (state === null) return null;
+  const base = isRecord(state) ? state : {};
+  const given = isRecord(base.user) ? base.user : {};
+  const color = typeof given.color === 'string' && COLOR.test(given.color) ? given.color : userColor(user.id);
+  return { ...base, user: { id: user.id, name: user.name, color } };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

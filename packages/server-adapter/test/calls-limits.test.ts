@@ -1,0 +1,70 @@
+/**
+ * Call limits, each crossed: participants per call (`call_full`) and
+ * producers per participant (`too_many_producers`), with their defaults
+ * announced in `welcome.limits`.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { DEFAULT_LIMITS, ErrorCode } from '@parley/sdk/protocol';
+import { callGauges, joinCall, requireWorker, startCallServer } from './calls-helpers.js';
+import { createRoom, startServer } from './helpers.js';
+import type { TestClient, TestServer } from './helpers.js';
+
+describe('call limits', () => {
+  let ts: TestServer;
+  let ada: TestClient, bob: TestClient, cy: TestClient;
+
+  before(async () => {
+    ts = await startCallServer({ limits: { maxCallParticipants: 2, maxCallProducersPerParticipant: 2 } });
+    ada = await ts.connect('ada', 'Ada');
+    bob = await ts.connect('bob', 'Bob');
+    cy = await ts.connect('cy', 'Cy');
+  });
+  after(() => ts?.close());
+
+  it('announces the defaults: 16 participants, 3 producers', async () => {
+    const plain = await startServer();
+    try {
+      const client = await plain.connect('ada');
+      assert.equal(client.welcome?.limits.maxCallParticipants, 16);
+      assert.equal(client.welcome?.limits.maxCallProducersPerParticipant, 3);
+      assert.equal(DEFAULT_LIMITS.maxCallParticipants, 16);
+    } finally {
+      await plain.close();
+    }
+  });
+
+  it('a call at maxCallParticipants answers call_full; a seat frees when someone leaves; rejoining is not counted twice', async (t) => {
+    if (!requireWorker(t)) return;
+    const room = await createRoom(ada, ['bob', 'cy'], 'group');
+    await ada.request('call.join', { room });
+    await bob.request('call.join', { room });
+    assert.equal(await cy.fail('call.join', { room }), ErrorCode.CallFull);
+    // Bob joining again (same user) replaces his place, it does not take a third.
+    await bob.request('call.join', { room });
+    assert.equal((await callGauges(ts)).call_participants, 2);
+    await bob.request('call.leave', { room });
+    await cy.request('call.join', { room });
+    await cy.request('call.leave', { room });
+    await ada.request('call.leave', { room });
+  });
+
+  it('a participant with maxCallProducersPerParticipant producers gets too_many_producers; one per source', async (t) => {
+    if (!requireWorker(t)) return;
+    const room = await createRoom(ada, [], 'group');
+    const a = await joinCall(ada, room);
+    const mic = await a.produce('mic');
+    assert.equal(await ada.fail('call.produce', { room, transportId: a.send ?? '', kind: 'audio', source: 'mic', rtpParameters: {} }), ErrorCode.Conflict);
+    await a.produce('camera');
+    const code = await a.produce('screen').then(
+      () => 'accepted',
+      (error: { code?: string }) => error.code,
+    );
+    assert.equal(code, ErrorCode.TooManyProducers);
+    assert.equal((await callGauges(ts)).call_producers, 2);
+    // Closing one makes room again.
+    await ada.request('call.producer.close', { room, producerId: mic });
+    await a.produce('screen');
+    await ada.request('call.leave', { room });
+  });
+});
