@@ -19,7 +19,7 @@ const USAGE = `Usage: parley-server [options]
   --host <addr>       interface (env HOST, default 127.0.0.1)
   --data-dir <dir>    SQLite and attachments (env PARLEY_DATA_DIR, default .parley-data)
   --dev               dev mode: POST /v1/dev/token mints tokens (env PARLEY_DEV=1)
-  --static <dir>      serve a directory at / (repeatable; alias --serve)
+  --static <dir>      serve a directory at /, or /path=<dir> at /path/ (repeatable; alias --serve)
   --database-url <u>  PostgreSQL storage instead of SQLite (env DATABASE_URL)
   --redis-url <u>     Redis bus, so several nodes serve the same rooms (env REDIS_URL)
   -h, --help          this text

@@ -127,7 +127,7 @@ export interface ServerOptions {
   allowedOrigins?: string[];
   limits?: Partial<Limits>;
   hooks?: ServerHooks;
-  /** Directories served at `/` (first match wins). */
+  /** Directories served at `/`, or with `/path=dir` at `/path/` (first match wins). */
   static?: string[];
   /** A pino logger, or `false` for silence. Default: pino to stdout at `info`. */
   logger?: Logger | false;

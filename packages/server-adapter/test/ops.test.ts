@@ -218,4 +218,26 @@ describe('ops', () => {
       await rm(root, { recursive: true, force: true });
     }
   });
+
+  it('serves a directory under a path with /path=dir, beside the same one at /', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'parley-static-'));
+    const page = join(root, 'examples', 'script-tag');
+    await mkdir(page, { recursive: true });
+    await writeFile(join(page, 'index.html'), '<p>script tag page</p>');
+    const examples = join(root, 'examples');
+    const ts = await startServer({ static: [examples, `/examples=${examples}`] });
+    try {
+      for (const path of ['/script-tag/?user=ada&room=lobby', '/examples/script-tag/?user=ada&room=lobby', '/examples/script-tag/index.html']) {
+        const res = await fetch(`${ts.url}${path}`);
+        assert.equal(res.status, 200, path);
+        assert.equal(await res.text(), '<p>script tag page</p>', path);
+      }
+      assert.equal((await fetch(`${ts.url}/examples/missing.html`)).status, 404);
+      assert.equal((await fetch(`${ts.url}/examplesscript-tag/`)).status, 404, 'only whole path segments match');
+      assert.equal((await fetch(`${ts.url}/healthz`)).status, 200);
+    } finally {
+      await ts.close();
+      await rm(root, { recursive: true, force: true });
+    }
+  });
 });

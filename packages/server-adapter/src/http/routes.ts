@@ -16,13 +16,27 @@ export type HttpHandler = (req: IncomingMessage, res: ServerResponse, next: () =
 
 /** Builds the handler; a plain GET on the WebSocket path (`wsPath()`) gets 426. */
 export function createHttpHandler(server: ServerContext, wsPath: () => string): HttpHandler {
-  const statics = server.options.static.map((dir) =>
-    sirv(dir, {
+  const statics = server.options.static.map((entry) => {
+    const { mount, dir } = parseStatic(entry);
+    const serve = sirv(dir, {
       dev: true,
       etag: true,
       setHeaders: (res) => res.setHeader('X-Content-Type-Options', 'nosniff'),
-    }),
-  );
+    });
+    if (mount === '') return serve;
+    // sirv serves from `/`: strip the mount for it, and put the URL back for the next handler.
+    const mounted: HttpHandler = (req, res, next) => {
+      const original = req.url ?? '/';
+      if (original !== mount && !original.startsWith(`${mount}/`) && !original.startsWith(`${mount}?`)) return next();
+      req.url = original.slice(mount.length) || '/';
+      if (req.url.startsWith('?')) req.url = `/${req.url}`;
+      serve(req, res, () => {
+        req.url = original;
+        next();
+      });
+    };
+    return mounted;
+  });
 
   const serveStatic = (req: IncomingMessage, res: ServerResponse, next: () => void, index = 0): void => {
     const handler = statics[index];
@@ -71,4 +85,11 @@ function safeDecode(text: string): string | null {
   } catch {
     return null;
   }
+}
+
+/** `dir` is served at `/`; `/path=dir` at `/path/`. */
+function parseStatic(entry: string): { mount: string; dir: string } {
+  const match = /^(\/[^=]*)=(.+)$/.exec(entry);
+  if (!match) return { mount: '', dir: entry };
+  return { mount: match[1].replace(/\/+$/, ''), dir: match[2] };
 }
