@@ -16,12 +16,13 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Message } from '@parley/sdk/protocol';
+import { exited, freePort, startCli } from './cli-process.js';
+import type { CliProcess } from './cli-process.js';
 import { SECRET, TestClient, signToken } from './helpers.js';
 import { createTestDatabase, randomName, serviceMissing, type TestDatabase } from './service-helpers.js';
 
@@ -38,23 +39,6 @@ async function whyNot(): Promise<string | null> {
     return reason;
   }
   return null;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createNetServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-function exited(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => child.once('exit', () => resolve()));
 }
 
 /** A redis-server of our own, without persistence, on `port`. */
@@ -80,39 +64,12 @@ async function startRedis(port: number): Promise<ChildProcess> {
   return child;
 }
 
-interface Node {
-  child: ChildProcess;
-  wsUrl: string;
-}
+/** A server node: the CLI, or a scripted server for the presence test. */
+type Node = Pick<CliProcess, 'child' | 'wsUrl'>;
 
 /** Starts one CLI node on a free port; resolves once it listens. */
-function startNode(env: Record<string, string>, dataDir: string): Promise<Node> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ['--conditions=source', '--import', 'tsx', 'src/cli.ts', '--port', '0', '--data-dir', dataDir],
-      { cwd: PACKAGE_DIR, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } },
-    );
-    let out = '';
-    let err = '';
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`node did not start: ${out} ${err}`));
-    }, 30_000);
-    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
-      out += chunk;
-      const match = /Parley server listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
-      if (match) {
-        clearTimeout(timer);
-        resolve({ child, wsUrl: `ws://127.0.0.1:${match[1]}/v1/ws` });
-      }
-    });
-    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`node exited early with ${String(code)}: ${out} ${err}`));
-    });
-  });
+function startNode(env: Record<string, string>, dataDir: string): Promise<CliProcess> {
+  return startCli({ dataDir, env });
 }
 
 /** Messages a client received live, by seq, for one room; fails on a repeat or a step back. */

@@ -5,18 +5,15 @@
  * gaps, and all clients see the same order.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import type { Message } from '@parley/sdk/protocol';
+import { devToken, exited, freePort, startCli } from './cli-process.js';
 import { TestClient } from './helpers.js';
 
-const PACKAGE_DIR = join(dirname(fileURLToPath(import.meta.url)), '..');
 const USERS = ['u1', 'u2', 'u3'];
 const PER_CLIENT = 150;
 const KILL_AT = [120, 280];
@@ -24,60 +21,6 @@ const WINDOW = 8;
 const DEADLINE_MS = 90_000;
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createNetServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-/** A CLI server process; resolves once it prints its listening line. */
-function startCli(port: number, dataDir: string): Promise<ChildProcess> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ['--conditions=source', '--import', 'tsx', 'src/cli.ts', '--port', String(port), '--data-dir', dataDir, '--dev'],
-      { cwd: PACKAGE_DIR, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PARLEY_JWT_SECRET: '' } },
-    );
-    let out = '';
-    let err = '';
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`server did not start: ${out} ${err}`));
-    }, 30_000);
-    child.stdout?.setEncoding('utf8');
-    child.stderr?.setEncoding('utf8');
-    child.stdout?.on('data', (chunk: string) => {
-      out += chunk;
-      if (out.includes(`Parley server listening on http://127.0.0.1:${port}`)) {
-        clearTimeout(timer);
-        resolve(child);
-      }
-    });
-    child.stderr?.on('data', (chunk: string) => (err += chunk));
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`server exited early with ${String(code)}: ${out} ${err}`));
-    });
-  });
-}
-
-function exited(child: ChildProcess): Promise<number | null> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
-  return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
-}
-
-async function devToken(base: string, user: string): Promise<string> {
-  const res = await fetch(`${base}/v1/dev/token`, { method: 'POST', body: JSON.stringify({ user }) });
-  assert.equal(res.status, 200);
-  return ((await res.json()) as { token: string }).token;
-}
 
 /** Connects, retrying while the server is down (bounded by the deadline). */
 async function connectRetrying(wsUrl: string, token: string, deadline: number): Promise<TestClient> {
@@ -154,7 +97,7 @@ describe('crash safety', () => {
     const base = `http://127.0.0.1:${port}`;
     const wsUrl = `ws://127.0.0.1:${port}/v1/ws`;
     const deadline = Date.now() + DEADLINE_MS;
-    child = await startCli(port, dataDir);
+    child = (await startCli({ port, dataDir, args: ['--dev'], env: { PARLEY_JWT_SECRET: '' } })).child;
 
     const tokens = new Map<string, string>();
     for (const user of USERS) tokens.set(user, await devToken(base, user));
@@ -170,7 +113,7 @@ describe('crash safety', () => {
           child.kill('SIGKILL');
           await exited(child);
           kills += 1;
-          child = await startCli(port, dataDir);
+          child = (await startCli({ port, dataDir, args: ['--dev'], env: { PARLEY_JWT_SECRET: '' } })).child;
         }
         await sleep(5);
       }

@@ -5,78 +5,23 @@
  * at least every keystroke that was acked — acks follow the durable commit.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import * as decoding from 'lib0/decoding';
 import * as Y from 'yjs';
 import { WebsocketProvider } from 'y-websocket';
 import { WORKSPACE_PATH, WORKSPACE_SUBPROTOCOL, WORKSPACE_TOKEN_PREFIX, WorkspaceMessage } from '@parley/sdk/protocol';
+import { devToken, exited, freePort, startCli } from './cli-process.js';
 import { TestClient } from './helpers.js';
 import { waitUntil } from './workspace-helpers.js';
 
-const PACKAGE_DIR = join(dirname(fileURLToPath(import.meta.url)), '..');
 const KILL_AFTER_ACKS = 60;
 /** Typing goes on until that many keystrokes were acked, or this long (a loaded machine acks slowly). */
 const TYPING_DEADLINE_MS = 60_000;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createNetServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-/** A CLI server process; resolves once it prints its listening line. */
-function startCli(port: number, dataDir: string): Promise<ChildProcess> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ['--conditions=source', '--import', 'tsx', 'src/cli.ts', '--port', String(port), '--data-dir', dataDir, '--dev'],
-      { cwd: PACKAGE_DIR, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PARLEY_JWT_SECRET: '' } },
-    );
-    let out = '';
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`server did not start: ${out}`));
-    }, 30_000);
-    child.stdout?.setEncoding('utf8');
-    child.stdout?.on('data', (chunk: string) => {
-      out += chunk;
-      if (out.includes(`Parley server listening on http://127.0.0.1:${port}`)) {
-        clearTimeout(timer);
-        resolve(child);
-      }
-    });
-    child.stderr?.resume();
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`server exited early with ${String(code)}: ${out}`));
-    });
-  });
-}
-
-function exited(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => child.once('exit', () => resolve()));
-}
-
-async function devToken(base: string, user: string): Promise<string> {
-  const res = await fetch(`${base}/v1/dev/token`, { method: 'POST', body: JSON.stringify({ user }) });
-  assert.equal(res.status, 200);
-  return ((await res.json()) as { token: string }).token;
-}
 
 /** A provider with the Parley subprotocol; `acked()` is the highest ack count received. */
 function provider(port: number, room: string, token: string, doc: Y.Doc): { p: WebsocketProvider; acked: () => number } {
@@ -108,7 +53,7 @@ describe('workspace crash safety', () => {
     dataDir = await mkdtemp(join(tmpdir(), 'parley-ws-crash-'));
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
-    child = await startCli(port, dataDir);
+    child = (await startCli({ port, dataDir, args: ['--dev'], env: { PARLEY_JWT_SECRET: '' } })).child;
     const writerToken = await devToken(base, 'writer');
     const chat = await TestClient.connect(`ws://127.0.0.1:${port}/v1/ws`, writerToken);
     const { room } = await chat.request('room.create', { kind: 'workspace', name: 'crash doc', members: ['reader'] });
@@ -142,7 +87,7 @@ describe('workspace crash safety', () => {
     if (child) await exited(child);
     const expected = doc.getText('body').toString().slice(0, ackedAtKill);
 
-    child = await startCli(port, dataDir);
+    child = (await startCli({ port, dataDir, args: ['--dev'], env: { PARLEY_JWT_SECRET: '' } })).child;
     const readerDoc = new Y.Doc();
     const reader = provider(port, room.id, await devToken(base, 'reader'), readerDoc);
     try {
