@@ -45,6 +45,7 @@ export function defaultBus(options: ServerOptions, storage: Storage, logger: Log
     logger.info('redis bus reconnected; filling missed room messages from storage');
   });
   return new RoomOrderBus(redis, storageFill(storage), {
+    lastSeq: async (room) => (await storage.getRoom(room))?.lastSeq ?? null,
     onError: (error, room) => logger.warn({ err: error, room }, 'gap fill failed; will retry'),
   });
 }

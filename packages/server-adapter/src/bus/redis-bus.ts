@@ -39,6 +39,9 @@ export interface ResyncingBus extends Bus {
 type Header = [string, number | null, BusMessage['membership'] | null];
 
 /** The Redis implementation of {@link Bus}. */
+/** Room messages kept for a republish after an outage; older ones are left to gap fill and client resume. */
+const MAX_UNSENT = 10_000;
+
 export class RedisBus implements ResyncingBus {
   /** This node's id. */
   readonly nodeId: string;
@@ -47,6 +50,8 @@ export class RedisBus implements ResyncingBus {
   readonly #sub: Redis;
   readonly #topics = new Map<string, Set<BusHandler>>();
   readonly #resync = new Set<() => void>();
+  /** Room messages whose publish failed while Redis was away, oldest first. */
+  readonly #unsent: [channel: string, payload: string][] = [];
   #wasReady = false;
   #closed = false;
 
@@ -64,11 +69,23 @@ export class RedisBus implements ResyncingBus {
     this.#pub = new Redis(options.url, { ...common, enableOfflineQueue: false, connectionName: `parley-pub-${this.nodeId}` });
     this.#sub = new Redis(options.url, { ...common, autoResubscribe: true, connectionName: `parley-sub-${this.nodeId}` });
     this.#pub.on('error', onError);
+    this.#pub.on('ready', () => this.#republish());
     this.#sub.on('error', onError);
     this.#sub.on('message', (channel: string, payload: string) => this.#receive(channel, payload));
     this.#sub.on('ready', () => {
       // The first ready is the start; later ones follow a lost connection.
-      if (this.#wasReady) for (const listener of [...this.#resync]) listener();
+      if (this.#wasReady) {
+        // ioredis re-sends the SUBSCRIBEs right after emitting 'ready'; a PING sent after them is
+        // answered once they took effect, so a fill that starts then misses nothing published later.
+        setImmediate(() => {
+          this.#sub
+            .ping()
+            .catch(() => undefined)
+            .finally(() => {
+              for (const listener of [...this.#resync]) listener();
+            });
+        });
+      }
       this.#wasReady = true;
     });
   }
@@ -82,7 +99,27 @@ export class RedisBus implements ResyncingBus {
     if (this.#closed) return;
     this.#deliver(topic, message);
     const header: Header = [this.nodeId, message.seq ?? null, message.membership ?? null];
-    await this.#pub.publish(this.#prefix + topic, `${JSON.stringify(header)}\n${message.frame}`);
+    const channel = this.#prefix + topic;
+    const payload = `${JSON.stringify(header)}\n${message.frame}`;
+    try {
+      await this.#pub.publish(channel, payload);
+    } catch (error) {
+      // Other nodes find a lost message as a gap only when a later one arrives; the last ones
+      // before a quiet spell are sent again once Redis is back (receivers drop repeats by seq).
+      if (message.seq !== undefined) this.#remember(channel, payload);
+      throw error;
+    }
+  }
+
+  /** Keeps a room message whose publish failed, to send again when the publisher reconnects (bounded). */
+  #remember(channel: string, payload: string): void {
+    this.#unsent.push([channel, payload]);
+    if (this.#unsent.length > MAX_UNSENT) this.#unsent.shift();
+  }
+
+  #republish(): void {
+    const unsent = this.#unsent.splice(0);
+    for (const [channel, payload] of unsent) this.#pub.publish(channel, payload).catch(() => this.#remember(channel, payload));
   }
 
   subscribe(topic: string, handler: BusHandler): () => void {

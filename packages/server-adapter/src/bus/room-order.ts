@@ -32,13 +32,22 @@ export interface RoomOrderOptions {
   gapWaitMs?: number;
   /** Called when a fill fails (it is retried on the next gap or resync). */
   onError?: (error: unknown, room: string) => void;
+  /**
+   * The room's last stored seq, read when a node subscribes: messages after it
+   * are this subscription's to deliver, so one lost while the subscription was
+   * still being set up (the first after it) is found as a gap and filled.
+   * Without it, ordering starts at the first message that arrives.
+   */
+  lastSeq?: (room: string) => Promise<number | null>;
 }
 
 const ROOM_PREFIX = 'room:';
 
 interface RoomState {
-  /** Highest seq delivered, null until the first one. */
+  /** Highest seq delivered, null until the first one (or the baseline). */
   last: number | null;
+  /** False while the baseline (`lastSeq`) is being read: arrivals are held. */
+  ready: boolean;
   pending: Map<number, BusMessage>;
   timer: NodeJS.Timeout | null;
   filling: boolean;
@@ -51,6 +60,7 @@ export class RoomOrderBus implements Bus {
   readonly #fill: FillMessages;
   readonly #gapWaitMs: number;
   readonly #onError: (error: unknown, room: string) => void;
+  readonly #lastSeq: ((room: string) => Promise<number | null>) | undefined;
   readonly #rooms = new Map<string, RoomState>();
   readonly #stopResync: () => void;
 
@@ -60,6 +70,7 @@ export class RoomOrderBus implements Bus {
     this.#fill = fill;
     this.#gapWaitMs = options.gapWaitMs ?? 150;
     this.#onError = options.onError ?? (() => undefined);
+    this.#lastSeq = options.lastSeq;
     this.#stopResync = inner.onResync(() => {
       for (const [room, state] of this.#rooms) void this.#fillGap(room, state, null);
     });
@@ -74,6 +85,7 @@ export class RoomOrderBus implements Bus {
     const room = topic.slice(ROOM_PREFIX.length);
     const state: RoomState = {
       last: null,
+      ready: this.#lastSeq === undefined,
       pending: new Map(),
       timer: null,
       filling: false,
@@ -82,6 +94,13 @@ export class RoomOrderBus implements Bus {
     // One subscription per topic (the hub's); a second one replaces the first's ordering state.
     this.#rooms.set(room, state);
     const unsubscribe = this.#inner.subscribe(topic, (message) => this.#accept(room, state, message));
+    this.#lastSeq?.(room).then(
+      (baseline) => this.#start(room, state, baseline),
+      (error: unknown) => {
+        this.#onError(error, room);
+        this.#start(room, state, null);
+      },
+    );
     return () => {
       unsubscribe();
       if (state.timer) clearTimeout(state.timer);
@@ -96,9 +115,30 @@ export class RoomOrderBus implements Bus {
     await this.#inner.close();
   }
 
+  /** The baseline is known (or unknowable): deliver what was held, in order, and fill before it if needed. */
+  #start(room: string, state: RoomState, baseline: number | null): void {
+    if (this.#rooms.get(room) !== state) return;
+    state.ready = true;
+    if (state.last === null && baseline !== null) state.last = baseline;
+    if (state.last === null && state.pending.size > 0) state.last = Math.min(...state.pending.keys()) - 1;
+    this.#drain(state);
+    if (state.pending.size > 0) this.#scheduleFill(room, state);
+  }
+
+  #scheduleFill(room: string, state: RoomState): void {
+    state.timer ??= setTimeout(() => {
+      state.timer = null;
+      void this.#fillGap(room, state, Math.min(...state.pending.keys()));
+    }, this.#gapWaitMs);
+  }
+
   #accept(room: string, state: RoomState, message: BusMessage): void {
     const seq = message.seq;
     if (seq === undefined) return state.deliver(message);
+    if (!state.ready) {
+      state.pending.set(seq, message);
+      return;
+    }
     if (state.last !== null && seq <= state.last) return;
     if (state.last === null || seq === state.last + 1) {
       state.last = seq;
@@ -107,10 +147,7 @@ export class RoomOrderBus implements Bus {
       return;
     }
     state.pending.set(seq, message);
-    state.timer ??= setTimeout(() => {
-      state.timer = null;
-      void this.#fillGap(room, state, Math.min(...state.pending.keys()));
-    }, this.#gapWaitMs);
+    this.#scheduleFill(room, state);
   }
 
   /** Delivers held messages that are next in line. */

@@ -13,6 +13,7 @@ import type { AppendMessageInput, AppendResult, ChangeResult, MessageChange, Sys
 import {
   encodeMentions,
   messageColumns,
+  newUserMessageRow,
   toMessage,
   type AttachmentRow,
   type MessageRow,
@@ -202,28 +203,7 @@ export async function appendUserMessage(db: Queryable, input: AppendMessageInput
     );
     parent = (await readMessages(db, rows))[0] ?? null;
   }
-  const row: MessageRow = {
-    id: input.id,
-    room_id: input.room,
-    seq: next.last_seq,
-    rev,
-    sender: input.sender,
-    client_id: input.clientId,
-    kind: 'user',
-    text: input.text,
-    created_at: input.now,
-    edited_at: null,
-    deleted_at: null,
-    parent_id: input.parentId,
-    reply_count: 0,
-    mentions: null,
-    sys_event: null,
-    sys_target: null,
-    sys_name: null,
-    flagged: input.flagged ? 1 : 0,
-    reaction_count: 0,
-    attachment_count: input.attachmentIds.length,
-  };
+  const row = newUserMessageRow(input, next.last_seq, rev);
   const [message] = await readMessages(db, [row]);
   message.mentions = [...input.mentions];
   return { message, duplicate: false, parent };

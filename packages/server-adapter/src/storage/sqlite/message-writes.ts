@@ -15,7 +15,7 @@ import type {
   SystemMessageInput,
 } from '../storage.js';
 import type { MessageReader } from './message-reader.js';
-import { encodeMentions, type MessageRow } from './rows.js';
+import { encodeMentions, newUserMessageRow } from './rows.js';
 import { asConflict, mustGet } from './sql-errors.js';
 import type { Statements } from './statements.js';
 
@@ -125,28 +125,7 @@ export function appendUserMessage(s: Statements, reader: MessageReader, input: A
     throw new StorageError('conflict', `attachment ${attachmentId} is already used or not uploaded here`);
   });
   const parentRow = input.parentId === null ? undefined : s.addReply.get(next.rev, input.parentId);
-  const row: MessageRow = {
-    id: input.id,
-    room_id: input.room,
-    seq: next.last_seq,
-    rev,
-    sender: input.sender,
-    client_id: input.clientId,
-    kind: 'user',
-    text: input.text,
-    created_at: input.now,
-    edited_at: null,
-    deleted_at: null,
-    parent_id: input.parentId,
-    reply_count: 0,
-    mentions: null,
-    sys_event: null,
-    sys_target: null,
-    sys_name: null,
-    flagged: input.flagged ? 1 : 0,
-    reaction_count: 0,
-    attachment_count: input.attachmentIds.length,
-  };
+  const row = newUserMessageRow(input, next.last_seq, rev);
   // Only attachments need a read back; the rest of the message is known.
   const message = reader.one(row);
   message.mentions = [...input.mentions];

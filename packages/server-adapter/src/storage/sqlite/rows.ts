@@ -3,7 +3,7 @@
  * protocol types.
  */
 import type { AttachmentInfo, Message, Role, RoomKind, SystemEvent } from '@parley/sdk/protocol';
-import type { StoredAttachment, StoredMember, StoredRoom } from '../storage.js';
+import type { AppendMessageInput, StoredAttachment, StoredMember, StoredRoom } from '../storage.js';
 
 export const ROOM_COLUMNS = `id, kind, name, topic, created_at, created_by, last_seq, rev, floor_seq,
   retention_max_age_ms, retention_max_messages, member_count, direct_key`;
@@ -225,5 +225,31 @@ export function toMessage(
         ? null
         : { event: row.sys_event, actor: row.sender, target: row.sys_target, name: row.sys_name },
     flagged: row.flagged !== 0,
+  };
+}
+
+/** The row of a user message just appended at `seq` / `rev` (both storages build it the same way). */
+export function newUserMessageRow(input: AppendMessageInput, seq: number, rev: number): MessageRow {
+  return {
+    id: input.id,
+    room_id: input.room,
+    seq,
+    rev,
+    sender: input.sender,
+    client_id: input.clientId,
+    kind: 'user',
+    text: input.text,
+    created_at: input.now,
+    edited_at: null,
+    deleted_at: null,
+    parent_id: input.parentId,
+    reply_count: 0,
+    mentions: null,
+    sys_event: null,
+    sys_target: null,
+    sys_name: null,
+    flagged: input.flagged ? 1 : 0,
+    reaction_count: 0,
+    attachment_count: input.attachmentIds.length,
   };
 }
