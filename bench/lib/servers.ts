@@ -45,6 +45,8 @@ export interface StartOptions {
   /** Our server only: an existing data directory to use (and not delete). */
   dataDir?: string;
   fdLimit?: number;
+  /** Extra arguments for our server's script (`--dev`, `--serve DIR`). */
+  serverArgs?: string[];
   /** Extra Node flags for our server (`--cpu-prof`…). */
   nodeFlags?: string[];
   readyTimeoutMs?: number;
@@ -69,7 +71,7 @@ export async function startServer(kind: ServerKind, options: StartOptions = {}):
   const launch = (port: number): Promise<Child> =>
     startChild(SCRIPTS[kind], {
       name: kind,
-      args: dataDir ? ['--data-dir', dataDir, '--port', String(port)] : [],
+      args: dataDir ? ['--data-dir', dataDir, '--port', String(port), ...(options.serverArgs ?? [])] : [],
       sourceConditions: kind === 'parley',
       fdLimit: options.fdLimit,
       nodeFlags: kind === 'parley' ? [...profiling.flags, ...(options.nodeFlags ?? [])] : [],

@@ -1,18 +1,31 @@
 /**
  * Our server under test, in its own process: `createServer` with the real
  * SQLite storage in the given data directory, real HS256 auth (the bench
- * secret), default limits, logging off.
+ * secret), default limits, logging off. The calls scenario adds dev tokens
+ * (the example pages sign in with them) and static directories.
  *
- *   parley.ts --data-dir DIR [--port N]
+ *   parley.ts --data-dir DIR [--port N] [--dev] [--serve DIR]...
  */
 import { parseArgs } from 'node:util';
 import { createServer } from '@parley/server-adapter';
 import { runServerChild } from '../lib/serve.js';
 import { BENCH_SECRET } from '../lib/tokens.js';
 
-const { values } = parseArgs({ options: { 'data-dir': { type: 'string' }, port: { type: 'string' } } });
+const { values } = parseArgs({
+  options: {
+    'data-dir': { type: 'string' },
+    port: { type: 'string' },
+    dev: { type: 'boolean', default: false },
+    serve: { type: 'string', multiple: true, default: [] },
+  },
+});
 const dataDir = values['data-dir'];
 if (!dataDir) throw new Error('--data-dir is required');
-const server = createServer({ dataDir, auth: { secret: BENCH_SECRET }, logger: false });
+const server = createServer({
+  dataDir,
+  auth: { secret: BENCH_SECRET, dev: values.dev },
+  static: values.serve,
+  logger: false,
+});
 const { port } = await server.listen(Number(values.port ?? 0), '127.0.0.1');
 runServerChild(port, () => server.close());
