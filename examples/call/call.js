@@ -1,7 +1,7 @@
 // The call example: `/call/?user=<name>&room=<room>` puts that user (dev
 // token) into that room's call with <call-panel>. The room is public and
 // created on first use, as in the script-tag chat example.
-import { enterRoom, pageParams } from '../shared/example-page.js';
+import { enterRoom, pageParams } from '../common/example-page.js';
 
 const { params, user, roomId, server } = pageParams('lobby');
 // ?chat=1 opens the room's chat beside the call.

@@ -2,7 +2,7 @@
 // use) and points both elements at it. Rooms entered before from this
 // browser open at once, even offline: the chat from the device cache, the
 // document from its IndexedDB copy.
-import { enterRoom, pageParams } from '../shared/example-page.js';
+import { enterRoom, pageParams } from '../common/example-page.js';
 
 const { user, roomId, server } = pageParams('plans');
 const enteredKey = `parley-workspace:entered:${server}:${user}:${roomId}`;
