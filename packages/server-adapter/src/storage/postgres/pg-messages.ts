@@ -7,12 +7,14 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Message } from '@parley/sdk/protocol';
-import type { AttachmentInfo } from '@parley/sdk/protocol';
 import { StorageError } from '../errors.js';
 import type { AppendMessageInput, AppendResult, ChangeResult, MessageChange, SystemMessageInput } from '../storage.js';
 import {
   encodeMentions,
+  groupAttachments,
+  groupReactions,
   messageColumns,
+  newSystemMessage,
   newUserMessageRow,
   toMessage,
   type AttachmentRow,
@@ -100,26 +102,7 @@ export async function appendSystemMessage(
     id, room, next.last_seq, next.rev, system.actor, null, 'system', '', now, null,
     null, system.event, target, name, 0, 0, null,
   ]);
-  return {
-    id,
-    room,
-    seq: next.last_seq,
-    rev: next.rev,
-    sender: system.actor,
-    clientId: null,
-    kind: 'system',
-    text: '',
-    createdAt: now,
-    editedAt: null,
-    deletedAt: null,
-    parentId: null,
-    replyCount: 0,
-    mentions: [],
-    reactions: {},
-    attachments: [],
-    system: { event: system.event, actor: system.actor, target, name },
-    flagged: false,
-  };
+  return newSystemMessage(id, room, next.last_seq, next.rev, system, now);
 }
 
 /**
@@ -291,31 +274,3 @@ export async function changeMessage(
   return { message: current, duplicate: false };
 }
 
-/** emoji → user ids per message, both in the order the reactions were added. */
-function groupReactions(rows: readonly ReactionRow[]): Map<string, Record<string, string[]>> {
-  const byMessage = new Map<string, Record<string, string[]>>();
-  for (const { message_id, user_id, emoji } of rows) {
-    let reactions = byMessage.get(message_id);
-    if (!reactions) {
-      reactions = {};
-      byMessage.set(message_id, reactions);
-    }
-    // Own-property check: an emoji string could be "__proto__" or "constructor".
-    if (Object.hasOwn(reactions, emoji)) reactions[emoji].push(user_id);
-    else Object.defineProperty(reactions, emoji, { value: [user_id], enumerable: true, writable: true, configurable: true });
-  }
-  return byMessage;
-}
-
-/** Attachments per message, rows already in position order. */
-function groupAttachments(rows: readonly AttachmentRow[]): Map<string, AttachmentInfo[]> {
-  const byMessage = new Map<string, AttachmentInfo[]>();
-  for (const row of rows) {
-    if (row.message_id === null) continue;
-    const info: AttachmentInfo = { id: row.id, name: row.name, type: row.type, size: row.size };
-    const list = byMessage.get(row.message_id);
-    if (list) list.push(info);
-    else byMessage.set(row.message_id, [info]);
-  }
-  return byMessage;
-}

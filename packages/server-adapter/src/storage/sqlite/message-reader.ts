@@ -3,8 +3,8 @@
  * attachments with one query per page (and none for the many messages that
  * have neither, thanks to the counters on the row).
  */
-import type { AttachmentInfo, Message } from '@parley/sdk/protocol';
-import { toMessage, type AttachmentRow, type MessageRow, type ReactionRow } from './rows.js';
+import type { Message } from '@parley/sdk/protocol';
+import { groupAttachments, groupReactions, toMessage, type MessageRow } from './rows.js';
 import type { Statements } from './statements.js';
 
 /** Reads complete messages through prepared statements. */
@@ -49,31 +49,3 @@ export class MessageReader {
   }
 }
 
-/** emoji → user ids per message, both in the order the reactions were added. */
-function groupReactions(rows: readonly ReactionRow[]): Map<string, Record<string, string[]>> {
-  const byMessage = new Map<string, Record<string, string[]>>();
-  for (const { message_id, user_id, emoji } of rows) {
-    let reactions = byMessage.get(message_id);
-    if (!reactions) {
-      reactions = {};
-      byMessage.set(message_id, reactions);
-    }
-    // Own-property check: an emoji string could be "__proto__" or "constructor".
-    if (Object.hasOwn(reactions, emoji)) reactions[emoji].push(user_id);
-    else Object.defineProperty(reactions, emoji, { value: [user_id], enumerable: true, writable: true, configurable: true });
-  }
-  return byMessage;
-}
-
-/** Attachments per message, rows already in position order. */
-function groupAttachments(rows: readonly AttachmentRow[]): Map<string, AttachmentInfo[]> {
-  const byMessage = new Map<string, AttachmentInfo[]>();
-  for (const row of rows) {
-    if (row.message_id === null) continue;
-    const info: AttachmentInfo = { id: row.id, name: row.name, type: row.type, size: row.size };
-    const list = byMessage.get(row.message_id);
-    if (list) list.push(info);
-    else byMessage.set(row.message_id, [info]);
-  }
-  return byMessage;
-}

@@ -15,7 +15,7 @@ import type {
   SystemMessageInput,
 } from '../storage.js';
 import type { MessageReader } from './message-reader.js';
-import { encodeMentions, newUserMessageRow } from './rows.js';
+import { encodeMentions, newSystemMessage, newUserMessageRow } from './rows.js';
 import { asConflict, mustGet } from './sql-errors.js';
 import type { Statements } from './statements.js';
 
@@ -47,26 +47,7 @@ export function appendSystemMessage(s: Statements, room: string, system: SystemM
     flagged: 0,
     attachmentCount: 0,
   });
-  return {
-    id,
-    room,
-    seq: next.last_seq,
-    rev: next.rev,
-    sender: system.actor,
-    clientId: null,
-    kind: 'system',
-    text: '',
-    createdAt: now,
-    editedAt: null,
-    deletedAt: null,
-    parentId: null,
-    replyCount: 0,
-    mentions: [],
-    reactions: {},
-    attachments: [],
-    system: { event: system.event, actor: system.actor, target, name },
-    flagged: false,
-  };
+  return newSystemMessage(id, room, next.last_seq, next.rev, system, now);
 }
 
 /** Stores a user message (or finds the original of a retried send); see `Storage.appendMessage`. */

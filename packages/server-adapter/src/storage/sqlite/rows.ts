@@ -3,7 +3,7 @@
  * protocol types.
  */
 import type { AttachmentInfo, Message, Role, RoomKind, SystemEvent } from '@parley/sdk/protocol';
-import type { AppendMessageInput, StoredAttachment, StoredMember, StoredRoom } from '../storage.js';
+import type { AppendMessageInput, StoredAttachment, StoredMember, StoredRoom, SystemMessageInput } from '../storage.js';
 
 export const ROOM_COLUMNS = `id, kind, name, topic, created_at, created_by, last_seq, rev, floor_seq,
   retention_max_age_ms, retention_max_messages, member_count, direct_key`;
@@ -251,5 +251,58 @@ export function newUserMessageRow(input: AppendMessageInput, seq: number, rev: n
     flagged: input.flagged ? 1 : 0,
     reaction_count: 0,
     attachment_count: input.attachmentIds.length,
+  };
+}
+
+/** emoji → user ids per message, both in the order the reactions were added. */
+export function groupReactions(rows: readonly ReactionRow[]): Map<string, Record<string, string[]>> {
+  const byMessage = new Map<string, Record<string, string[]>>();
+  for (const { message_id, user_id, emoji } of rows) {
+    let reactions = byMessage.get(message_id);
+    if (!reactions) {
+      reactions = {};
+      byMessage.set(message_id, reactions);
+    }
+    // Own-property check: an emoji string could be "__proto__" or "constructor".
+    if (Object.hasOwn(reactions, emoji)) reactions[emoji].push(user_id);
+    else Object.defineProperty(reactions, emoji, { value: [user_id], enumerable: true, writable: true, configurable: true });
+  }
+  return byMessage;
+}
+
+/** Attachments per message, rows already in position order. */
+export function groupAttachments(rows: readonly AttachmentRow[]): Map<string, AttachmentInfo[]> {
+  const byMessage = new Map<string, AttachmentInfo[]>();
+  for (const row of rows) {
+    if (row.message_id === null) continue;
+    const info: AttachmentInfo = { id: row.id, name: row.name, type: row.type, size: row.size };
+    const list = byMessage.get(row.message_id);
+    if (list) list.push(info);
+    else byMessage.set(row.message_id, [info]);
+  }
+  return byMessage;
+}
+
+/** The message a system event just appended at `seq` / `rev` (both storages return it the same way). */
+export function newSystemMessage(id: string, room: string, seq: number, rev: number, system: SystemMessageInput, now: number): Message {
+  return {
+    id,
+    room,
+    seq,
+    rev,
+    sender: system.actor,
+    clientId: null,
+    kind: 'system',
+    text: '',
+    createdAt: now,
+    editedAt: null,
+    deletedAt: null,
+    parentId: null,
+    replyCount: 0,
+    mentions: [],
+    reactions: {},
+    attachments: [],
+    system: { event: system.event, actor: system.actor, target: system.target ?? null, name: system.name ?? null },
+    flagged: false,
   };
 }
