@@ -241,7 +241,8 @@ class Server implements ParleyServer {
     );
     metrics.measureQueuedWith(() => ctx.outbound.measure());
     const retention = new RetentionTimer(ctx, options.retentionIntervalMs);
-    const workspaces = new WorkspaceEndpoint(ctx);
+    // Documents are shared with other nodes only when there are other nodes.
+    const workspaces = new WorkspaceEndpoint(ctx, this.#bus instanceof InProcessBus ? undefined : this.#bus);
     presence.start();
     retention.start();
     ctx.calls.start();

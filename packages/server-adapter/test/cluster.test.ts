@@ -13,7 +13,7 @@
  *   for their contacts on other nodes within the offline threshold.
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -24,45 +24,11 @@ import type { Message } from '@parley/sdk/protocol';
 import { exited, freePort, startCli } from './cli-process.js';
 import type { CliProcess } from './cli-process.js';
 import { SECRET, TestClient, signToken } from './helpers.js';
-import { createTestDatabase, randomName, serviceMissing, type TestDatabase } from './service-helpers.js';
+import { clusterServicesMissing, startRedis } from './redis-process.js';
+import { createTestDatabase, randomName, type TestDatabase } from './service-helpers.js';
 
 const PACKAGE_DIR = join(dirname(fileURLToPath(import.meta.url)), '..');
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Why this file cannot run here, or null. */
-async function whyNot(): Promise<string | null> {
-  const pg = await serviceMissing('PostgreSQL');
-  if (pg) return pg;
-  if (spawnSync('redis-server', ['--version']).error) {
-    const reason = 'redis-server is not installed';
-    if (process.env.CI === 'true') throw new Error(`${reason} (required in CI)`);
-    return reason;
-  }
-  return null;
-}
-
-/** A redis-server of our own, without persistence, on `port`. */
-async function startRedis(port: number): Promise<ChildProcess> {
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  await new Promise<void>((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`redis-server did not start: ${out}`)), 10_000);
-    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
-      out += chunk;
-      if (out.includes('Ready to accept connections')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`redis-server exited with ${String(code)}: ${out}`));
-    });
-  });
-  return child;
-}
 
 /** A server node: the CLI, or a scripted server for the presence test. */
 type Node = Pick<CliProcess, 'child' | 'wsUrl'>;
@@ -109,7 +75,7 @@ async function sendMany(client: TestClient, room: string, prefix: string, count:
   return acked;
 }
 
-const reason = await whyNot();
+const reason = await clusterServicesMissing();
 
 describe('a cluster of three nodes on PostgreSQL and Redis', { skip: reason ?? false }, () => {
   let database: TestDatabase;

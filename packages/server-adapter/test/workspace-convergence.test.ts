@@ -122,8 +122,12 @@ describe('workspace convergence', () => {
       const expectedVector = Y.encodeStateVector(clients[0].doc);
       assert.ok(counter.n > 0 && expected.body.length > 0, 'the run made edits');
 
-      // Every update reached the other replicas only after it was committed, so the log has them all.
-      const live = docFromStored(await ws.stored(room));
+      // Updates are relayed before their commit; once the commits land, the log holds every replica's state.
+      let live = docFromStored(await ws.stored(room));
+      for (let attempt = 0; attempt < 100 && !Buffer.from(Y.encodeStateVector(live)).equals(Buffer.from(expectedVector)); attempt++) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        live = docFromStored(await ws.stored(room));
+      }
       assert.deepEqual(contentOf(live), expected);
       assert.deepEqual(Y.encodeStateVector(live), expectedVector);
 

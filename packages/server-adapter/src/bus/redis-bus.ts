@@ -33,6 +33,8 @@ export interface RedisBusOptions {
 export interface ResyncingBus extends Bus {
   /** `listener` runs whenever messages may have been lost (the subscriber reconnected). Returns an unsubscribe function. */
   onResync(listener: () => void): () => void;
+  /** Resolves once a subscription to `topic` took effect, so messages published after that reach it. */
+  whenSubscribed?(topic: string): Promise<void>;
 }
 
 /** Header of a message on the wire: [node id, seq, membership]. The frame follows after a newline. */
@@ -49,6 +51,8 @@ export class RedisBus implements ResyncingBus {
   readonly #pub: Redis;
   readonly #sub: Redis;
   readonly #topics = new Map<string, Set<BusHandler>>();
+  /** Per subscribed topic: settles once Redis confirmed the SUBSCRIBE. */
+  readonly #subscribed = new Map<string, Promise<void>>();
   readonly #resync = new Set<() => void>();
   /** Room messages whose publish failed while Redis was away, oldest first. */
   readonly #unsent: [channel: string, payload: string][] = [];
@@ -128,15 +132,27 @@ export class RedisBus implements ResyncingBus {
       handlers = new Set();
       this.#topics.set(topic, handlers);
       // ioredis queues the command until connected and repeats it after a reconnect.
-      this.#sub.subscribe(this.#prefix + topic).catch(() => undefined);
+      this.#subscribed.set(
+        topic,
+        this.#sub.subscribe(this.#prefix + topic).then(
+          () => undefined,
+          () => undefined,
+        ),
+      );
     }
     handlers.add(handler);
     return () => {
       const set = this.#topics.get(topic);
       if (!set?.delete(handler) || set.size > 0) return;
       this.#topics.delete(topic);
+      this.#subscribed.delete(topic);
       if (!this.#closed) this.#sub.unsubscribe(this.#prefix + topic).catch(() => undefined);
     };
+  }
+
+  /** Resolves once Redis confirmed the subscription to `topic` (pending while Redis is away). */
+  whenSubscribed(topic: string): Promise<void> {
+    return this.#subscribed.get(topic) ?? Promise.resolve();
   }
 
   onResync(listener: () => void): () => void {

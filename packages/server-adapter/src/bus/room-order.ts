@@ -108,6 +108,16 @@ export class RoomOrderBus implements Bus {
     };
   }
 
+  /** The inner bus's: resolves once a subscription to `topic` took effect. */
+  whenSubscribed(topic: string): Promise<void> {
+    return this.#inner.whenSubscribed?.(topic) ?? Promise.resolve();
+  }
+
+  /** The inner bus's: `listener` runs whenever messages may have been lost. */
+  onResync(listener: () => void): () => void {
+    return this.#inner.onResync(listener);
+  }
+
   async close(): Promise<void> {
     this.#stopResync();
     for (const state of this.#rooms.values()) if (state.timer) clearTimeout(state.timer);

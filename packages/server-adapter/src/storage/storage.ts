@@ -15,7 +15,9 @@
  * - Writes that record a system message (joins, leaves, renames…) store it in
  *   the same transaction as the change it describes.
  * - A workspace document is a snapshot plus the log of updates appended after
- *   it; update ids grow with every append (per store, not per room), and
+ *   it; update ids grow with every append (per store, not per room), a
+ *   room's updates become visible in id order (a reader that sees one sees
+ *   every earlier one of that room, even with several nodes writing), and
  *   `compactWorkspace` replaces the snapshot and drops the log up to an id in
  *   one transaction, so a load never sees a half-compacted document.
  */

@@ -1,10 +1,13 @@
 /**
  * One room's workspace document in memory: the Y.Doc and its awareness, the
  * sockets that have it open, and its persistence. An update from a client is
- * checked and applied at once, appended to the storage log, and relayed to
- * the other sockets and acknowledged to its sender only after that append
- * committed (see docs/decisions/0006). The log is folded into a snapshot
- * every few hundred updates or megabytes, and when the document is unloaded.
+ * checked, applied and relayed to the other sockets at once, and appended to
+ * the storage log; its sender gets the acknowledgement, and other nodes get
+ * the update (`cluster.ts`), only after that append committed (see
+ * docs/decisions/0006). The log is folded into a snapshot every few hundred
+ * updates or megabytes, and when the document is unloaded; the fold reads
+ * storage, not this node's memory, so updates other nodes appended are never
+ * dropped.
  */
 import * as Y from 'yjs';
 import * as awarenessProtocol from 'y-protocols/awareness';
@@ -13,7 +16,9 @@ import type { Limits, MemberInfo, UserInfo } from '@parley/sdk/protocol';
 import type { Logger } from 'pino';
 import type { Subscriber } from '../connection/hub.js';
 import type { WorkspaceOptions } from '../options.js';
-import type { Storage } from '../storage/storage.js';
+import type { Storage, StoredWorkspace } from '../storage/storage.js';
+import { DocClusterLink } from './cluster.js';
+import type { ClusterBus } from './cluster.js';
 import {
   awarenessMessage,
   protocolViolation,
@@ -39,12 +44,20 @@ export interface DocServices {
   logger: Logger;
   limits: Limits;
   options: WorkspaceOptions;
+  /** The bus to the other nodes serving the same rooms; absent on a single node. */
+  cluster?: ClusterBus;
 }
 
 /** Awareness client ids one socket may introduce (a tab has one; a few spare for reloads). */
 const MAX_AWARENESS_CLIENTS = 8;
-/** Transaction origin of updates replayed from storage: they are not captured for persisting. */
+/** Transaction origin of updates replayed from storage at load: they are neither stored again nor relayed. */
 const FROM_STORAGE = Symbol('from storage');
+/** Origin of updates and awareness heard from other nodes (or re-read from storage): relayed to our sockets, not stored or published. */
+const FROM_CLUSTER = Symbol('from cluster');
+/** Origin of awareness removals when one of our sockets leaves: published to the other nodes. */
+const PEER_LEFT = Symbol('peer left');
+/** How long after a heard update left the copy missing dependencies it re-reads storage (ms). */
+const CATCH_UP_DELAY_MS = 500;
 const COLOR = /^#[0-9a-fA-F]{6}$/;
 
 /** A loaded workspace document; see the module comment. */
@@ -62,27 +75,25 @@ export class WorkspaceDoc implements Subscriber {
   readonly #owned = new Map<DocPeer, Set<number>>();
   /** Settles after the newest update's commit and relay; keeps acks and relays in order. */
   #tail: Promise<void> = Promise.resolve();
-  /** The newest update id known to be committed. */
-  #lastCommittedId: number;
   /** Upper bound of the encoded state size, re-measured when it nears the limit. */
-  #sizeEstimate: number;
-  /** Updates and bytes appended since the last compaction. */
-  #logCount: number;
-  #logBytes: number;
+  #sizeEstimate = 0;
+  /** Updates and bytes appended since the last compaction (by this node; others count their own). */
+  #logCount = 0;
+  #logBytes = 0;
   /** The in-memory state has changes storage may lack (a failed append). */
   #dirty = false;
   /** The effective update of the transaction being applied. */
   #captured: Uint8Array | null = null;
   #closed = false;
+  /** The other nodes holding this document; null on a single node. */
+  #link: DocClusterLink | null = null;
+  #catchUpTimer: NodeJS.Timeout | null = null;
+  #catchingUp: Promise<void> | null = null;
 
-  private constructor(room: string, services: DocServices, lastUpdateId: number, bytes: number, logCount: number) {
+  private constructor(room: string, services: DocServices) {
     this.room = room;
     this.#services = services;
     this.#log = services.logger.child({ room });
-    this.#lastCommittedId = lastUpdateId;
-    this.#sizeEstimate = bytes;
-    this.#logCount = logCount;
-    this.#logBytes = bytes;
     this.doc = new Y.Doc();
     this.awareness = new awarenessProtocol.Awareness(this.doc);
     // The server is not a participant: it has no awareness state of its own.
@@ -94,21 +105,36 @@ export class WorkspaceDoc implements Subscriber {
     this.awareness.on('update', this.#onAwarenessUpdate);
   }
 
-  /** Loads the room's document from storage (snapshot, then the log in order). */
+  /**
+   * Loads the room's document from storage (snapshot, then the log in order).
+   * With other nodes, it listens to them first, so an update they commit
+   * while this load reads storage arrives either in what it reads or on the bus.
+   */
   static async load(room: string, services: DocServices): Promise<WorkspaceDoc> {
-    const stored = await services.storage.loadWorkspace(room);
-    const snapshotBytes = stored.snapshot?.length ?? 0;
-    const doc = new WorkspaceDoc(room, services, stored.lastUpdateId, stored.bytes, stored.updates.length);
-    doc.#logBytes = stored.bytes - snapshotBytes;
-    const parts = stored.snapshot ? [stored.snapshot, ...stored.updates] : stored.updates;
-    for (const part of parts) {
-      try {
-        Y.applyUpdate(doc.doc, part, FROM_STORAGE);
-      } catch (error) {
-        // Only valid updates are stored; a damaged row must not make the whole document unreadable.
-        doc.#log.error({ err: error }, 'skipped a stored workspace update that does not decode');
-      }
+    const doc = new WorkspaceDoc(room, services);
+    if (services.cluster) {
+      const link = new DocClusterLink(services.cluster, room, {
+        update: (update) => doc.#hearUpdate(update),
+        awareness: (update) => awarenessProtocol.applyAwarenessUpdate(doc.awareness, update, FROM_CLUSTER),
+        resync: () => doc.#scheduleCatchUp(0),
+        malformed: (reason) => doc.#log.warn({ reason }, 'ignored a malformed workspace message from another node'),
+      });
+      doc.#link = link;
+      await link.subscribed();
     }
+    let stored: StoredWorkspace;
+    try {
+      stored = await services.storage.loadWorkspace(room);
+    } catch (error) {
+      doc.#link?.close();
+      throw error;
+    }
+    const snapshotBytes = stored.snapshot?.length ?? 0;
+    doc.#sizeEstimate = stored.bytes;
+    doc.#logCount = stored.updates.length;
+    doc.#logBytes = stored.bytes - snapshotBytes;
+    doc.#applyStored(stored, FROM_STORAGE);
+    doc.#link?.start();
     return doc;
   }
 
@@ -140,7 +166,7 @@ export class WorkspaceDoc implements Subscriber {
     const owned = this.#owned.get(peer);
     this.#owned.delete(peer);
     if (owned && owned.size > 0 && !this.#closed) {
-      awarenessProtocol.removeAwarenessStates(this.awareness, [...owned], null);
+      awarenessProtocol.removeAwarenessStates(this.awareness, [...owned], PEER_LEFT);
     }
   }
 
@@ -161,11 +187,11 @@ export class WorkspaceDoc implements Subscriber {
   }
 
   /**
-   * Applies a client's update now and returns a promise that resolves once
-   * it is durably stored and relayed to the other sockets (at once when it
-   * changed nothing, after the updates before it). Throws a violation for a
-   * malformed update or one that would make the document too large; nothing
-   * is applied then.
+   * Applies a client's update and relays it to the other sockets now, and
+   * returns a promise that resolves once it is durably stored (at once when
+   * it changed nothing, after the updates before it). Throws a violation for
+   * a malformed update or one that would make the document too large;
+   * nothing is applied then.
    */
   receiveUpdate(update: Uint8Array, from: DocPeer): Promise<void> {
     if (this.#closed) return Promise.reject(new Error('the document was unloaded'));
@@ -201,7 +227,7 @@ export class WorkspaceDoc implements Subscriber {
     return handled;
   }
 
-  /** Resolves once every update received so far is handled (stored and relayed, or failed). */
+  /** Resolves once every update received so far is handled (stored and published, or failed). */
   whenHandled(): Promise<void> {
     return this.#tail;
   }
@@ -244,7 +270,10 @@ export class WorkspaceDoc implements Subscriber {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#link?.close();
+    if (this.#catchUpTimer) clearTimeout(this.#catchUpTimer);
     await this.#tail;
+    await this.#catchingUp;
     if (this.#logCount > 0 || this.#dirty) {
       try {
         await this.#compact();
@@ -275,9 +304,16 @@ export class WorkspaceDoc implements Subscriber {
     this.#sizeEstimate = actual + incoming;
   }
 
-  /** Appends `stored` to the log; once committed (in order), relays `relay` and compacts when due. */
+  /**
+   * Relays `relay` to the other sockets now and appends `stored` to the log;
+   * once that committed (in order), publishes `relay` to the other nodes and
+   * compacts when due.
+   */
   #persist(stored: Uint8Array, relay: Uint8Array, from: DocPeer): Promise<void> {
     const { storage, options } = this.#services;
+    // Relaying before the commit loses nothing: the sender keeps the update until it is
+    // acknowledged (after the commit) and sends it again after a crash (decision 0006).
+    this.#relay(relay, from);
     const committed = storage.appendWorkspaceUpdate(this.room, stored, Date.now());
     committed.catch(() => {
       this.#dirty = true;
@@ -286,10 +322,9 @@ export class WorkspaceDoc implements Subscriber {
     this.#logBytes += stored.length;
     const done = this.#tail
       .then(() => committed)
-      .then(async (id) => {
-        this.#lastCommittedId = Math.max(this.#lastCommittedId, id);
-        const message = updateMessage(relay);
-        for (const peer of this.#peers) if (peer !== from) peer.send(message);
+      .then(async () => {
+        // Published only once stored, so a node that reads storage and then listens misses nothing.
+        if (this.#link) void this.#link.publishUpdate(relay);
         if (this.#logCount >= options.compactAfterUpdates || this.#logBytes >= options.compactAfterBytes) {
           await this.#compact().catch((error: unknown) => this.#log.error({ err: error }, 'workspace compaction failed'));
         }
@@ -298,29 +333,97 @@ export class WorkspaceDoc implements Subscriber {
     return done;
   }
 
+  /** Sends an update message to every socket but `from`. */
+  #relay(update: Uint8Array, from: DocPeer | null): void {
+    if (this.#peers.size === 0) return;
+    const message = updateMessage(update);
+    for (const peer of this.#peers) if (peer !== from) peer.send(message);
+  }
+
+  /** Applies `parts` in order; with `FROM_CLUSTER`, relays what they changed to our sockets. */
+  #applyParts(parts: readonly Uint8Array[], origin: symbol): void {
+    this.#captured = null;
+    for (const part of parts) {
+      try {
+        Y.applyUpdate(this.doc, part, origin);
+      } catch (error) {
+        // Only valid updates are stored or published; a damaged one must not make the whole document unreadable.
+        this.#log.error({ err: error }, 'skipped a workspace update that does not decode');
+      }
+    }
+    // Set by the document's update handler during the applies above.
+    const effective = this.#captured as Uint8Array | null;
+    this.#captured = null;
+    if (effective && origin === FROM_CLUSTER) {
+      this.#sizeEstimate += effective.length;
+      this.#relay(effective, null);
+    }
+  }
+
+  #applyStored(stored: StoredWorkspace, origin: symbol): void {
+    this.#applyParts(stored.snapshot ? [stored.snapshot, ...stored.updates] : stored.updates, origin);
+  }
+
+  /** An update another node committed: applied and relayed; missing dependencies mean we missed one. */
+  #hearUpdate(update: Uint8Array): void {
+    if (this.#closed) return;
+    this.#applyParts([update], FROM_CLUSTER);
+    const store = this.doc.store;
+    if (store.pendingStructs !== null || store.pendingDs !== null) this.#scheduleCatchUp(CATCH_UP_DELAY_MS);
+  }
+
+  /** Re-reads storage after `delayMs` (once, however often asked meanwhile) and applies what this copy lacks. */
+  #scheduleCatchUp(delayMs: number): void {
+    if (this.#closed || this.#catchUpTimer) return;
+    this.#catchUpTimer = setTimeout(() => {
+      this.#catchUpTimer = null;
+      if (this.#catchingUp) return this.#scheduleCatchUp(CATCH_UP_DELAY_MS);
+      this.#catchingUp = this.#catchUp().finally(() => {
+        this.#catchingUp = null;
+      });
+    }, delayMs);
+    this.#catchUpTimer.unref();
+  }
+
+  async #catchUp(): Promise<void> {
+    try {
+      const stored = await this.#services.storage.loadWorkspace(this.room);
+      if (this.#closed) return;
+      this.#applyStored(stored, FROM_CLUSTER);
+      this.#log.debug('workspace caught up from storage');
+    } catch (error) {
+      this.#log.warn({ err: error }, 'could not catch up the workspace from storage; retrying');
+      this.#scheduleCatchUp(CATCH_UP_DELAY_MS * 4);
+    }
+  }
+
   /**
-   * Replaces the stored snapshot with the in-memory state and drops the log
-   * up to the newest committed update. The state may also hold updates whose
-   * append is still committing; they stay in the log too, and applying them
-   * twice on load changes nothing.
+   * Folds the stored snapshot and log into a new snapshot and drops the folded
+   * log. It reads storage rather than encoding this copy, so updates other
+   * nodes appended (and this copy may not have heard yet) stay. When an
+   * append failed earlier, this copy's state is appended first so the fold
+   * includes it. A concurrent, newer compaction wins (ours then changes nothing).
    */
   async #compact(): Promise<void> {
-    const throughId = this.#lastCommittedId;
-    const snapshot = Y.encodeStateAsUpdate(this.doc);
+    const { storage } = this.#services;
     const count = this.#logCount;
     const bytes = this.#logBytes;
-    const dirty = this.#dirty;
-    this.#dirty = false;
-    try {
-      await this.#services.storage.compactWorkspace(this.room, snapshot, throughId, Date.now());
-    } catch (error) {
-      this.#dirty ||= dirty;
-      throw error;
+    if (this.#dirty) {
+      this.#dirty = false;
+      try {
+        await storage.appendWorkspaceUpdate(this.room, Y.encodeStateAsUpdate(this.doc), Date.now());
+      } catch (error) {
+        this.#dirty = true;
+        throw error;
+      }
     }
-    this.#logCount -= count;
-    this.#logBytes -= bytes;
-    this.#sizeEstimate = snapshot.length + this.#logBytes;
-    this.#log.debug({ bytes: snapshot.length, throughId }, 'workspace compacted');
+    const stored = await storage.loadWorkspace(this.room);
+    const snapshot = foldStored(stored);
+    await storage.compactWorkspace(this.room, snapshot, stored.lastUpdateId, Date.now());
+    this.#logCount = Math.max(0, this.#logCount - count);
+    this.#logBytes = Math.max(0, this.#logBytes - bytes);
+    this.#sizeEstimate = Math.max(this.#sizeEstimate, snapshot.length + this.#logBytes);
+    this.#log.debug({ bytes: snapshot.length, throughId: stored.lastUpdateId }, 'workspace compacted');
   }
 
   /** Enforces identity, tracks which ids each socket introduced, and relays the change. */
@@ -335,10 +438,33 @@ export class WorkspaceDoc implements Subscriber {
       for (const id of removed) owned?.delete(id);
     }
     const changed = [...added, ...updated, ...removed];
-    if (changed.length === 0 || this.#peers.size === 0) return;
-    const message = awarenessMessage(awarenessProtocol.encodeAwarenessUpdate(this.awareness, changed));
+    if (changed.length === 0) return;
+    // Changes made here (a socket's update, or its leaving) go to the other nodes; what they sent, or timed out, does not.
+    const publish = this.#link !== null && (from !== null || origin === PEER_LEFT);
+    if (this.#peers.size === 0 && !publish) return;
+    const update = awarenessProtocol.encodeAwarenessUpdate(this.awareness, changed);
+    if (publish) void this.#link!.publishAwareness(update);
+    const message = awarenessMessage(update);
     for (const peer of this.#peers) if (peer !== from) peer.send(message);
   };
+}
+
+/** The stored snapshot and log as one update, with deleted content collected. */
+function foldStored(stored: StoredWorkspace): Uint8Array {
+  const doc = new Y.Doc();
+  try {
+    for (const part of stored.snapshot ? [stored.snapshot, ...stored.updates] : stored.updates) {
+      try {
+        Y.applyUpdate(doc, part);
+      } catch {
+        // Skipped on load too; keeping it out of the snapshot loses nothing readable.
+      }
+    }
+    // Structs still waiting for dependencies are part of the encoding, so they survive the fold.
+    return Y.encodeStateAsUpdate(doc);
+  } finally {
+    doc.destroy();
+  }
 }
 
 /** An awareness state with `user` set to the authenticated identity (the colour may be the client's). */

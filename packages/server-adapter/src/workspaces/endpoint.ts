@@ -12,6 +12,7 @@ import type { CloseReason } from '@parley/sdk/protocol';
 import { isOriginAllowed } from '../auth/origin.js';
 import { jitter } from '../connection/connection.js';
 import type { ServerContext } from '../context.js';
+import type { ClusterBus } from './cluster.js';
 import { WorkspaceConnection } from './connection.js';
 import type { WorkspaceHost, WorkspaceRequest } from './connection.js';
 import { WorkspaceRegistry } from './registry.js';
@@ -28,13 +29,13 @@ export class WorkspaceEndpoint {
   readonly #host: WorkspaceHost;
   readonly #wss: WebSocketServer;
 
-  /** Creates the endpoint and its document registry. */
-  constructor(server: ServerContext) {
+  /** Creates the endpoint and its document registry; `cluster` is the bus to other nodes serving the same rooms, if any. */
+  constructor(server: ServerContext, cluster?: ClusterBus) {
     this.#server = server;
     const { limits, workspaces } = server.options;
     this.#host = {
       server,
-      registry: new WorkspaceRegistry({ storage: server.storage, logger: server.logger, limits, options: workspaces }, server.hub),
+      registry: new WorkspaceRegistry({ storage: server.storage, logger: server.logger, limits, options: workspaces, cluster }, server.hub),
       sockets: new WorkspaceSockets<WorkspaceConnection>(),
     };
     this.#wss = new WebSocketServer({

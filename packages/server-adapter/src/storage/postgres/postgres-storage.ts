@@ -586,6 +586,8 @@ export class PostgresStorage implements Storage {
   }
 
   async appendWorkspaceUpdate(room: string, update: Uint8Array, now: number): Promise<number> {
+    // The room row lock orders appends of different nodes, so a room's ids commit in id order:
+    // a reader that sees one update sees every earlier one, and compaction never drops an unread one.
     return this.#write(async (c) => {
       try {
         const { rows } = await c.query<{ id: number }>(
@@ -596,7 +598,7 @@ export class PostgresStorage implements Storage {
       } catch (error) {
         return asNotFound(error, `room ${room} not found`);
       }
-    });
+    }, [room]);
   }
 
   async compactWorkspace(room: string, snapshot: Uint8Array, throughId: number, now: number): Promise<boolean> {
