@@ -166,6 +166,8 @@ describe('workspaces across two nodes on PostgreSQL and Redis', { skip: reason ?
 
     redis = await startRedis(redisPort);
     await waitUntil(() => text(bob) === 'before. during the outage. ', 'bob gets the edit after Redis is back', 20_000);
+    const metrics = await (await fetch(`${nodes[1].base.replace('ws:', 'http:')}/metrics`)).text();
+    assert.match(metrics, /^parley_workspace_catch_ups_total [1-9]/m, 'node 1 counts its catch-up from storage');
     // And live relaying works again.
     alice.doc.getText('body').insert(text(alice).length, 'after.');
     await waitUntil(() => text(bob) === 'before. during the outage. after.', 'bob sees edits made after the outage');

@@ -85,4 +85,21 @@ describe('workspace sync', () => {
     ada.destroy();
     await waitUntil(() => !bob.provider.awareness.getStates().has(adaId), 'ada\'s presence goes when she leaves');
   });
+  it('reports documents, sockets and stored updates on /metrics', async () => {
+    const ada = await open('ada');
+    await synced(ada);
+    const before = await metric('parley_workspace_updates_total{result="stored"}');
+    ada.doc.getText('body').insert(0, '!');
+    await waitUntil(() => ada.acked() > 0, 'the edit is acknowledged');
+    assert.ok((await metric('parley_workspace_updates_total{result="stored"}')) > before, 'a stored update is counted');
+    assert.equal(await metric('parley_workspace_documents'), 1);
+    assert.ok((await metric('parley_workspace_sockets')) >= 1);
+  });
+
+  /** One sample of `/metrics` (0 when absent). */
+  async function metric(name: string): Promise<number> {
+    const text = await (await fetch(`http://127.0.0.1:${ws.port}/metrics`)).text();
+    const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+    return line ? Number(line.slice(name.length + 1)) : 0;
+  }
 });

@@ -19,6 +19,8 @@ import type { WorkspaceOptions } from '../options.js';
 import type { Storage, StoredWorkspace } from '../storage/storage.js';
 import { DocClusterLink } from './cluster.js';
 import type { ClusterBus } from './cluster.js';
+import { NO_DOC_METRICS } from './workspace-metrics.js';
+import type { DocMetrics } from './workspace-metrics.js';
 import {
   awarenessMessage,
   protocolViolation,
@@ -46,6 +48,8 @@ export interface DocServices {
   options: WorkspaceOptions;
   /** The bus to the other nodes serving the same rooms; absent on a single node. */
   cluster?: ClusterBus;
+  /** Counters for `/metrics`; none when absent. */
+  metrics?: DocMetrics;
 }
 
 /** Awareness client ids one socket may introduce (a tab has one; a few spare for reloads). */
@@ -69,6 +73,7 @@ export class WorkspaceDoc implements Subscriber {
   lastUsed = Date.now();
 
   readonly #services: DocServices;
+  readonly #metrics: DocMetrics;
   readonly #log: Logger;
   readonly #peers = new Set<DocPeer>();
   /** Awareness client ids each socket introduced; removed when it leaves. */
@@ -93,6 +98,7 @@ export class WorkspaceDoc implements Subscriber {
   private constructor(room: string, services: DocServices) {
     this.room = room;
     this.#services = services;
+    this.#metrics = services.metrics ?? NO_DOC_METRICS;
     this.#log = services.logger.child({ room });
     this.doc = new Y.Doc();
     this.awareness = new awarenessProtocol.Awareness(this.doc);
@@ -315,9 +321,13 @@ export class WorkspaceDoc implements Subscriber {
     // acknowledged (after the commit) and sends it again after a crash (decision 0006).
     this.#relay(relay, from);
     const committed = storage.appendWorkspaceUpdate(this.room, stored, Date.now());
-    committed.catch(() => {
-      this.#dirty = true;
-    });
+    committed.then(
+      () => this.#metrics.updateStored(true),
+      () => {
+        this.#dirty = true;
+        this.#metrics.updateStored(false);
+      },
+    );
     this.#logCount += 1;
     this.#logBytes += stored.length;
     const done = this.#tail
@@ -390,6 +400,7 @@ export class WorkspaceDoc implements Subscriber {
       const stored = await this.#services.storage.loadWorkspace(this.room);
       if (this.#closed) return;
       this.#applyStored(stored, FROM_CLUSTER);
+      this.#metrics.caughtUp();
       this.#log.debug('workspace caught up from storage');
     } catch (error) {
       this.#log.warn({ err: error }, 'could not catch up the workspace from storage; retrying');
@@ -420,6 +431,7 @@ export class WorkspaceDoc implements Subscriber {
     const stored = await storage.loadWorkspace(this.room);
     const snapshot = foldStored(stored);
     await storage.compactWorkspace(this.room, snapshot, stored.lastUpdateId, Date.now());
+    this.#metrics.compacted();
     this.#logCount = Math.max(0, this.#logCount - count);
     this.#logBytes = Math.max(0, this.#logBytes - bytes);
     this.#sizeEstimate = Math.max(this.#sizeEstimate, snapshot.length + this.#logBytes);

@@ -17,6 +17,7 @@ import { WorkspaceConnection } from './connection.js';
 import type { WorkspaceHost, WorkspaceRequest } from './connection.js';
 import { WorkspaceRegistry } from './registry.js';
 import { WorkspaceSockets } from './sockets.js';
+import { registerWorkspaceMetrics } from './workspace-metrics.js';
 
 /** Longest room id accepted in the path (the protocol's id bound). */
 const MAX_ROOM_ID = 128;
@@ -33,11 +34,15 @@ export class WorkspaceEndpoint {
   constructor(server: ServerContext, cluster?: ClusterBus) {
     this.#server = server;
     const { limits, workspaces } = server.options;
-    this.#host = {
-      server,
-      registry: new WorkspaceRegistry({ storage: server.storage, logger: server.logger, limits, options: workspaces, cluster }, server.hub),
-      sockets: new WorkspaceSockets<WorkspaceConnection>(),
-    };
+    const sockets = new WorkspaceSockets<WorkspaceConnection>();
+    let registry: WorkspaceRegistry | null = null;
+    const metrics = registerWorkspaceMetrics(
+      server.metrics.registry,
+      () => registry?.size ?? 0,
+      () => sockets.all.size,
+    );
+    registry = new WorkspaceRegistry({ storage: server.storage, logger: server.logger, limits, options: workspaces, cluster, metrics }, server.hub);
+    this.#host = { server, registry, sockets };
     this.#wss = new WebSocketServer({
       noServer: true,
       maxPayload: HARD_LIMIT_FACTOR * Math.max(limits.maxWorkspaceMessageBytes, limits.maxAwarenessBytes),
