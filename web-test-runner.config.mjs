@@ -2,7 +2,9 @@
 // TypeScript through esbuild, and real Parley servers the tests control with
 // server commands. Run `npx tsc -b` first: the servers come from the built
 // server-adapter (`npm test` builds before testing).
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { esbuildPlugin } from '@web/dev-server-esbuild';
@@ -107,6 +109,114 @@ function parleyServers() {
   };
 }
 
+/**
+ * Two Parley nodes sharing a fresh PostgreSQL database (dropped at the end)
+ * and Redis (a random prefix), for calls across nodes. Commands:
+ * `parley-cluster-url` `{ node }` → http base URL of node 0 or 1, or null
+ * when PostgreSQL or Redis cannot be reached (the test skips; in CI that
+ * fails); `parley-cluster-token` `{ user }`; `parley-cluster-gauges` `{ node }`.
+ */
+function parleyCluster() {
+  const secret = 'web-test-runner-cluster-secret-long-enough';
+  const adminUrl = process.env.PARLEY_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  const redisUrl = process.env.PARLEY_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+  /** @type {Promise<{ servers: import('./packages/server-adapter/dist/index.js').ParleyServer[], ports: number[], dirs: string[], drop: () => Promise<void> } | null> | null} */
+  let cluster = null;
+
+  function reachable(url, defaultPort) {
+    const { hostname, port } = new URL(url);
+    return new Promise((resolve) => {
+      const socket = createConnection({ host: hostname, port: Number(port || defaultPort) });
+      socket.setTimeout(2_000, () => (socket.destroy(), resolve(false)));
+      socket.once('connect', () => (socket.destroy(), resolve(true)));
+      socket.once('error', () => resolve(false));
+    });
+  }
+
+  async function start() {
+    if (!(await reachable(adminUrl, 5432)) || !(await reachable(redisUrl, 6379))) {
+      if (process.env.CI === 'true') throw new Error('PostgreSQL and Redis are required in CI');
+      return null;
+    }
+    const { default: pg } = await import('pg');
+    const admin = async (sql) => {
+      const client = new pg.Client({ connectionString: adminUrl });
+      await client.connect();
+      try {
+        await client.query(sql);
+      } finally {
+        await client.end();
+      }
+    };
+    const name = `parley_wtr_${randomBytes(6).toString('hex')}`;
+    await admin(`CREATE DATABASE ${name}`);
+    const databaseUrl = new URL(adminUrl);
+    databaseUrl.pathname = `/${name}`;
+    const { createServer } = await import('./packages/server-adapter/dist/index.js');
+    const redisPrefix = `wtr-${randomBytes(4).toString('hex')}:`;
+    const servers = [];
+    const ports = [];
+    const dirs = [];
+    // One after the other: the first migrates the schema.
+    for (let i = 0; i < 2; i++) {
+      const dataDir = await mkdtemp(join(tmpdir(), 'parley-wtr-cluster-'));
+      dirs.push(dataDir);
+      const server = createServer({
+        dataDir,
+        logger: false,
+        auth: { dev: true, secret },
+        allowedOrigins: ['*'],
+        calls: { workers: 1 },
+        databaseUrl: databaseUrl.toString(),
+        redisUrl,
+        redisPrefix,
+      });
+      servers.push(server);
+      ports.push((await server.listen(0, '127.0.0.1')).port);
+    }
+    return { servers, ports, dirs, drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+  }
+
+  return {
+    name: 'parley-cluster',
+    async serverStop() {
+      const running = await cluster?.catch(() => null);
+      cluster = null;
+      if (!running) return;
+      for (const server of running.servers) await server.close();
+      for (const dir of running.dirs) await rm(dir, { recursive: true, force: true });
+      await running.drop();
+    },
+    async executeCommand({ command, payload }) {
+      if (!command.startsWith('parley-cluster-')) return undefined;
+      cluster ??= start();
+      const running = await cluster;
+      const port = running?.ports[payload?.node ?? 0];
+      switch (command) {
+        case 'parley-cluster-url':
+          return port ? `http://127.0.0.1:${port}` : null;
+        case 'parley-cluster-token': {
+          const response = await fetch(`http://127.0.0.1:${running.ports[0]}/v1/dev/token`, {
+            method: 'POST',
+            headers: { 'Content-Type': 'application/json' },
+            body: JSON.stringify({ user: payload.user, name: payload.user }),
+          });
+          if (!response.ok) throw new Error(`dev token: HTTP ${response.status}`);
+          return (await response.json()).token;
+        }
+        case 'parley-cluster-gauges': {
+          const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+          const gauges = {};
+          for (const [, name, value] of text.matchAll(/^parley_(calls?_[a-z_]+) (\d+(?:\.\d+)?)$/gm)) gauges[name] = Number(value);
+          return gauges;
+        }
+        default:
+          return undefined;
+      }
+    },
+  };
+}
+
 export default {
   files: ['packages/*/test/browser/**/*.test.ts', 'packages/elements/src/**/*.test.ts'],
   nodeResolve: true,
@@ -120,7 +230,7 @@ export default {
   // Not 'auto': for an up-to-date Chromium it means esnext, which leaves the
   // elements' standard decorators untransformed (no browser runs them yet).
   // devServerEsmDeps: mediasoup-client is CommonJS; the call code imports it as an ES module.
-  plugins: [esbuildPlugin({ ts: true, target: 'es2022' }), devServerEsmDeps(), parleyServers()],
+  plugins: [esbuildPlugin({ ts: true, target: 'es2022' }), devServerEsmDeps(), parleyServers(), parleyCluster()],
   testFramework: { config: { timeout: 30_000 } },
   testsFinishTimeout: 180_000,
 };

@@ -8,7 +8,9 @@ import type { Bus } from './bus/bus.js';
 import { InProcessBus } from './bus/in-process-bus.js';
 import { RedisBus } from './bus/redis-bus.js';
 import { RoomOrderBus } from './bus/room-order.js';
-import type { ServerOptions } from './options.js';
+import { RedisCallDirectory } from './calls/call-directory.js';
+import type { CallDirectory } from './calls/call-directory.js';
+import type { ResolvedOptions, ServerOptions } from './options.js';
 import { storageFill } from './rooms/gap-fill.js';
 import { createPostgresStorage } from './storage/postgres/index.js';
 import { createSqliteStorage } from './storage/sqlite/index.js';
@@ -47,5 +49,25 @@ export function defaultBus(options: ServerOptions, storage: Storage, logger: Log
   return new RoomOrderBus(redis, storageFill(storage), {
     lastSeq: async (room) => (await storage.getRoom(room))?.lastSeq ?? null,
     onError: (error, room) => logger.warn({ err: error, room }, 'gap fill failed; will retry'),
+  });
+}
+
+/**
+ * Who hosts each call: with `redisUrl` (and the Redis bus), a key per call
+ * in Redis, so one node runs a call for clients of every node; otherwise
+ * none (this node hosts all its calls, as a single node does).
+ */
+export function defaultCallDirectory(options: ServerOptions, resolved: ResolvedOptions, logger: Logger): CallDirectory | undefined {
+  if (options.bus || !options.redisUrl || !resolved.calls.enabled) return undefined;
+  let reported = false;
+  return new RedisCallDirectory({
+    url: options.redisUrl,
+    prefix: options.redisPrefix,
+    ttlMs: resolved.calls.ownerTtlMs,
+    onError: (error) => {
+      if (reported) return;
+      reported = true;
+      logger.warn({ err: error }, 'redis connection of the call directory lost; reconnecting');
+    },
   });
 }

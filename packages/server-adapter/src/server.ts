@@ -14,6 +14,8 @@ import { createTokenService } from './auth/tokens.js';
 import type { TokenService } from './auth/tokens.js';
 import type { Bus } from './bus/bus.js';
 import { InProcessBus } from './bus/in-process-bus.js';
+import { CallCluster } from './calls/call-cluster.js';
+import { localCallHandlers } from './calls/call-handlers.js';
 import { CallService } from './calls/call-service.js';
 import { Connection, jitter } from './connection/connection.js';
 import { Hub } from './connection/hub.js';
@@ -31,7 +33,7 @@ import type { ResolvedOptions, ServerOptions } from './options.js';
 import { Presence } from './presence/presence.js';
 import { Publisher } from './rooms/publisher.js';
 import { RetentionTimer } from './rooms/retention.js';
-import { defaultBus, defaultStorage } from './scale-out.js';
+import { defaultBus, defaultCallDirectory, defaultStorage } from './scale-out.js';
 import type { Storage } from './storage/storage.js';
 import { WorkspaceEndpoint, workspaceRoomOf } from './workspaces/endpoint.js';
 
@@ -216,6 +218,7 @@ class Server implements ParleyServer {
       // Presence digests go between nodes only when there are other nodes to hear them.
       this.#bus instanceof InProcessBus ? undefined : this.#bus,
     );
+    const callDirectory = defaultCallDirectory(this.#raw, options, this.#logger);
     const urls = new AttachmentUrls(urlKey(this.#raw.urlSecret, options.auth.secret), options.timing.attachmentUrlTtlMs);
     const ctx = new Context(
       options,
@@ -229,7 +232,7 @@ class Server implements ParleyServer {
       connections,
       urls,
       join(dataDir, 'attachments'),
-      new CallService(options.calls, options.limits, this.#logger, metrics.registry),
+      new CallService(options.calls, options.limits, this.#logger, metrics.registry, callDirectory),
       new OutboundBudget<Connection>(
         options.maxQueuedBytes,
         () => connections.all,
@@ -240,6 +243,10 @@ class Server implements ParleyServer {
       ),
     );
     metrics.measureQueuedWith(() => ctx.outbound.measure());
+    // Several nodes: requests for calls another node hosts are forwarded there.
+    if (callDirectory) {
+      ctx.calls.cluster = new CallCluster({ server: ctx, bus: this.#bus, directory: callDirectory, handlers: localCallHandlers, logger: this.#logger });
+    }
     const retention = new RetentionTimer(ctx, options.retentionIntervalMs);
     // Documents are shared with other nodes only when there are other nodes.
     const workspaces = new WorkspaceEndpoint(ctx, this.#bus instanceof InProcessBus ? undefined : this.#bus);
@@ -298,8 +305,10 @@ class Server implements ParleyServer {
       ctx.presence.stop();
       await running.retention.stop();
       await Promise.all([...ctx.connections.all].map((connection) => connection.drain()));
-      // Sockets are closed, so every call is empty; this stops the media workers.
+      // Local sockets are closed; participants forwarded from other nodes hear `call.rejoin`. This stops the media workers.
       ctx.calls.close();
+      ctx.calls.cluster?.close();
+      await ctx.calls.directory.close();
       // Documents are compacted before the bus and storage close.
       await running.workspaces.close();
     }

@@ -126,8 +126,9 @@ export type CallLeaveReason = 'left' | 'disconnected' | 'replaced' | 'removed';
 
 /**
  * Events of a call, sent to the call's participants only (the connection
- * that joined). `call.rejoin` means the server lost the call's media worker:
- * everything of the call is gone; join again to continue.
+ * that joined). `call.rejoin` means the server lost the call's media worker,
+ * or the node hosting the call is gone: everything of the call is gone; join
+ * again to continue.
  */
 export type CallEventFrame =
   | { type: 'call.participant.joined'; room: string; participant: CallParticipantInfo }

@@ -4,6 +4,9 @@
  * (moderators and up in broadcast rooms) and not being muted in the room.
  * Every other request acts on the caller's own participant in the call,
  * on the connection that joined.
+ *
+ * With several nodes, each request goes to the node hosting the room's
+ * call (`call-cluster.ts`), which runs the same handler there.
  */
 import { ErrorCode } from '@parley/sdk/protocol';
 import type { CallRequests } from '@parley/sdk/protocol';
@@ -25,8 +28,8 @@ async function mayProduce(ctx: RequestContext, room: string): Promise<boolean> {
   return can('call.produce', { kind: access.room.kind, actor: access.member.role }) && !isMuted(access.member, ctx.now);
 }
 
-/** Handlers of every call request. */
-export const callHandlers: HandlerMap<keyof CallRequests> = {
+/** Handlers of every call request, acting on this node's calls. */
+export const localCallHandlers: HandlerMap<keyof CallRequests> = {
   async 'call.join'(ctx, { room }) {
     const { calls } = ctx.server;
     const access = await memberOf(ctx.server.storage, room, ctx.user.id);
@@ -103,3 +106,17 @@ export const callHandlers: HandlerMap<keyof CallRequests> = {
     return {};
   },
 };
+
+/**
+ * Handlers of every call request: on one node the local ones; with several,
+ * a request for a call another node hosts is forwarded there.
+ */
+export const callHandlers = Object.fromEntries(
+  Object.entries(localCallHandlers).map(([type, handler]) => [
+    type,
+    (ctx: RequestContext, args: { room: string }) => {
+      const cluster = ctx.server.calls.cluster;
+      return cluster ? cluster.handle(ctx, type as keyof CallRequests, args) : (handler as (c: RequestContext, a: { room: string }) => Promise<unknown>)(ctx, args);
+    },
+  ]),
+) as unknown as HandlerMap<keyof CallRequests>;

@@ -32,6 +32,20 @@ export interface CallOptions {
   speakingThresholdDb: number;
   /** Active speaker: how often levels are evaluated (ms). Default 800. */
   speakerIntervalMs: number;
+  /**
+   * Several nodes (Redis): how long a request forwarded to the node hosting
+   * the call may wait for its answer before failing with `call_unavailable`
+   * (ms). Default 10 000.
+   */
+  forwardTimeoutMs: number;
+  /**
+   * Several nodes (Redis): how long a node's claim on a call, and the
+   * heartbeat of a node forwarding participants to it, live without a
+   * refresh (ms); both are refreshed every third of it. A dead node's calls
+   * move, and its forwarded participants are dropped, within about this long.
+   * Default 6 000.
+   */
+  ownerTtlMs: number;
 }
 
 /** The defaults of {@link CallOptions}. */
@@ -48,6 +62,8 @@ export function defaultCallOptions(): CallOptions {
     initialOutgoingBitrate: 1_000_000,
     speakingThresholdDb: -60,
     speakerIntervalMs: 800,
+    forwardTimeoutMs: 10_000,
+    ownerTtlMs: 6_000,
   };
 }
 
@@ -55,6 +71,8 @@ export function defaultCallOptions(): CallOptions {
 export function resolveCallOptions(options: Partial<CallOptions> = {}): CallOptions | string {
   const resolved: CallOptions = { ...defaultCallOptions(), ...options };
   if (!Number.isInteger(resolved.workers) || resolved.workers < 1) return 'calls.workers must be a whole number of at least 1';
+  if (!Number.isInteger(resolved.forwardTimeoutMs) || resolved.forwardTimeoutMs < 100) return 'calls.forwardTimeoutMs must be a whole number of at least 100';
+  if (!Number.isInteger(resolved.ownerTtlMs) || resolved.ownerTtlMs < 300) return 'calls.ownerTtlMs must be a whole number of at least 300';
   const { rtcMinPort: min, rtcMaxPort: max } = resolved;
   if ((min === null) !== (max === null)) return 'calls.rtcMinPort and calls.rtcMaxPort go together';
   if (min !== null && max !== null && !(Number.isInteger(min) && Number.isInteger(max) && min >= 1024 && max <= 65535 && min <= max)) {
@@ -66,7 +84,8 @@ export function resolveCallOptions(options: Partial<CallOptions> = {}): CallOpti
 /**
  * Call options from the environment, for the command line:
  * `PARLEY_CALLS=0` (off), `PARLEY_CALL_WORKERS`, `PARLEY_RTC_LISTEN_IP`,
- * `PARLEY_RTC_ANNOUNCED_ADDRESS`, `PARLEY_RTC_MIN_PORT`, `PARLEY_RTC_MAX_PORT`.
+ * `PARLEY_RTC_ANNOUNCED_ADDRESS`, `PARLEY_RTC_MIN_PORT`, `PARLEY_RTC_MAX_PORT`,
+ * `PARLEY_CALL_FORWARD_TIMEOUT_MS`, `PARLEY_CALL_OWNER_TTL_MS`.
  */
 export function callOptionsFromEnv(env: NodeJS.ProcessEnv): Partial<CallOptions> {
   const out: Partial<CallOptions> = {};
@@ -76,5 +95,7 @@ export function callOptionsFromEnv(env: NodeJS.ProcessEnv): Partial<CallOptions>
   if (env.PARLEY_RTC_ANNOUNCED_ADDRESS) out.announcedAddress = env.PARLEY_RTC_ANNOUNCED_ADDRESS;
   if (env.PARLEY_RTC_MIN_PORT) out.rtcMinPort = Number(env.PARLEY_RTC_MIN_PORT);
   if (env.PARLEY_RTC_MAX_PORT) out.rtcMaxPort = Number(env.PARLEY_RTC_MAX_PORT);
+  if (env.PARLEY_CALL_FORWARD_TIMEOUT_MS) out.forwardTimeoutMs = Number(env.PARLEY_CALL_FORWARD_TIMEOUT_MS);
+  if (env.PARLEY_CALL_OWNER_TTL_MS) out.ownerTtlMs = Number(env.PARLEY_CALL_OWNER_TTL_MS);
   return out;
 }

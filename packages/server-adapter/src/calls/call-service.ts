@@ -4,8 +4,11 @@
  * a member loses access to the room, or a media worker dies. The media
  * operations themselves are in `call-media.ts`.
  *
- * Calls are local to one server process: the router lives on this node's
- * workers. Several nodes must send a room's callers to the same node.
+ * A call's router lives on this node's workers. With several nodes, the
+ * {@link CallDirectory} says which node hosts a room's call: opening one
+ * claims it, the claim is refreshed while the call lives and released when
+ * it ends; requests from clients on other nodes reach this service through
+ * `call-cluster.ts`, with connections that relay events back to them.
  */
 import { ErrorCode } from '@parley/sdk/protocol';
 import type { CallLeaveReason, CallParticipantInfo, Limits, UserInfo } from '@parley/sdk/protocol';
@@ -14,6 +17,9 @@ import { Gauge } from 'prom-client';
 import type { Registry } from 'prom-client';
 import type { Worker } from 'mediasoup/types';
 import { RequestError } from '../errors.js';
+import type { CallCluster } from './call-cluster.js';
+import { LocalCallDirectory, OwnedElsewhere } from './call-directory.js';
+import type { CallDirectory } from './call-directory.js';
 import type { CallOptions } from './call-options.js';
 import { CallRoom } from './call-room.js';
 import { MediaCounter } from './media-counter.js';
@@ -45,9 +51,15 @@ export class CallService {
   readonly #opening = new Map<string, Promise<CallRoom>>();
   /** connection id → rooms it is in a call of. */
   readonly #byConnection = new Map<string, Set<string>>();
+  readonly directory: CallDirectory;
+  /** Set when several nodes share calls: forwards requests for calls other nodes host. */
+  cluster: CallCluster | null = null;
+  #refreshTimer: NodeJS.Timeout | null = null;
 
-  constructor(options: CallOptions, limits: Limits, logger: Logger, registry: Registry) {
+  /** `directory`: who hosts each call; default this node, always. */
+  constructor(options: CallOptions, limits: Limits, logger: Logger, registry: Registry, directory: CallDirectory = new LocalCallDirectory()) {
     this.options = options;
+    this.directory = directory;
     this.#limits = limits;
     this.#logger = logger.child({ component: 'calls' });
     this.#pool = new WorkerPool({
@@ -63,6 +75,15 @@ export class CallService {
   start(): void {
     if (!this.options.enabled) this.#logger.info('calls are turned off (calls.enabled: false)');
     else this.#pool.precheck();
+    if (this.directory.shared) {
+      this.#refreshTimer = setInterval(() => void this.#refreshClaims(), Math.floor(this.options.ownerTtlMs / 3));
+      this.#refreshTimer.unref();
+    }
+  }
+
+  /** Whether this node hosts the room's call now. */
+  hosts(room: string): boolean {
+    return this.#calls.has(room) || this.#opening.has(room);
   }
 
   /** Current counts (live mediasoup objects included). */
@@ -125,6 +146,7 @@ export class CallService {
 
   /** A socket closed: it leaves every call it was in, freeing all its media. */
   connectionClosed(connectionId: string): void {
+    this.cluster?.connectionClosed(connectionId);
     const rooms = this.#byConnection.get(connectionId);
     if (!rooms) return;
     for (const room of [...rooms]) {
@@ -138,6 +160,7 @@ export class CallService {
 
   /** `user` is no longer a member of `room` (left, kicked, banned): they leave its call. */
   membershipLost(room: string, user: string): void {
+    this.cluster?.membershipLost(room, user);
     const call = this.#calls.get(room);
     const participant = call?.participants.get(user);
     if (call && participant) this.#remove(call, participant, 'removed');
@@ -145,7 +168,9 @@ export class CallService {
 
   /** Ends every call and stops the workers (server shutdown). */
   close(): void {
-    for (const call of this.#calls.values()) call.close();
+    if (this.#refreshTimer) clearInterval(this.#refreshTimer);
+    // Local sockets are closed by now; participants on other nodes hear that the call is gone.
+    for (const call of [...this.#calls.values()]) this.#endWithRejoin(call, 'the server hosting the call is shutting down; join again');
     this.#calls.clear();
     this.#byConnection.clear();
     this.#pool.close();
@@ -165,19 +190,25 @@ export class CallService {
   }
 
   async #open(room: string): Promise<CallRoom> {
-    const worker = await this.#pool.acquire();
-    if (!worker) {
-      throw new RequestError(ErrorCode.CallUnavailable, this.#pool.unavailable ?? 'calls are unavailable on this server');
-    }
+    if (this.directory.shared) await this.#claim(room);
     let call: CallRoom;
     try {
-      call = await CallRoom.open(room, worker, { thresholdDb: this.options.speakingThresholdDb, intervalMs: this.options.speakerIntervalMs });
+      const worker = await this.#pool.acquire();
+      if (!worker) {
+        throw new RequestError(ErrorCode.CallUnavailable, this.#pool.unavailable ?? 'calls are unavailable on this server');
+      }
+      try {
+        call = await CallRoom.open(room, worker, { thresholdDb: this.options.speakingThresholdDb, intervalMs: this.options.speakerIntervalMs });
+      } catch (error) {
+        this.#pool.release(worker);
+        throw error;
+      }
     } catch (error) {
-      this.#pool.release(worker);
+      this.#release(room, true);
       throw error;
     }
     this.#calls.set(room, call);
-    this.#logger.info({ room, worker: worker.pid }, 'call started');
+    this.#logger.info({ room, worker: call.worker.pid }, 'call started');
     return call;
   }
 
@@ -189,6 +220,7 @@ export class CallService {
       participant.send({ type: 'call.participant.left', room: call.room, user, reason });
     }
     participant.close();
+    participant.connection.left?.(call.room);
     if (call.participants.get(user) === participant) call.participants.delete(user);
     const rooms = this.#byConnection.get(participant.connection.id);
     rooms?.delete(call.room);
@@ -203,22 +235,68 @@ export class CallService {
     if (this.#calls.get(call.room) === call) this.#calls.delete(call.room);
     call.close();
     this.#pool.release(call.worker);
+    this.#release(call.room);
     this.#logger.info({ room: call.room }, 'call ended');
   }
 
   /** Every call on a dead worker lost its router: tell its participants to join again, and forget it. */
   #workerDied(worker: Worker): void {
     for (const call of [...this.#calls.values()]) {
-      if (call.worker !== worker) continue;
-      for (const participant of call.participants.values()) {
-        participant.release();
-        participant.send({ type: 'call.rejoin', room: call.room, reason: 'the server lost the call’s media worker; join again' });
-        const rooms = this.#byConnection.get(participant.connection.id);
-        rooms?.delete(call.room);
-        if (rooms?.size === 0) this.#byConnection.delete(participant.connection.id);
-      }
-      this.#calls.delete(call.room);
-      call.close();
+      if (call.worker === worker) this.#endWithRejoin(call, 'the server lost the call’s media worker; join again');
+    }
+  }
+
+  /** Ends a call at once: every participant hears `call.rejoin` (joining again opens a new call). */
+  #endWithRejoin(call: CallRoom, reason: string): void {
+    for (const participant of call.participants.values()) {
+      participant.release();
+      participant.send({ type: 'call.rejoin', room: call.room, reason });
+      participant.connection.left?.(call.room);
+      const rooms = this.#byConnection.get(participant.connection.id);
+      rooms?.delete(call.room);
+      if (rooms?.size === 0) this.#byConnection.delete(participant.connection.id);
+    }
+    if (this.#calls.get(call.room) === call) this.#calls.delete(call.room);
+    call.close();
+    this.#pool.release(call.worker);
+    this.#release(call.room);
+  }
+
+  /** Claims the room's call for this node; another node's claim sends the request there ({@link OwnedElsewhere}). */
+  async #claim(room: string): Promise<void> {
+    let owner: string;
+    try {
+      owner = await this.directory.claim(room);
+    } catch (error) {
+      this.#logger.warn({ err: error, room }, 'could not claim the call in the directory');
+      throw new RequestError(ErrorCode.CallUnavailable, 'calls are briefly unavailable (the servers cannot agree who hosts this call); try again', 1_000);
+    }
+    if (owner !== this.directory.nodeId) throw new OwnedElsewhere(owner);
+  }
+
+  /**
+   * Gives up the claim on a call that ended, unless a new call of the room is
+   * already open or (except for the opening that failed: `failedOpening`) opening.
+   */
+  #release(room: string, failedOpening = false): void {
+    if (!this.directory.shared || this.#calls.has(room) || (!failedOpening && this.#opening.has(room))) return;
+    this.directory.release(room).catch((error: unknown) => this.#logger.warn({ err: error, room }, 'could not release the call claim; it expires'));
+  }
+
+  /** Keeps this node's claims alive; a call another node took meanwhile (a long Redis outage) ends here with `call.rejoin`. */
+  async #refreshClaims(): Promise<void> {
+    let lost: string[];
+    try {
+      lost = await this.directory.refresh([...this.#calls.keys()]);
+    } catch (error) {
+      this.#logger.warn({ err: error }, 'could not refresh the call claims; retrying');
+      return;
+    }
+    for (const room of lost) {
+      const call = this.#calls.get(room);
+      if (!call) continue;
+      this.#logger.warn({ room }, 'another node hosts this call now; ending it here');
+      this.#endWithRejoin(call, 'the call moved to another server; join again');
     }
   }
 

@@ -11,6 +11,11 @@ export interface CallConnection {
   readonly id: string;
   /** Writes an encoded frame to the socket. */
   deliver(frame: string): void;
+  /**
+   * The participant is out of the room's call, for whatever reason (a
+   * connection on another node hears it this way, see `call-cluster.ts`).
+   */
+  left?(room: string): void;
 }
 
 /** What a participant sends: a producer and where it came from. */
