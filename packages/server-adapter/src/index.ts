@@ -22,7 +22,7 @@ export type {
 export type { Bus, BusHandler, BusMessage } from './bus/bus.js';
 export { InProcessBus } from './bus/in-process-bus.js';
 export { RedisBus, type RedisBusOptions, type ResyncingBus } from './bus/redis-bus.js';
-export { RoomOrderBus, type FillMessages, type RoomOrderOptions } from './bus/room-order.js';
+export { RoomOrderBus, type FillChanges, type RoomOrderOptions } from './bus/room-order.js';
 export type * from './storage/storage.js';
 export { SqliteStorage, StorageError, createSqliteStorage, isStorageError } from './storage/index.js';
 export type { SqliteStorageOptions, StorageErrorCode } from './storage/index.js';

@@ -25,7 +25,7 @@ export function defaultStorage(options: ServerOptions, dataDir: string): Storage
 
 /**
  * The bus the server uses: the given one; for `redisUrl`, Redis pub/sub with
- * each room's messages put in seq order and gaps filled from `storage`;
+ * each room's message events put in rev order and gaps filled from `storage`;
  * else the in-process bus.
  */
 export function defaultBus(options: ServerOptions, storage: Storage, logger: Logger): Bus {
@@ -47,7 +47,7 @@ export function defaultBus(options: ServerOptions, storage: Storage, logger: Log
     logger.info('redis bus reconnected; filling missed room messages from storage');
   });
   return new RoomOrderBus(redis, storageFill(storage), {
-    lastSeq: async (room) => (await storage.getRoom(room))?.lastSeq ?? null,
+    lastRev: async (room) => (await storage.getRoom(room))?.rev ?? null,
     onError: (error, room) => logger.warn({ err: error, room }, 'gap fill failed; will retry'),
   });
 }

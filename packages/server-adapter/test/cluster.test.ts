@@ -181,6 +181,36 @@ describe('a cluster of three nodes on PostgreSQL and Redis', { skip: reason ?? f
     }
   });
 
+  it('an edit and a reaction made while Redis is down reach the other nodes before the next message', { timeout: 60_000 }, async () => {
+    const users = ['e1', 'e2'];
+    const room = await createRoom(users);
+    const [writer, reader] = await Promise.all(users.map((user, i) => connect(nodes[i], user)));
+    const { message: first } = await writer.request('message.send', { room, clientId: 'e-first', text: 'first' });
+    await waitForSeq(reader, room, first.seq);
+
+    redis.kill('SIGKILL');
+    await exited(redis);
+    // Stored on PostgreSQL; node 1 cannot hear of them while Redis is away.
+    const { message: edited } = await writer.request('message.edit', { messageId: first.id, clientId: 'e-edit', text: 'first, edited' });
+    const { message: reacted } = await writer.request('message.react', { messageId: first.id, clientId: 'e-react', emoji: '👍', on: true });
+    redis = await startRedis(redisPort);
+
+    // After the outage: one more message. The reader must get the changes, and before it.
+    await sleep(500);
+    const { message: next } = await writer.request('message.send', { room, clientId: 'e-next', text: 'next' });
+    await waitForSeq(reader, room, next.seq, 30_000);
+    const seen = reader.frames.filter(
+      (f): f is Extract<typeof f, { type: 'message' | 'message.updated' }> =>
+        (f.type === 'message' || f.type === 'message.updated') && f.message.room === room,
+    );
+    const revs = seen.map((f) => f.message.rev);
+    assert.deepEqual([...revs].sort((a, b) => a - b), revs, 'events arrive in rev order');
+    const update = seen.find((f) => f.type === 'message.updated' && f.message.id === first.id && f.message.rev === reacted.rev);
+    assert.ok(update, 'the reader got the message in its edited and reacted state');
+    assert.equal(update.message.text, 'first, edited');
+    assert.ok(edited.rev < reacted.rev && reacted.rev < next.rev);
+  });
+
   it('a node killed with SIGKILL under load: its clients move to the others and nothing is lost or duplicated', { timeout: 90_000 }, async () => {
     const users = ['c1', 'c2', 'c3', 'c4', 'c5', 'c6'];
     const room = await createRoom(users);

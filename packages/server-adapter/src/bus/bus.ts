@@ -10,8 +10,10 @@
 export interface BusMessage {
   /** The encoded server frame to deliver. */
   frame: string;
-  /** The room sequence number the frame carries, when it carries a new message (for gap detection across nodes). */
+  /** The room sequence number the frame carries, when it carries a new message. */
   seq?: number;
+  /** The room rev the frame's message carries, when it adds or changes a message (for order and gap detection across nodes). */
+  rev?: number;
   /**
    * Set on `user:` topic messages that change which rooms the user belongs to
    * (`room.added` / `room.removed`), so every node updates the room

@@ -37,8 +37,8 @@ export interface ResyncingBus extends Bus {
   whenSubscribed?(topic: string): Promise<void>;
 }
 
-/** Header of a message on the wire: [node id, seq, membership]. The frame follows after a newline. */
-type Header = [string, number | null, BusMessage['membership'] | null];
+/** Header of a message on the wire: [node id, seq, membership, rev]. The frame follows after a newline. */
+type Header = [string, number | null, BusMessage['membership'] | null, number | null];
 
 /** The Redis implementation of {@link Bus}. */
 /** Room messages kept for a republish after an outage; older ones are left to gap fill and client resume. */
@@ -102,15 +102,15 @@ export class RedisBus implements ResyncingBus {
   async publish(topic: string, message: BusMessage): Promise<void> {
     if (this.#closed) return;
     this.#deliver(topic, message);
-    const header: Header = [this.nodeId, message.seq ?? null, message.membership ?? null];
+    const header: Header = [this.nodeId, message.seq ?? null, message.membership ?? null, message.rev ?? null];
     const channel = this.#prefix + topic;
     const payload = `${JSON.stringify(header)}\n${message.frame}`;
     try {
       await this.#pub.publish(channel, payload);
     } catch (error) {
       // Other nodes find a lost message as a gap only when a later one arrives; the last ones
-      // before a quiet spell are sent again once Redis is back (receivers drop repeats by seq).
-      if (message.seq !== undefined) this.#remember(channel, payload);
+      // before a quiet spell are sent again once Redis is back (receivers drop repeats by rev).
+      if (message.rev !== undefined) this.#remember(channel, payload);
       throw error;
     }
   }
@@ -181,6 +181,7 @@ export class RedisBus implements ResyncingBus {
     if (!Array.isArray(header) || header[0] === this.nodeId) return;
     const message: BusMessage = { frame: payload.slice(newline + 1) };
     if (typeof header[1] === 'number') message.seq = header[1];
+    if (typeof header[3] === 'number') message.rev = header[3];
     if (header[2]) message.membership = header[2];
     this.#deliver(channel.slice(this.#prefix.length), message);
   }

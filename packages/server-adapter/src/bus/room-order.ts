@@ -1,78 +1,100 @@
 /**
  * Room order and gap fill, between a lossy cross-node bus and the hub.
  *
- * Every new message of a room is published with its room `seq`. Messages
- * from different nodes can arrive out of order, and Redis pub/sub drops what
- * is published while a subscriber is away. This layer delivers each room's
- * messages to the node's subscribers exactly once and in seq order:
+ * Every event that adds or changes a message (a new message, an edit, a
+ * delete, a reaction, a parent's reply count) takes the room's next `rev` in
+ * its committing transaction and is published with it. Events from
+ * different nodes can arrive out of order, and Redis pub/sub drops what is
+ * published while a subscriber is away. This layer delivers each room's
+ * message events to the node's subscribers exactly once and in rev order:
  *
- * - a seq at or below the last delivered one is dropped (an echo or a
- *   message a fill already delivered);
- * - a seq beyond the next one is held; if the missing ones do not arrive
- *   within `gapWaitMs`, they are read from storage (`fill`) and delivered
- *   first;
+ * - a rev at or below the last delivered one is dropped (an echo, or a
+ *   change a fill already delivered);
+ * - a rev beyond the next one is held; if the missing ones do not arrive
+ *   within `gapWaitMs`, the changes since the last delivered rev are read
+ *   from storage (`fill`) and delivered first;
  * - when the bus says it may have missed messages (`onResync`, after a
- *   reconnect), every subscribed room is filled up to its last stored seq.
+ *   reconnect), every subscribed room is filled up to its current rev.
+ *
+ * Ordering by rev rather than seq matters for changes: a client moves its
+ * rev cursor to the newest rev it received, so a lost edit followed by a
+ * delivered message would be skipped for good, even by its next resume. New
+ * messages take seq and rev in the same transaction, so rev order is also
+ * seq order. A fill reads each changed message once, in its current state
+ * (clients ignore a version no newer than the one they hold).
  *
  * The fill lives here, on the receiving side, rather than in the publisher:
  * only a receiver can see a gap, and the publisher of a lost message may be
- * another node, or gone. Events without a seq (edits, reactions, typing,
- * members) pass straight through; one lost in a Redis outage reaches clients
- * at their next resume (`sync` by rev), not live.
+ * another node, or gone. Events without a rev (typing, members, receipts)
+ * pass straight through; one lost in a Redis outage is not repeated.
  */
-import type { Bus, BusHandler, BusMessage } from './bus.js';
+import type { BusHandler, BusMessage } from './bus.js';
 import type { ResyncingBus } from './redis-bus.js';
 
-/** Reads the messages of `room` with `after < seq < before` (`before` null: up to the last stored), oldest first. */
-export type FillMessages = (room: string, after: number, before: number | null) => Promise<BusMessage[]>;
+/**
+ * Reads the room's messages changed after `afterRev`, oldest change first, at
+ * most one page, as bus messages with their `rev` (and `seq`); `more` when
+ * there are newer ones. `lastSeq` is the newest seq this node delivered, so
+ * the fill can tell new messages from changed ones.
+ */
+export type FillChanges = (room: string, afterRev: number, lastSeq: number | null) => Promise<{ messages: BusMessage[]; more: boolean }>;
 
 /** Settings of a {@link RoomOrderBus}. */
 export interface RoomOrderOptions {
-  /** How long a gap may wait for the missing messages before they are read from storage (ms); default 150. */
+  /** How long a gap may wait for the missing events before they are read from storage (ms); default 150. */
   gapWaitMs?: number;
   /** Called when a fill fails (it is retried on the next gap or resync). */
   onError?: (error: unknown, room: string) => void;
   /**
-   * The room's last stored seq, read when a node subscribes: messages after it
-   * are this subscription's to deliver, so one lost while the subscription was
+   * The room's current rev, read when a node subscribes: events after it are
+   * this subscription's to deliver, so one lost while the subscription was
    * still being set up (the first after it) is found as a gap and filled.
-   * Without it, ordering starts at the first message that arrives.
+   * Without it, ordering starts at the first event that arrives.
    */
-  lastSeq?: (room: string) => Promise<number | null>;
+  lastRev?: (room: string) => Promise<number | null>;
 }
 
 const ROOM_PREFIX = 'room:';
+/** Fill pages read in one go; a room further behind continues in the next round. */
+const MAX_FILL_PAGES = 10;
 
 interface RoomState {
-  /** Highest seq delivered, null until the first one (or the baseline). */
+  /** Highest rev delivered, null until the first one (or the baseline). */
   last: number | null;
-  /** False while the baseline (`lastSeq`) is being read: arrivals are held. */
+  /** Highest seq delivered (new messages), for the fill. */
+  lastSeq: number | null;
+  /** False while the baseline (`lastRev`) is being read: arrivals are held. */
   ready: boolean;
-  pending: Map<number, BusMessage>;
+  /** Held events by rev, with the arrival count when each came. */
+  pending: Map<number, { message: BusMessage; at: number }>;
+  /** Events accepted so far (orders arrivals against fills). */
+  arrivals: number;
   timer: NodeJS.Timeout | null;
   filling: boolean;
+  /** A resync arrived while filling: fill once more afterwards. */
+  again: boolean;
   deliver: (message: BusMessage) => void;
 }
 
-/** Wraps a bus so room topics are delivered in seq order with gaps filled from storage. */
-export class RoomOrderBus implements Bus {
+/** Wraps a bus so room topics are delivered in rev order with gaps filled from storage. */
+export class RoomOrderBus implements ResyncingBus {
   readonly #inner: ResyncingBus;
-  readonly #fill: FillMessages;
+  readonly #fill: FillChanges;
   readonly #gapWaitMs: number;
   readonly #onError: (error: unknown, room: string) => void;
-  readonly #lastSeq: ((room: string) => Promise<number | null>) | undefined;
+  readonly #lastRev: ((room: string) => Promise<number | null>) | undefined;
   readonly #rooms = new Map<string, RoomState>();
   readonly #stopResync: () => void;
 
   /** Orders `inner`'s room topics, filling gaps with `fill`. */
-  constructor(inner: ResyncingBus, fill: FillMessages, options: RoomOrderOptions = {}) {
+  constructor(inner: ResyncingBus, fill: FillChanges, options: RoomOrderOptions = {}) {
     this.#inner = inner;
     this.#fill = fill;
     this.#gapWaitMs = options.gapWaitMs ?? 150;
     this.#onError = options.onError ?? (() => undefined);
-    this.#lastSeq = options.lastSeq;
+    this.#lastRev = options.lastRev;
     this.#stopResync = inner.onResync(() => {
-      for (const [room, state] of this.#rooms) void this.#fillGap(room, state, null);
+      for (const [room, state] of this.#rooms) void this.#fillGap(room, state, true);
     });
   }
 
@@ -85,16 +107,22 @@ export class RoomOrderBus implements Bus {
     const room = topic.slice(ROOM_PREFIX.length);
     const state: RoomState = {
       last: null,
-      ready: this.#lastSeq === undefined,
+      lastSeq: null,
+      ready: this.#lastRev === undefined,
       pending: new Map(),
+      arrivals: 0,
       timer: null,
       filling: false,
-      deliver: (message) => handler(message, topic),
+      again: false,
+      deliver: (message) => {
+        if (message.seq !== undefined) state.lastSeq = Math.max(state.lastSeq ?? 0, message.seq);
+        handler(message, topic);
+      },
     };
     // One subscription per topic (the hub's); a second one replaces the first's ordering state.
     this.#rooms.set(room, state);
     const unsubscribe = this.#inner.subscribe(topic, (message) => this.#accept(room, state, message));
-    this.#lastSeq?.(room).then(
+    this.#lastRev?.(room).then(
       (baseline) => this.#start(room, state, baseline),
       (error: unknown) => {
         this.#onError(error, room);
@@ -130,7 +158,7 @@ export class RoomOrderBus implements Bus {
     if (this.#rooms.get(room) !== state) return;
     state.ready = true;
     if (state.last === null && baseline !== null) state.last = baseline;
-    if (state.last === null && state.pending.size > 0) state.last = Math.min(...state.pending.keys()) - 1;
+    if (state.last === null && state.pending.size > 0) state.last = this.#oldestPending(state)! - 1;
     this.#drain(state);
     if (state.pending.size > 0) this.#scheduleFill(room, state);
   }
@@ -138,64 +166,99 @@ export class RoomOrderBus implements Bus {
   #scheduleFill(room: string, state: RoomState): void {
     state.timer ??= setTimeout(() => {
       state.timer = null;
-      void this.#fillGap(room, state, Math.min(...state.pending.keys()));
+      void this.#fillGap(room, state, false);
     }, this.#gapWaitMs);
   }
 
   #accept(room: string, state: RoomState, message: BusMessage): void {
-    const seq = message.seq;
-    if (seq === undefined) return state.deliver(message);
+    const rev = message.rev;
+    if (rev === undefined) return state.deliver(message);
+    state.arrivals += 1;
     if (!state.ready) {
-      state.pending.set(seq, message);
+      state.pending.set(rev, { message, at: state.arrivals });
       return;
     }
-    if (state.last !== null && seq <= state.last) return;
-    if (state.last === null || seq === state.last + 1) {
-      state.last = seq;
+    if (state.last !== null && rev <= state.last) return;
+    if (state.last === null || rev === state.last + 1) {
+      state.last = rev;
       state.deliver(message);
       this.#drain(state);
       return;
     }
-    state.pending.set(seq, message);
+    state.pending.set(rev, { message, at: state.arrivals });
     this.#scheduleFill(room, state);
   }
 
-  /** Delivers held messages that are next in line. */
+  /** Delivers held events that are next in line, and forgets held ones already covered. */
   #drain(state: RoomState): void {
     for (;;) {
       const next = state.last === null ? undefined : state.pending.get(state.last + 1);
       if (!next) break;
       state.pending.delete(state.last! + 1);
       state.last! += 1;
-      state.deliver(next);
+      state.deliver(next.message);
     }
-    // Anything held at or below what was delivered is stale.
-    for (const seq of state.pending.keys()) if (state.last !== null && seq <= state.last) state.pending.delete(seq);
+    for (const rev of state.pending.keys()) if (state.last !== null && rev <= state.last) state.pending.delete(rev);
+    // The gap closed by itself: no storage read needed.
+    if (state.pending.size === 0 && state.timer) {
+      clearTimeout(state.timer);
+      state.timer = null;
+    }
   }
 
-  async #fillGap(room: string, state: RoomState, before: number | null): Promise<void> {
-    if (state.filling || state.last === null || this.#rooms.get(room) !== state) return;
+  #oldestPending(state: RoomState): number | null {
+    let oldest: number | null = null;
+    for (const rev of state.pending.keys()) if (oldest === null || rev < oldest) oldest = rev;
+    return oldest;
+  }
+
+  /**
+   * Reads what changed after the last delivered rev and delivers it. For a
+   * gap, it stops once the gap is closed (the held events then follow); after
+   * a resync it reads up to the room's current rev.
+   */
+  async #fillGap(room: string, state: RoomState, resync: boolean): Promise<void> {
+    if (this.#rooms.get(room) !== state || state.last === null) return;
+    if (state.filling) {
+      state.again ||= resync;
+      return;
+    }
     state.filling = true;
+    const startedAt = state.arrivals;
+    let more = false;
+    let read = false;
     try {
-      const missing = await this.#fill(room, state.last, before);
-      for (const message of missing) {
-        if (message.seq === undefined || message.seq <= state.last) continue;
-        state.last = message.seq;
-        state.deliver(message);
+      for (let page = 0; page < MAX_FILL_PAGES; page++) {
+        const result = await this.#fill(room, state.last, state.lastSeq);
+        for (const message of result.messages) {
+          if (message.rev === undefined || message.rev <= state.last) continue;
+          // A change read now holds the message's current state: held events it covers are stale.
+          state.last = message.rev;
+          state.deliver(message);
+        }
+        this.#drain(state);
+        read = true;
+        more = result.more;
+        if (!more || (!resync && state.pending.size === 0)) break;
       }
-      // Seqs storage no longer has (retention) are not waited for.
-      if (before !== null && state.last < before - 1) state.last = before - 1;
-      this.#drain(state);
     } catch (error) {
       this.#onError(error, room);
     } finally {
       state.filling = false;
     }
-    if (state.pending.size > 0 && !state.timer && this.#rooms.get(room) === state) {
-      state.timer = setTimeout(() => {
-        state.timer = null;
-        void this.#fillGap(room, state, Math.min(...state.pending.keys()));
-      }, this.#gapWaitMs);
+    if (this.#rooms.get(room) !== state) return;
+    // A held event that arrived before this read began was committed before it, and so were the
+    // revs below it: those storage did not show are gone (retention removed their message).
+    const oldest = read && !more ? this.#oldestPending(state) : null;
+    if (oldest !== null && state.pending.get(oldest)!.at <= startedAt) {
+      state.last = oldest - 1;
+      this.#drain(state);
+    }
+    if (state.again || more) {
+      state.again = false;
+      void this.#fillGap(room, state, true);
+    } else if (state.pending.size > 0) {
+      this.#scheduleFill(room, state);
     }
   }
 }

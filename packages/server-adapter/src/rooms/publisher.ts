@@ -1,7 +1,7 @@
 /** Encodes each event once and publishes it to a room's or a user's topic. */
 import type { EventFrame } from '@parley/sdk/protocol';
 import type { Logger } from 'pino';
-import type { Bus } from '../bus/bus.js';
+import type { Bus, BusMessage } from '../bus/bus.js';
 import { roomTopic, userTopic } from '../connection/hub.js';
 
 /** Publishes events; a bus failure is logged, never thrown, because the change it reports is already committed. */
@@ -15,9 +15,14 @@ export class Publisher {
     this.#logger = logger;
   }
 
-  /** Sends `event` to everyone subscribed to the room; `seq` marks a new message. */
+  /**
+   * Sends `event` to everyone subscribed to the room; `seq` marks a new
+   * message. An event that adds or changes a message carries its rev, by
+   * which other nodes order the room's events and find gaps.
+   */
   async toRoom(room: string, event: EventFrame, seq?: number): Promise<void> {
-    await this.#publish(roomTopic(room), { frame: JSON.stringify(event), seq });
+    const rev = event.type === 'message' || event.type === 'message.updated' ? event.message.rev : undefined;
+    await this.#publish(roomTopic(room), { frame: JSON.stringify(event), seq, rev });
   }
 
   /** Sends `event` to all of one user's connections; `membership` updates their room subscriptions. */
@@ -25,7 +30,7 @@ export class Publisher {
     await this.#publish(userTopic(user), { frame: JSON.stringify(event), membership });
   }
 
-  async #publish(topic: string, message: { frame: string; seq?: number; membership?: { room: string; member: boolean } }): Promise<void> {
+  async #publish(topic: string, message: BusMessage): Promise<void> {
     try {
       await this.#bus.publish(topic, message);
     } catch (error) {
