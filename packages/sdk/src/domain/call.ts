@@ -80,6 +80,11 @@ const QUALITY_INTERVAL_MS = 3_000;
 /** A transport still `disconnected` this long after it dropped gets an ICE restart. */
 const ICE_RESTART_DELAY_MS = 2_000;
 
+/** Joins a rejoin tries when the server answers `call_unavailable` with a `retryAfterMs`. */
+const REJOIN_ATTEMPTS = 4;
+/** Longest wait between those tries (ms), whatever the server suggests. */
+const MAX_REJOIN_WAIT_MS = 5_000;
+
 /** The media of one join: thrown away on leave, reconnect or rejoin. */
 interface Session {
   device: Device;
@@ -692,15 +697,24 @@ export class Call {
     if (this.host.store.getState().connection !== 'online') return;
     const epoch = ++this.epoch;
     const joining = (async () => {
-      try {
-        await this.openSession(epoch);
-      } catch (error) {
-        if (epoch !== this.epoch || this.status !== 'reconnecting') return;
-        const failure = toCallError(error);
-        // A connection lost meanwhile brings us back here when it returns.
-        if (failure.retryable && this.host.store.getState().connection !== 'online') return;
-        this.ended('failed', failure);
-        return;
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await this.openSession(epoch);
+          break;
+        } catch (error) {
+          if (epoch !== this.epoch || this.status !== 'reconnecting') return;
+          const failure = toCallError(error);
+          // A connection lost meanwhile brings us back here when it returns.
+          if (failure.retryable && this.host.store.getState().connection !== 'online') return;
+          // The server said when to try again (e.g. the node hosting the call just died): a few times.
+          if (failure.code === 'call_unavailable' && failure.retryAfterMs !== undefined && attempt < REJOIN_ATTEMPTS) {
+            await new Promise((resolve) => setTimeout(resolve, Math.min(failure.retryAfterMs!, MAX_REJOIN_WAIT_MS)));
+            if (epoch !== this.epoch || this.status !== 'reconnecting') return;
+            continue;
+          }
+          this.ended('failed', failure);
+          return;
+        }
       }
       this.setStatus('joined', null);
       await this.serial(() => this.startMedia());
