@@ -15,18 +15,15 @@
  *   owner drops its participants once its heartbeats stop.
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { locateWorkerBinary } from '../src/calls/worker-binary.js';
 import { joinCall } from './calls-helpers.js';
-import { exited, freePort, startCli } from './cli-process.js';
+import { startCliCluster } from './cli-cluster.js';
+import type { CliCluster } from './cli-cluster.js';
+import { exited } from './cli-process.js';
 import type { CliProcess } from './cli-process.js';
-import { FrameError, SECRET, TestClient, signToken } from './helpers.js';
-import { createTestDatabase, randomName, serviceMissing, type TestDatabase } from './service-helpers.js';
+import { FrameError, TestClient, signToken } from './helpers.js';
+import { clusterServicesMissing } from './redis-process.js';
 
 /** Claims live 3 s here (default 6 s), forwarded requests wait 3 s (default 10 s): the dead-node cases finish sooner. */
 const OWNER_TTL_MS = 3_000;
@@ -34,13 +31,8 @@ const FORWARD_TIMEOUT_MS = 3_000;
 
 /** Why this file cannot run here, or null. */
 async function whyNot(): Promise<string | null> {
-  const pg = await serviceMissing('PostgreSQL');
-  if (pg) return pg;
-  if (spawnSync('redis-server', ['--version']).error) {
-    const reason = 'redis-server is not installed';
-    if (process.env.CI === 'true') throw new Error(`${reason} (required in CI)`);
-    return reason;
-  }
+  const missing = await clusterServicesMissing();
+  if (missing) return missing;
   const worker = locateWorkerBinary();
   if (worker.path === null) {
     const reason = `no mediasoup worker: ${worker.reason}`;
@@ -48,29 +40,6 @@ async function whyNot(): Promise<string | null> {
     return reason;
   }
   return null;
-}
-
-/** A redis-server of our own, without persistence, on `port`. */
-async function startRedis(port: number): Promise<ChildProcess> {
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  await new Promise<void>((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`redis-server did not start: ${out}`)), 10_000);
-    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
-      out += chunk;
-      if (out.includes('Ready to accept connections')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`redis-server exited with ${String(code)}: ${out}`));
-    });
-  });
-  return child;
 }
 
 /** The call gauges of a node's `/metrics`, by name without `parley_`. */
@@ -93,10 +62,8 @@ async function eventually(check: () => Promise<boolean>, what: string, tries = 2
 const reason = await whyNot();
 
 describe('calls across three nodes on PostgreSQL and Redis', { skip: reason ?? false }, () => {
-  let database: TestDatabase;
-  let redis: ChildProcess;
-  let dataDir: string;
-  const nodes: CliProcess[] = [];
+  let cluster: CliCluster;
+  let nodes: CliProcess[] = [];
   const clients: TestClient[] = [];
 
   const connect = async (node: CliProcess, user: string): Promise<TestClient> => {
@@ -106,33 +73,17 @@ describe('calls across three nodes on PostgreSQL and Redis', { skip: reason ?? f
   };
 
   before(async () => {
-    database = await createTestDatabase();
-    const redisPort = await freePort();
-    redis = await startRedis(redisPort);
-    dataDir = await mkdtemp(join(tmpdir(), 'parley-calls-cluster-'));
-    const env = {
-      DATABASE_URL: database.url,
-      REDIS_URL: `redis://127.0.0.1:${redisPort}`,
-      PARLEY_REDIS_PREFIX: `${randomName('t')}:`,
-      PARLEY_JWT_SECRET: SECRET,
-      PARLEY_DEV: '',
+    cluster = await startCliCluster(3, 'calls-cluster', {
       PARLEY_CALL_WORKERS: '1',
       PARLEY_CALL_OWNER_TTL_MS: String(OWNER_TTL_MS),
       PARLEY_CALL_FORWARD_TIMEOUT_MS: String(FORWARD_TIMEOUT_MS),
-    };
-    // The first node migrates; the others find the schema ready.
-    nodes.push(await startCli({ dataDir, env }));
-    nodes.push(...(await Promise.all([startCli({ dataDir, env }), startCli({ dataDir, env })])));
+    });
+    nodes = cluster.nodes;
   });
 
   after(async () => {
     for (const client of clients) client.terminate();
-    for (const node of nodes) node.child.kill('SIGKILL');
-    await Promise.all(nodes.map((node) => exited(node.child)));
-    redis?.kill('SIGKILL');
-    if (redis) await exited(redis);
-    await database?.drop();
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+    await cluster?.close();
   });
 
   /** Creates a group room of `users` (the first is its owner) through node 0. */

@@ -21,7 +21,9 @@ import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Message } from '@parley/sdk/protocol';
-import { exited, freePort, startCli } from './cli-process.js';
+import { startCliCluster } from './cli-cluster.js';
+import type { CliCluster } from './cli-cluster.js';
+import { exited, freePort } from './cli-process.js';
 import type { CliProcess } from './cli-process.js';
 import { SECRET, TestClient, signToken } from './helpers.js';
 import { clusterServicesMissing, startRedis } from './redis-process.js';
@@ -33,10 +35,6 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 /** A server node: the CLI, or a scripted server for the presence test. */
 type Node = Pick<CliProcess, 'child' | 'wsUrl'>;
 
-/** Starts one CLI node on a free port; resolves once it listens. */
-function startNode(env: Record<string, string>, dataDir: string): Promise<CliProcess> {
-  return startCli({ dataDir, env });
-}
 
 /** Messages a client received live, by seq, for one room; fails on a repeat or a step back. */
 function liveSeqs(client: TestClient, room: string): number[] {
@@ -78,12 +76,8 @@ async function sendMany(client: TestClient, room: string, prefix: string, count:
 const reason = await clusterServicesMissing();
 
 describe('a cluster of three nodes on PostgreSQL and Redis', { skip: reason ?? false }, () => {
-  let database: TestDatabase;
-  let redis: ChildProcess;
-  let redisPort: number;
-  let dataDir: string;
-  let env: Record<string, string>;
-  const nodes: Node[] = [];
+  let cluster: CliCluster;
+  let nodes: Node[] = [];
   const clients: TestClient[] = [];
 
   const connect = async (node: Node, user: string): Promise<TestClient> => {
@@ -93,30 +87,13 @@ describe('a cluster of three nodes on PostgreSQL and Redis', { skip: reason ?? f
   };
 
   before(async () => {
-    database = await createTestDatabase();
-    redisPort = await freePort();
-    redis = await startRedis(redisPort);
-    dataDir = await mkdtemp(join(tmpdir(), 'parley-cluster-'));
-    env = {
-      DATABASE_URL: database.url,
-      REDIS_URL: `redis://127.0.0.1:${redisPort}`,
-      PARLEY_REDIS_PREFIX: `${randomName('t')}:`,
-      PARLEY_JWT_SECRET: SECRET,
-      PARLEY_DEV: '',
-    };
-    // The first node migrates; the others find the schema ready (they would wait on the migration lock anyway).
-    nodes.push(await startNode(env, dataDir));
-    nodes.push(...(await Promise.all([startNode(env, dataDir), startNode(env, dataDir)])));
+    cluster = await startCliCluster(3, 'cluster');
+    nodes = cluster.nodes;
   });
 
   after(async () => {
     for (const client of clients) client.terminate();
-    for (const node of nodes) node.child.kill('SIGKILL');
-    await Promise.all(nodes.map((node) => exited(node.child)));
-    redis?.kill('SIGKILL');
-    if (redis) await exited(redis);
-    await database?.drop();
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+    await cluster?.close();
   });
 
   /** Creates a room of `users` through node 0. */
@@ -161,10 +138,9 @@ describe('a cluster of three nodes on PostgreSQL and Redis', { skip: reason ?? f
     const restart = (async () => {
       // Once some messages went through, take Redis away for a moment and bring it back on the same port.
       await members[0].waitFor((f) => f.type === 'message' && f.message.room === room && f.message.seq >= 20, 20_000);
-      redis.kill('SIGKILL');
-      await exited(redis);
+      await cluster.killRedis();
       await sleep(300);
-      redis = await startRedis(redisPort);
+      await cluster.startRedis();
       restarted = true;
     })();
     const acked = await Promise.all(
@@ -188,12 +164,11 @@ describe('a cluster of three nodes on PostgreSQL and Redis', { skip: reason ?? f
     const { message: first } = await writer.request('message.send', { room, clientId: 'e-first', text: 'first' });
     await waitForSeq(reader, room, first.seq);
 
-    redis.kill('SIGKILL');
-    await exited(redis);
+    await cluster.killRedis();
     // Stored on PostgreSQL; node 1 cannot hear of them while Redis is away.
     const { message: edited } = await writer.request('message.edit', { messageId: first.id, clientId: 'e-edit', text: 'first, edited' });
     const { message: reacted } = await writer.request('message.react', { messageId: first.id, clientId: 'e-react', emoji: '👍', on: true });
-    redis = await startRedis(redisPort);
+    await cluster.startRedis();
 
     // After the outage: one more message. The reader must get the changes, and before it.
     await sleep(500);

@@ -1,0 +1,77 @@
+/**
+ * A cluster of CLI nodes for tests: child processes on ports 0 of 127.0.0.1,
+ * one fresh PostgreSQL database and a redis-server of the test's own on a
+ * free port, which the test may kill and start again.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { exited, freePort, startCli } from './cli-process.js';
+import type { CliProcess } from './cli-process.js';
+import { SECRET } from './helpers.js';
+import { startRedis } from './redis-process.js';
+import { createTestDatabase, randomName } from './service-helpers.js';
+import type { TestDatabase } from './service-helpers.js';
+
+/** A running cluster; see the module comment. */
+export interface CliCluster {
+  readonly nodes: CliProcess[];
+  readonly database: TestDatabase;
+  /** The environment every node got (database, Redis, prefix, secret, and the extra variables). */
+  readonly env: Record<string, string>;
+  readonly dataDir: string;
+  /** SIGKILLs the Redis server (its port stays reserved for {@link CliCluster.startRedis}). */
+  killRedis(): Promise<void>;
+  /** Starts the Redis server again on the same port. */
+  startRedis(): Promise<void>;
+  /** SIGKILLs every node and Redis, drops the database and deletes the data directory. */
+  close(): Promise<void>;
+}
+
+/** Starts `count` nodes (the first alone, so it migrates the schema) with `extraEnv` added. */
+export async function startCliCluster(count: number, prefix: string, extraEnv: Record<string, string> = {}): Promise<CliCluster> {
+  const database = await createTestDatabase();
+  const redisPort = await freePort();
+  let redis: ChildProcess | null = await startRedis(redisPort);
+  const dataDir = await mkdtemp(join(tmpdir(), `parley-${prefix}-`));
+  const env = {
+    DATABASE_URL: database.url,
+    REDIS_URL: `redis://127.0.0.1:${redisPort}`,
+    PARLEY_REDIS_PREFIX: `${randomName('t')}:`,
+    PARLEY_JWT_SECRET: SECRET,
+    PARLEY_DEV: '',
+    ...extraEnv,
+  };
+  const nodes: CliProcess[] = [];
+  const cluster: CliCluster = {
+    nodes,
+    database,
+    env,
+    dataDir,
+    async killRedis() {
+      const child = redis;
+      redis = null;
+      child?.kill('SIGKILL');
+      if (child) await exited(child);
+    },
+    async startRedis() {
+      redis = await startRedis(redisPort);
+    },
+    async close() {
+      for (const node of nodes) node.child.kill('SIGKILL');
+      await Promise.all(nodes.map((node) => exited(node.child)));
+      await cluster.killRedis();
+      await database.drop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+  try {
+    nodes.push(await startCli({ dataDir, env }));
+    nodes.push(...(await Promise.all(Array.from({ length: count - 1 }, () => startCli({ dataDir, env })))));
+  } catch (error) {
+    await cluster.close();
+    throw error;
+  }
+  return cluster;
+}
