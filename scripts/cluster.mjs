@@ -50,6 +50,7 @@ function startNode(port) {
     // One data directory for all: the dev token secret and attachment bytes are shared.
     '--data-dir', join(root, '.parley-cluster'),
     '--serve', join(root, 'examples'),
+    '--serve', `/examples=${join(root, 'examples')}`,
     '--serve', join(root, 'packages/sdk/dist/browser'),
     '--serve', join(root, 'packages/elements/dist/browser'),
   ];
