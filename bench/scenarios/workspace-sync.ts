@@ -27,10 +27,12 @@ interface Config {
   clients: number[];
   editsPerSecond: number;
   durationMs: number;
+  /** Runs per server and K, interleaved across servers; each server is reported by its median-p95 run. */
+  rounds: number;
 }
 
-const FULL: Config = { clients: [10, 50], editsPerSecond: 5, durationMs: 15_000 };
-const SHORT: Config = { clients: [5], editsPerSecond: 5, durationMs: 2_000 };
+const FULL: Config = { clients: [10, 50], editsPerSecond: 5, durationMs: 15_000, rounds: 3 };
+const SHORT: Config = { clients: [5], editsPerSecond: 5, durationMs: 2_000, rounds: 1 };
 
 interface Outcome {
   server: ServerKind;
@@ -143,30 +145,37 @@ export const workspaceSync: Scenario = {
     const built = existsSync(WORKSPACES_DIR);
     if (!built) ctx.log('  skipped for our server: workspaces not built');
     for (const k of config.clients) {
-      const outcomes: Outcome[] = [];
-      for (const kind of SERVERS) {
-        if (kind === 'parley' && !built) {
-          outcomes.push({ server: kind, skipped: 'skipped: workspaces not built' } as Outcome);
-          continue;
-        }
-        try {
-          outcomes.push(await runOne(ctx, kind, k, config));
-        } catch (error) {
-          // One server failing (for example ours while workspaces are being built) must not hide the peers.
-          const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
-          ctx.log(`  ${kind} K=${k}: FAILED: ${reason}`);
-          outcomes.push({ server: kind, skipped: `FAILED: ${reason}` } as Outcome);
+      // A shared machine drifts: the servers take turns, round after round, in a rotating order.
+      const runs = new Map<ServerKind, Outcome[]>(SERVERS.map((kind) => [kind, []]));
+      for (let round = 0; round < config.rounds; round++) {
+        for (let i = 0; i < SERVERS.length; i++) {
+          const kind = SERVERS[(i + round) % SERVERS.length];
+          if (kind === 'parley' && !built) {
+            runs.get(kind)?.push({ server: kind, skipped: 'skipped: workspaces not built' } as Outcome);
+            continue;
+          }
+          try {
+            runs.get(kind)?.push(await runOne(ctx, kind, k, config));
+          } catch (error) {
+            // One server failing (for example ours while workspaces are being built) must not hide the peers.
+            const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
+            ctx.log(`  ${kind} K=${k}: FAILED: ${reason}`);
+            runs.get(kind)?.push({ server: kind, skipped: `FAILED: ${reason}` } as Outcome);
+          }
         }
       }
+      const outcomes = SERVERS.map((kind) => medianRun(runs.get(kind) ?? []));
+      const roundsOf = (kind: ServerKind): string =>
+        (runs.get(kind) ?? []).map((o) => (o.skipped ? '–' : ms(o.latency?.p95))).join(' / ');
       const ours = outcomes.find((o) => o.server === 'parley' && !o.skipped);
       const peers = outcomes.filter((o) => o.server !== 'parley' && !o.skipped && o.latency);
       const worstPeerP95 = peers.length ? Math.min(...peers.map((o) => o.latency?.p95 ?? Infinity)) : null;
       ctx.table({
         title: `Workspace sync: ${k} clients, ${config.editsPerSecond} edits/s each, one document`,
-        columns: ['server', 'edits', 'updates seen', 'p50 ms', 'p95 ms', 'p99 ms', 'CPU µs/update', 'ours ÷ peer (p95)', 'converged', 'server copy'],
+        columns: ['server', 'edits', 'updates seen', 'p50 ms', 'p95 ms', 'p99 ms', 'CPU µs/update', 'ours ÷ peer (p95)', 'converged', 'server copy', 'p95 of each round'],
         rows: outcomes.map((o) =>
           o.skipped
-            ? [o.server, o.skipped, '', '', '', '', '', '', '', '']
+            ? [o.server, o.skipped, '', '', '', '', '', '', '', '', roundsOf(o.server)]
             : [
                 o.server,
                 count(o.edits),
@@ -178,11 +187,13 @@ export const workspaceSync: Scenario = {
                 o === ours ? '' : ratio(ours?.latency?.p95, o.latency?.p95),
                 o.converged ? `yes, ${count(o.convergeMs)} ms after the last edit` : 'NO',
                 o.serverCopy ? 'identical' : 'DIFFERENT',
+                roundsOf(o.server),
               ],
         ),
         notes: [
           'Propagation: the editing client stamps the edit; every other client records the stamp\'s age when the update is applied.',
           '"updates seen": stamps observed ÷ (edits × (K − 1)); an edit can be superseded by the same client\'s next one before it is observed.',
+          `Each server ran ${config.rounds} time(s), taking turns with the others; the row is its run with the median p95.`,
           `Target: propagation no worse than both peers — ours p95 ${ms(ours?.latency?.p95)} ms vs best peer ${ms(worstPeerP95)} ms: ` +
             `${verdict(ours?.latency && worstPeerP95 !== null ? ours.latency.p95 <= worstPeerP95 : null)}.`,
         ],
@@ -190,3 +201,10 @@ export const workspaceSync: Scenario = {
     }
   },
 };
+
+/** The run with the median p95; a failed or skipped run counts as the worst (and is the answer when it is the median). */
+function medianRun(runs: Outcome[]): Outcome {
+  const p95 = (o: Outcome): number => (o.skipped || !o.latency ? Infinity : o.latency.p95);
+  const sorted = [...runs].sort((a, b) => p95(a) - p95(b));
+  return sorted[Math.floor((sorted.length - 1) / 2)];
+}
