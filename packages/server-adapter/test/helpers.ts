@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SignJWT } from 'jose';
 import WebSocket from 'ws';
-import { PROTOCOL_VERSION, parseCloseReason } from '@parley/sdk/protocol';
+import { PROTOCOL_VERSION, expandEvent, parseCloseReason } from '@parley/sdk/protocol';
 import type {
   CloseReason,
   ErrorCode,
@@ -131,7 +131,8 @@ export class TestClient {
     ws.on('error', () => undefined);
     ws.on('message', (data) => {
       const text = Buffer.isBuffer(data) ? data.toString('utf8') : String(data);
-      const frame = JSON.parse(text) as ServerFrame;
+      // As the SDK does: message events travel compact, tests read full messages.
+      const frame = expandEvent(JSON.parse(text) as ServerFrame);
       this.frames.push(frame);
       const id = 'id' in frame ? frame.id : undefined;
       if ((frame.type === 'ack' || frame.type === 'error' || frame.type === 'welcome') && id !== undefined) {

@@ -10,6 +10,7 @@ import type { ParleyError } from '../errors.js';
 import { Emitter } from '../events.js';
 import { CloseCode, ErrorCode } from '../protocol/codes.js';
 import { PROTOCOL_VERSION } from '../protocol/frames.js';
+import { expandEvent } from '../protocol/message-wire.js';
 import type {
   EventFrame,
   RequestArgs,
@@ -248,7 +249,8 @@ export class Engine extends Emitter<EngineEvents> {
   private receive(text: string): void {
     let frame: ServerFrame;
     try {
-      frame = JSON.parse(text) as ServerFrame;
+      // Message events arrive in the compact form (defaults left out); the rest of the SDK sees full messages.
+      frame = expandEvent(JSON.parse(text) as ServerFrame);
     } catch {
       return;
     }

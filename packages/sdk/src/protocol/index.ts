@@ -8,5 +8,6 @@ export * from './codes.js';
 export * from './limits.js';
 export * from './model.js';
 export * from './frames.js';
+export * from './message-wire.js';
 export * from './calls.js';
 export * from './workspace.js';

@@ -4,6 +4,7 @@
  * (`bus/room-order.ts`): every message changed after a rev, in its current
  * state, as `message` (new to this node) or `message.updated`.
  */
+import { encodeEvent } from '@parley/sdk/protocol';
 import type { EventFrame } from '@parley/sdk/protocol';
 import type { BusMessage } from '../bus/bus.js';
 import type { FillChanges } from '../bus/room-order.js';
@@ -21,7 +22,7 @@ export function storageFill(storage: Storage): FillChanges {
       messages: messages.map((message): BusMessage => {
         const known = lastSeq !== null && message.seq <= lastSeq;
         const event: EventFrame = known ? { type: 'message.updated', message } : { type: 'message', message };
-        return { frame: JSON.stringify(event), seq: known ? undefined : message.seq, rev: message.rev };
+        return { frame: encodeEvent(event), seq: known ? undefined : message.seq, rev: message.rev };
       }),
     };
   };

@@ -1,4 +1,5 @@
 /** Encodes each event once and publishes it to a room's or a user's topic. */
+import { encodeEvent } from '@parley/sdk/protocol';
 import type { EventFrame } from '@parley/sdk/protocol';
 import type { Logger } from 'pino';
 import type { Bus, BusMessage } from '../bus/bus.js';
@@ -22,12 +23,12 @@ export class Publisher {
    */
   async toRoom(room: string, event: EventFrame, seq?: number): Promise<void> {
     const rev = event.type === 'message' || event.type === 'message.updated' ? event.message.rev : undefined;
-    await this.#publish(roomTopic(room), { frame: JSON.stringify(event), seq, rev });
+    await this.#publish(roomTopic(room), { frame: encodeEvent(event), seq, rev });
   }
 
   /** Sends `event` to all of one user's connections; `membership` updates their room subscriptions. */
   async toUser(user: string, event: EventFrame, membership?: { room: string; member: boolean }): Promise<void> {
-    await this.#publish(userTopic(user), { frame: JSON.stringify(event), membership });
+    await this.#publish(userTopic(user), { frame: encodeEvent(event), membership });
   }
 
   async #publish(topic: string, message: BusMessage): Promise<void> {
