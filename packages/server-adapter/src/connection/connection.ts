@@ -22,6 +22,9 @@ import type { RequestContext, ServerContext } from '../context.js';
 import { toRequestError } from '../errors.js';
 import { newSessionId } from '../rooms/ids.js';
 import { dispatch } from './dispatch.js';
+import { SEND_TEXT, sendFramed } from './framed-send.js';
+import { ExpiryWatch } from './expiry.js';
+import type { Expiring } from './expiry.js';
 import type { EncodedFrame, Subscriber } from './hub.js';
 import { frameType, roomTopic, userTopic } from './hub.js';
 import { TokenBucket, WindowCounter } from './rate-limit.js';
@@ -31,19 +34,20 @@ type State = 'auth' | 'open' | 'closing' | 'closed';
 /** A queued inbound item: a frame to process, or an answer decided on arrival. */
 type Inbound = { raw: string; receivedAt: number } | { reject: Omit<ErrorFrame, 'type' | 'retryable'> };
 
-/** An outbound frame held until `welcome` has gone out: its text or bytes and its `type` (for metrics). */
+/** An outbound frame held until `welcome` has gone out: its text or broadcast encoding, and its `type` (for metrics). */
 interface Held {
-  data: string | Buffer;
+  data: string | EncodedFrame;
   type: string;
 }
-
-/** Options of every `ws.send`: frames are text, also when handed over as UTF-8 bytes. */
-const SEND_TEXT = { binary: false } as const;
 /** The answer chain's starting point, shared: a fresh connection has answered nothing. */
 const NOTHING_PENDING: Promise<void> = Promise.resolve();
 
-/** Timers longer than this cannot be scheduled by Node; such tokens simply outlive the check. */
-const MAX_TIMER_MS = 2_147_483_647;
+/** Where a socket keeps its `Connection`, for the listeners every socket shares. */
+const CONNECTION = Symbol('parley.connection');
+type OwnedSocket = WebSocket & { [CONNECTION]?: Connection };
+
+/** Token expiry of every connection in the process, on one timer. */
+const expiries = new ExpiryWatch<Connection>();
 /** How far into an oversized frame we look for its request id. */
 const ID_SNIFF_BYTES = 256;
 
@@ -53,7 +57,7 @@ export function jitter(min: number, max: number): number {
 }
 
 /** One authenticated (or authenticating) WebSocket client. */
-export class Connection implements Subscriber {
+export class Connection implements Subscriber, Expiring {
   readonly id = newSessionId();
   readonly #ws: WebSocket;
   readonly #server: ServerContext;
@@ -74,13 +78,15 @@ export class Connection implements Subscriber {
   /** Resolves once the newest frame taken from the queue has been answered. */
   #answered: Promise<void> = NOTHING_PENDING;
   #authTimer: NodeJS.Timeout | null;
-  #expiryTimer: NodeJS.Timeout | null = null;
+  /** The token's expiry second while it is watched (see `ExpiryWatch`). */
+  #expiryKey: number | null = null;
   #killTimer: NodeJS.Timeout | null = null;
   /** Cleared by each liveness check, set again by any pong or frame. */
   #alive = true;
   /** This socket's share of the node's queued-bytes estimate (kept by `OutboundBudget`). */
   budgetShare = 0;
-  readonly #closed: Promise<void>;
+  /** Made when someone waits for the close (shutdown), not for every socket. */
+  #closed: { promise: Promise<void>; resolve: () => void } | null = null;
 
   /** Takes over an upgraded socket; the client must authenticate within the auth timeout. */
   constructor(ws: WebSocket, server: ServerContext, remote: string | undefined) {
@@ -93,17 +99,15 @@ export class Connection implements Subscriber {
     // The same fields the child logger would add, without making one for a line that may not be written.
     server.logger.info({ session: this.id, remote }, 'connection open');
 
-    this.#closed = new Promise((resolve) => {
-      ws.on('close', (code: number) => {
-        this.#onClose(code);
-        resolve();
-      });
-    });
-    ws.on('message', (data: RawData, isBinary: boolean) => this.#onMessage(data, isBinary));
-    ws.on('error', (error: Error) => this.#log.warn({ err: error }, 'socket error'));
-    ws.on('pong', () => {
-      this.#alive = true;
-    });
+    // One set of listener functions for every socket (no closures per connection); each finds its connection on the socket.
+    (ws as OwnedSocket)[CONNECTION] = this;
+    const listeners = Connection.#listeners;
+    /* eslint-disable @typescript-eslint/unbound-method -- `ws` calls its listeners with the socket as `this`, which is what they take */
+    ws.on('close', listeners.close);
+    ws.on('message', listeners.message);
+    ws.on('error', listeners.error);
+    ws.on('pong', listeners.pong);
+    /* eslint-enable @typescript-eslint/unbound-method */
     this.#authTimer = setTimeout(() => this.close(CloseCode.AuthTimeout, {}), server.options.timing.authTimeoutMs);
     this.#authTimer.unref();
   }
@@ -124,8 +128,36 @@ export class Connection implements Subscriber {
 
   /** Resolves once the socket is closed. */
   get closed(): Promise<void> {
-    return this.#closed;
+    if (this.#state === 'closed') return Promise.resolve();
+    if (!this.#closed) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => (resolve = r));
+      this.#closed = { promise, resolve };
+    }
+    return this.#closed.promise;
   }
+
+  /** The socket listeners, shared by every connection. */
+  static readonly #listeners = {
+    close: function (this: OwnedSocket, code: number): void {
+      const connection = this[CONNECTION];
+      if (!connection) return;
+      connection.#onClose(code);
+      connection.#closed?.resolve();
+    },
+    message: function (this: OwnedSocket, data: RawData, isBinary: boolean): void {
+      const connection = this[CONNECTION];
+      if (connection) connection.#onMessage(data, isBinary);
+    },
+    error: function (this: OwnedSocket, error: Error): void {
+      const connection = this[CONNECTION];
+      if (connection) connection.#log.warn({ err: error }, 'socket error');
+    },
+    pong: function (this: OwnedSocket): void {
+      const connection = this[CONNECTION];
+      if (connection) connection.#alive = true;
+    },
+  };
 
   // ── output ────────────────────────────────────────────────────────────────
 
@@ -136,11 +168,11 @@ export class Connection implements Subscriber {
 
   /** Writes a frame published to one of our topics, encoded once by the hub for every socket. */
   deliverEncoded(frame: EncodedFrame): void {
-    this.#output(frame.bytes, frame.type);
+    this.#output(frame, frame.type);
   }
 
   /** Writes a delivered frame now, holds it until `welcome` has gone out, or drops it once closing. */
-  #output(data: string | Buffer, type: string): void {
+  #output(data: string | EncodedFrame, type: string): void {
     if (this.#state === 'auth') (this.#early ??= []).push({ data, type });
     else if (this.#state === 'open') this.#write(data, type);
   }
@@ -172,21 +204,29 @@ export class Connection implements Subscriber {
   }
 
   /**
-   * Writes a frame's text, or its UTF-8 bytes (sent as a text frame). Bytes
-   * also make `bufferedAmount` count bytes: for a string, Node counts UTF-16
-   * code units, which is less than the bytes for non-ASCII text.
+   * Writes a frame's text, or a broadcast's ready frame (the same bytes for
+   * every socket). Bytes also make `bufferedAmount` count bytes: for a
+   * string, Node counts UTF-16 code units, fewer than the bytes of non-ASCII text.
    */
-  #write(data: string | Buffer, type: string): void {
-    if (this.#ws.readyState !== this.#ws.OPEN) return;
-    this.#ws.send(data, SEND_TEXT);
-    this.#server.metrics.framesOut.inc({ type });
-    if (this.#ws.bufferedAmount > this.#server.options.limits.maxBufferedBytes) {
-      this.#log.warn({ buffered: this.#ws.bufferedAmount }, 'slow consumer');
+  #write(data: string | EncodedFrame, type: string): void {
+    const ws = this.#ws;
+    if (ws.readyState !== ws.OPEN) return;
+    if (typeof data === 'string') {
+      ws.send(data, SEND_TEXT);
+      this.#server.metrics.framesOut.inc({ type });
+    } else {
+      sendFramed(ws, data.bytes, data.framed);
+      // One labelled increment per broadcast, once the hub has written it to every socket (same task).
+      if (data.written++ === 0) queueMicrotask(() => this.#server.metrics.framesOut.inc({ type: data.type }, data.written));
+    }
+    const buffered = ws.bufferedAmount;
+    if (buffered > this.#server.options.limits.maxBufferedBytes) {
+      this.#log.warn({ buffered }, 'slow consumer');
       this.shed();
       this.#server.outbound.forget(this);
       return;
     }
-    this.#server.outbound.wrote(this);
+    this.#server.outbound.wrote(this, buffered);
   }
 
   #sendError(id: number | undefined, code: ErrorCode, message: string, retryAfterMs?: number): void {
@@ -215,7 +255,7 @@ export class Connection implements Subscriber {
   async drain(): Promise<void> {
     await this.#idle();
     this.close(CloseCode.GoingAway, { retryAfterMs: jitter(1_000, 5_000) });
-    await this.#closed;
+    await this.closed;
   }
 
   /**
@@ -490,16 +530,13 @@ export class Connection implements Subscriber {
     this.#early = null;
     for (const held of early) this.#write(held.data, held.type);
     server.presence.connected(user.id, now);
-    if (verified.expiresAt !== null) this.#scheduleExpiry(verified.expiresAt - now);
+    if (verified.expiresAt !== null) this.#expiryKey = expiries.add(this, verified.expiresAt);
   }
 
-  #scheduleExpiry(delay: number): void {
-    if (delay > MAX_TIMER_MS) return;
-    this.#expiryTimer = setTimeout(
-      () => this.close(CloseCode.TokenExpired, { code: ErrorCode.TokenExpired }),
-      Math.max(0, delay),
-    );
-    this.#expiryTimer.unref();
+  /** The token has expired: closes with 4004 (called by the expiry watch). */
+  expire(): void {
+    this.#expiryKey = null;
+    this.close(CloseCode.TokenExpired, { code: ErrorCode.TokenExpired });
   }
 
   /** Request handlers call this: at most one `typing: true` per room per throttle interval. */
@@ -531,9 +568,9 @@ export class Connection implements Subscriber {
 
   #clearTimers(): void {
     if (this.#authTimer) clearTimeout(this.#authTimer);
-    if (this.#expiryTimer) clearTimeout(this.#expiryTimer);
+    if (this.#expiryKey !== null) expiries.remove(this, this.#expiryKey);
     this.#authTimer = null;
-    this.#expiryTimer = null;
+    this.#expiryKey = null;
   }
 
   #onClose(code: number): void {

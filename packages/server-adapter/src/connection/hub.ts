@@ -1,16 +1,22 @@
 /**
  * Node-local fan-out: one bus subscription per topic, however many local
- * sockets listen to it. A frame from the bus is encoded to UTF-8 once per
- * broadcast and the same bytes are written to every subscribed socket.
+ * sockets listen to it. A frame from the bus is encoded once per broadcast,
+ * into a complete WebSocket frame, and the same bytes are written to every
+ * subscribed socket.
  */
 import type { Bus, BusMessage } from '../bus/bus.js';
+import { textFrame } from './framed-send.js';
 
 /** A broadcast encoded once for every local socket. */
 export interface EncodedFrame {
   /** The frame's UTF-8 bytes, shared by every socket it is written to: never modify them. */
   readonly bytes: Buffer;
+  /** The same bytes as a complete WebSocket text frame (header included), also shared. */
+  readonly framed: Buffer;
   /** The frame's `type`, for metrics. */
   readonly type: string;
+  /** Sockets it was written to so far: the metric is counted once per broadcast, not per socket. */
+  written: number;
 }
 
 /** Something that receives a topic's frames: one connection. */
@@ -43,7 +49,8 @@ export function frameType(text: string): string {
 
 /** Encodes `text` once, for writing to any number of sockets. */
 export function encodeFrame(text: string): EncodedFrame {
-  return { bytes: Buffer.from(text, 'utf8'), type: frameType(text) };
+  const bytes = Buffer.from(text, 'utf8');
+  return { bytes, framed: textFrame(bytes), type: frameType(text), written: 0 };
 }
 
 /**

@@ -50,9 +50,12 @@ export class OutboundBudget<S extends BudgetedSocket = BudgetedSocket> {
     return total;
   }
 
-  /** Called after each write to `socket`; sheds the largest consumers when the node is over its cap. */
-  wrote(socket: S): void {
-    this.#set(socket, socket.queuedBytes);
+  /**
+   * Called after each write to `socket` (with its queued bytes when the
+   * caller has just read them); sheds the largest consumers when the node is over its cap.
+   */
+  wrote(socket: S, queuedBytes: number = socket.queuedBytes): void {
+    this.#set(socket, queuedBytes);
     if (this.#estimate > this.#capBytes) this.#enforce();
   }
 
