@@ -7,6 +7,7 @@
  *   npm run bench -- --short            every scenario, small (CI smoke test, < 2 min)
  *   npm run bench -- --only fanout,history
  *   npm run bench -- --profile          our server writes a --cpu-prof profile per process into bench-profiles/
+ *   npm run bench -- --only fanout --sizes 1000   fan-out at the given N only
  */
 import { mkdirSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
@@ -35,12 +36,13 @@ const { values } = parseArgs({
     short: { type: 'boolean', default: false },
     only: { type: 'string' },
     profile: { type: 'boolean', default: false },
+    sizes: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
 });
 
 if (values.help) {
-  console.log(`Usage: npm run bench -- [--short] [--only ${SCENARIOS.map((s) => s.name).join(',')}] [--profile]`);
+  console.log(`Usage: npm run bench -- [--short] [--only ${SCENARIOS.map((s) => s.name).join(',')}] [--profile] [--sizes N,N]`);
   process.exit(0);
 }
 
@@ -48,6 +50,11 @@ const wanted = values.only?.split(',').map((s) => s.trim()).filter(Boolean);
 const unknown = wanted?.filter((name) => !SCENARIOS.some((s) => s.name === name)) ?? [];
 if (unknown.length) {
   console.error(`bench: unknown scenario ${unknown.join(', ')}; known: ${SCENARIOS.map((s) => s.name).join(', ')}`);
+  process.exit(2);
+}
+const sizes = values.sizes?.split(',').map((s) => Number(s.trim())) ?? null;
+if (sizes?.some((n) => !Number.isInteger(n) || n < 1)) {
+  console.error(`bench: --sizes takes positive integers, got ${values.sizes ?? ''}`);
   process.exit(2);
 }
 const selected = SCENARIOS.filter((s) => !wanted || wanted.includes(s.name));
@@ -79,11 +86,12 @@ for (const scenario of selected) {
   const t0 = Date.now();
   const ctx: ScenarioContext = {
     short,
+    sizes,
     table: (table) => console.log(renderTable(table)),
     log: (line) => console.log(`> ${line}`),
   };
   try {
-    const outcome = await withTimeout(scenario.run(ctx), scenario.timeoutMs(short), scenario.name);
+    const outcome = await withTimeout(scenario.run(ctx), scenario.timeoutMs(short && !sizes), scenario.name);
     if (outcome && 'skipped' in outcome) console.log(`skipped: ${outcome.skipped}\n`);
     else console.log(`(${scenario.name}: ${((Date.now() - t0) / 1000).toFixed(1)} s)\n`);
   } catch (error) {

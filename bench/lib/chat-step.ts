@@ -6,7 +6,7 @@
 import { summarize } from './histogram.js';
 import type { LatencySummary } from './histogram.js';
 import type { LoadGroup } from './load-group.js';
-import type { RunningServer } from './servers.js';
+import type { CpuMeter } from './servers.js';
 
 /** What one step measured. */
 export interface StepResult {
@@ -47,16 +47,16 @@ export interface StepPlan {
   drainMaxMs: number;
 }
 
-/** Runs one step against `server` with the sockets `group` has connected. */
-export async function runStep(server: RunningServer, group: LoadGroup, plan: StepPlan): Promise<StepResult> {
+/** Runs one step with the sockets `group` has connected; `server` reads the CPU time of the server (or of every node). */
+export async function runStep(server: CpuMeter, group: LoadGroup, plan: StepPlan): Promise<StepResult> {
   await group.reset();
   const started = Date.now();
-  const before = await server.child.stats();
+  const before = await server.stats();
   const generatorBefore = await group.cpuMicros();
   const sent = await group.publish(plan.publishers, plan.ratePerPublisher, plan.durationMs);
   const expected = sent * plan.receivers;
   await group.drain(expected, plan.drainQuietMs, plan.drainMaxMs);
-  const after = await server.child.stats();
+  const after = await server.stats();
   const generatorMicros = (await group.cpuMicros()) - generatorBefore;
   const wallMs = Math.max(1, Date.now() - started);
   const report = await group.report();

@@ -5,6 +5,8 @@ import type { Table } from './table.js';
 export interface ScenarioContext {
   /** Short mode: small and quick, the same tables (CI smoke test). */
   short: boolean;
+  /** `--sizes`: the subscriber counts the fan-out scenario runs, instead of its mode's own. */
+  sizes: number[] | null;
   /** Prints a table (and keeps it for the run's summary). */
   table(table: Table): void;
   /** Prints a progress line. */

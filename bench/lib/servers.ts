@@ -52,6 +52,11 @@ export interface StartOptions {
   readyTimeoutMs?: number;
 }
 
+/** Something whose CPU time can be read: one server process, or several nodes summed. */
+export interface CpuMeter {
+  stats(): Promise<{ cpuMicros: number }>;
+}
+
 /** Node flags added to our server's process for this run (set by `--profile`). */
 export const profiling: { flags: string[] } = { flags: [] };
 
@@ -113,7 +118,7 @@ export async function startServer(kind: ServerKind, options: StartOptions = {}):
  * `windowMs` (connection storms and presence announcements have settled), at
  * most `maxMs`. Returns how long it waited.
  */
-export async function waitForQuiet(child: Child, maxMs: number, fraction = 0.05, windowMs = 500): Promise<number> {
+export async function waitForQuiet(child: CpuMeter, maxMs: number, fraction = 0.05, windowMs = 500): Promise<number> {
   const started = Date.now();
   let before = (await child.stats()).cpuMicros;
   while (Date.now() - started < maxMs) {

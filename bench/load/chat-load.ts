@@ -107,7 +107,7 @@ async function connect(request: IpcRequest): Promise<unknown> {
     while (next < specs.length) {
       const spec = specs[next++];
       try {
-        clients.push(await open(d, port, spec, timeoutMs));
+        clients.push(await open(d, spec.port ?? port, spec, timeoutMs));
       } catch (e) {
         failed++;
         error ??= e instanceof Error ? e.message : String(e);

@@ -26,6 +26,8 @@ export type FrameKind = (typeof FrameKind)[keyof typeof FrameKind];
 export interface SocketSpec {
   user: string;
   room: string;
+  /** The server port this socket connects to, when not the group's (one node of several). */
+  port?: number;
 }
 
 /** A server's wire dialect, as the generator needs it. */

@@ -3,7 +3,9 @@
  * sockets) at rising rates. Our server runs its full path per message (JWT
  * session, schema validation, permission checks, seq assignment, SQLite
  * commit with fsync, fan-out); the peers are a bare `ws` forwarder and
- * socket.io rooms.
+ * socket.io rooms. With PostgreSQL and redis-server at hand, our server also
+ * runs as three nodes (PostgreSQL storage, Redis bus) at the same N and rates:
+ * subscribers spread round-robin over the nodes, publishers all on the first.
  */
 import { ms, count, percent, num, ratio, verdict } from '../lib/format.js';
 import { LoadGroup } from '../lib/load-group.js';
@@ -12,7 +14,10 @@ import { runStep, sustained } from '../lib/chat-step.js';
 import type { StepResult } from '../lib/chat-step.js';
 import type { Scenario, ScenarioContext } from '../lib/scenario.js';
 import { seedRooms, seedUsers } from '../lib/seed.js';
+import { clusterUnavailable, startCluster } from '../lib/cluster.js';
 import { startServer, waitForQuiet } from '../lib/servers.js';
+import type { CpuMeter } from '../lib/servers.js';
+import type { Storage } from '@parley/server-adapter';
 import type { DialectName } from '../load/dialects.js';
 
 const SERVERS: DialectName[] = ['parley', 'bare-ws', 'socket.io'];
@@ -30,6 +35,23 @@ const GENERATORS = 2;
 const HANDSHAKE_TIMEOUT_MS = 180_000;
 /** Below this share of sockets connected, a server's steps are not run. */
 const MIN_CONNECTED = 0.5;
+/** A server process under this share of one core counts as idle (settled). */
+const QUIET_SHARE = 0.05;
+/** Nodes of our server in the multi-node case. */
+const CLUSTER_NODES = 3;
+/** The multi-node case's label in the tables. */
+const CLUSTER = `parley ×${CLUSTER_NODES}`;
+
+/** What the steps run against: one server process, or our server's nodes. */
+interface Deployment {
+  /** Server CPU (summed over the nodes). */
+  meter: CpuMeter;
+  /** The port socket `index` connects to. */
+  portFor(index: number): number;
+  /** Below this share of one core (summed over the nodes) the deployment counts as idle. */
+  quiet: number;
+  dispose(): Promise<void>;
+}
 
 interface Config {
   sizes: number[];
@@ -62,7 +84,7 @@ interface Measured {
 }
 
 interface ServerRun {
-  server: DialectName;
+  server: DialectName | typeof CLUSTER;
   /** Sockets that completed their handshake. */
   connected: number;
   /** Sockets the server closed while the others connected and settled. */
@@ -88,28 +110,52 @@ function median(values: Array<number | null>): number | null {
   return finite.length % 2 ? finite[mid] : (finite[mid - 1] + finite[mid]) / 2;
 }
 
-async function runServer(ctx: ScenarioContext, kind: DialectName, size: number, config: Config): Promise<ServerRun> {
+/** The message rate and publishing sockets of the step aiming at `target` deliveries/s with `sockets` subscribers. */
+function publishersFor(sockets: number, target: number): { rate: number; publishers: number } {
+  const rate = Math.max(1, Math.round(target / sockets));
+  return { rate, publishers: Math.min(sockets, Math.ceil(rate / MAX_RATE_PER_PUBLISHER)) };
+}
+
+/** Starts `kind` (one process) or our server's nodes (`CLUSTER`) with the room's members seeded. */
+async function deploy(kind: ServerRun['server'], users: string[], fdLimit: number | undefined, publishers: number): Promise<Deployment> {
+  const seed = async (storage: Storage): Promise<void> => {
+    await seedUsers(storage, users);
+    await seedRooms(storage, [{ id: ROOM, members: users }]);
+  };
+  if (kind === CLUSTER) {
+    const cluster = await startCluster(CLUSTER_NODES, seed, fdLimit);
+    const [first] = cluster.ports;
+    return {
+      meter: cluster.meter,
+      // The publishing sockets (the first ones) all on node 0; everyone else round-robin.
+      portFor: (index) => (index < publishers ? first : cluster.ports[index % cluster.ports.length]),
+      quiet: QUIET_SHARE * CLUSTER_NODES,
+      dispose: () => cluster.dispose(),
+    };
+  }
+  const server = await startServer(kind, { fdLimit, seed });
+  return { meter: server.child, portFor: () => server.port, quiet: QUIET_SHARE, dispose: () => server.dispose() };
+}
+
+async function runServer(ctx: ScenarioContext, kind: ServerRun['server'], size: number, config: Config): Promise<ServerRun> {
   const serverPlan = planSockets(size);
   const loadPlan = planSockets(Math.ceil(size / GENERATORS));
   const sockets = Math.min(serverPlan.fits, loadPlan.fits * GENERATORS, size);
   const users = Array.from({ length: sockets }, (_, i) => `f${i}`);
-  const server = await startServer(kind, {
-    fdLimit: serverPlan.raise,
-    seed: async (storage) => {
-      await seedUsers(storage, users);
-      await seedRooms(storage, [{ id: ROOM, members: users }]);
-    },
-  });
-  const group = await LoadGroup.start(GENERATORS, loadPlan.raise);
+  const maxPublishers = Math.max(...config.deliveryTargets.map((target) => publishersFor(sockets, target).publishers));
+  const server = await deploy(kind, users, serverPlan.raise, maxPublishers);
+  const dialect: DialectName = kind === CLUSTER ? 'parley' : kind;
+  let group: LoadGroup | null = null;
   try {
+    group = await LoadGroup.start(GENERATORS, loadPlan.raise);
     const connected = await group.connect(
-      kind,
-      server.port,
-      users.map((user) => ({ user, room: ROOM })),
+      dialect,
+      server.portFor(0),
+      users.map((user, index) => ({ user, room: ROOM, port: server.portFor(index) })),
       100,
       HANDSHAKE_TIMEOUT_MS,
     );
-    const settleMs = await waitForQuiet(server.child, 300_000);
+    const settleMs = await waitForQuiet(server.meter, 300_000, server.quiet);
     const closedEarly = (await group.counts()).closed;
     const receivers = connected.connected - closedEarly;
     const notes = [
@@ -133,9 +179,8 @@ async function runServer(ctx: ScenarioContext, kind: DialectName, size: number, 
       return run;
     }
     for (const target of config.deliveryTargets) {
-      const rate = Math.max(1, Math.round(target / sockets));
-      const publishers = Math.min(sockets, Math.ceil(rate / MAX_RATE_PER_PUBLISHER));
-      const step = await runStep(server, group, {
+      const { rate, publishers } = publishersFor(sockets, target);
+      const step = await runStep(server.meter, group, {
         publishers,
         ratePerPublisher: rate / publishers,
         durationMs: config.durationMs,
@@ -152,11 +197,11 @@ async function runServer(ctx: ScenarioContext, kind: DialectName, size: number, 
       );
       if (!sustained(step)) break;
       // Let queues empty before the next, faster step.
-      await waitForQuiet(server.child, 30_000);
+      await waitForQuiet(server.meter, 30_000, server.quiet);
     }
     return run;
   } finally {
-    await group.stop();
+    await group?.stop();
     await server.dispose();
   }
 }
@@ -198,6 +243,46 @@ function sizeTable(ctx: ScenarioContext, size: number, runs: ServerRun[]): void 
   });
 }
 
+/** Our server on three nodes beside the single node, step by step at the same rates. */
+function clusterTable(ctx: ScenarioContext, size: number, single: ServerRun, cluster: ServerRun): void {
+  const rates = [...new Set([...single.steps, ...cluster.steps].map((s) => s.rate))].sort((a, b) => a - b);
+  const rows: string[][] = [];
+  for (const rate of rates) {
+    const one = single.steps.find((s) => s.rate === rate)?.step;
+    for (const [run, step] of [
+      [single, one],
+      [cluster, cluster.steps.find((s) => s.rate === rate)?.step],
+    ] as const) {
+      if (!step) continue;
+      rows.push([
+        count(rate),
+        count(step.deliveredPerSecond),
+        run.server,
+        ms(step.latency?.p50),
+        ms(step.latency?.p95),
+        ms(step.latency?.p99),
+        percent(step.loss),
+        num(step.cpuPerFrame),
+        run === cluster ? ratio(step.cpuPerFrame, one?.cpuPerFrame) : '',
+        percent(step.cpuShare, 0),
+        percent(step.generatorShare, 0),
+        ms(step.ack?.p95),
+      ]);
+    }
+  }
+  ctx.table({
+    title: `Room fan-out, N = ${count(size)}: one node (SQLite) and ${CLUSTER_NODES} nodes (PostgreSQL + Redis)`,
+    columns: ['msg/s', 'delivered/s', 'server', 'p50 ms', 'p95 ms', 'p99 ms', 'loss', 'CPU µs/frame', `×${CLUSTER_NODES} ÷ ×1`, 'server CPU', 'generators CPU', 'ack p95 ms'],
+    rows,
+    notes: [
+      `${CLUSTER}: subscribers round-robin over the nodes, every publisher on node 0; CPU is the sum over the ${CLUSTER_NODES} node processes ` +
+        '(PostgreSQL and Redis, on the same machine, are not counted). Server CPU: share of one core, summed over the nodes.',
+      ...[single, cluster].filter((r) => r.note).map((r) => `${r.server}: ${r.note}`),
+      Number.isFinite(cluster.connectMs) ? `${CLUSTER}: ${count(cluster.connected - cluster.closedEarly)} connected in ${num(cluster.connectMs / 1000)} s` : '',
+    ].filter(Boolean),
+  });
+}
+
 function highestSustained(run: ServerRun | undefined): Measured | null {
   const ok = run?.steps.filter((s) => sustained(s.step)) ?? [];
   return ok.length ? ok[ok.length - 1] : null;
@@ -215,8 +300,9 @@ export const fanout: Scenario = {
   title: 'Room fan-out',
   timeoutMs: (short) => (short ? 60_000 : 3_600_000),
   async run(ctx) {
-    const config = ctx.short ? SHORT : FULL;
+    const config = { ...(ctx.short ? SHORT : FULL), ...(ctx.sizes ? { sizes: ctx.sizes } : {}) };
     const all = new Map<number, ServerRun[]>();
+    const clusterSkip = await clusterUnavailable();
     for (const size of config.sizes) {
       const runs: ServerRun[] = [];
       for (const kind of SERVERS) {
@@ -232,7 +318,19 @@ export const fanout: Scenario = {
       }
       all.set(size, runs);
       sizeTable(ctx, size, runs);
+      if (clusterSkip === null) {
+        let cluster: ServerRun;
+        try {
+          cluster = await runServer(ctx, CLUSTER, size, config);
+        } catch (error) {
+          const reason = describeFailure(error);
+          ctx.log(`  ${CLUSTER} N=${size}: FAILED: ${reason}`);
+          cluster = { server: CLUSTER, connected: 0, closedEarly: 0, connectMs: Number.NaN, settleMs: Number.NaN, steps: [], note: `FAILED: ${reason}` };
+        }
+        clusterTable(ctx, size, runs[0], cluster);
+      }
     }
+    if (clusterSkip !== null) ctx.log(`${CLUSTER}: skipped: ${clusterSkip}`);
 
     const summary: string[][] = [];
     for (const [size, runs] of all) {

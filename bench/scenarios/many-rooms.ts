@@ -85,7 +85,7 @@ export const manyRooms: Scenario = {
         const idleFrom = await server.child.stats();
         await sleep(2_000);
         const idleTo = await server.child.stats();
-        const step = await runStep(server, group, {
+        const step = await runStep(server.child, group, {
           publishers: rooms.length,
           ratePerPublisher: RATE_PER_ROOM,
           durationMs: config.durationMs,

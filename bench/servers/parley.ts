@@ -4,7 +4,11 @@
  * secret), default limits, logging off. The calls scenario adds dev tokens
  * (the example pages sign in with them) and static directories.
  *
+ * With `--database-url` and `--redis-url` it is one node of several:
+ * PostgreSQL storage and the Redis bus (the fan-out scenario's three-node case).
+ *
  *   parley.ts --data-dir DIR [--port N] [--dev] [--serve DIR]...
+ *             [--database-url URL --redis-url URL --redis-prefix P]
  */
 import { parseArgs } from 'node:util';
 import { createServer } from '@parley/server-adapter';
@@ -17,6 +21,9 @@ const { values } = parseArgs({
     port: { type: 'string' },
     dev: { type: 'boolean', default: false },
     serve: { type: 'string', multiple: true, default: [] },
+    'database-url': { type: 'string' },
+    'redis-url': { type: 'string' },
+    'redis-prefix': { type: 'string' },
   },
 });
 const dataDir = values['data-dir'];
@@ -26,6 +33,9 @@ const server = createServer({
   auth: { secret: BENCH_SECRET, dev: values.dev },
   static: values.serve,
   logger: false,
+  databaseUrl: values['database-url'],
+  redisUrl: values['redis-url'],
+  redisPrefix: values['redis-prefix'],
 });
 const { port } = await server.listen(Number(values.port ?? 0), '127.0.0.1');
 runServerChild(port, () => server.close());
