@@ -4,13 +4,13 @@
 // server-adapter (`npm test` builds before testing).
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { chromeLauncher } from '@web/test-runner-chrome';
 import { devServerEsmDeps } from './scripts/esm-deps.mjs';
 import { CALL_CHROMIUM_ARGS, CHROMIUM_ARGS, chromiumPath } from './test-support/chromium.mjs';
+import { createThrowawayDatabase, reachable } from './test-support/services.mjs';
 
 /**
  * Real Parley servers for browser tests: 127.0.0.1, port 0, SQLite in a temp
@@ -123,35 +123,12 @@ function parleyCluster() {
   /** @type {Promise<{ servers: import('./packages/server-adapter/dist/index.js').ParleyServer[], ports: number[], dirs: string[], drop: () => Promise<void> } | null> | null} */
   let cluster = null;
 
-  function reachable(url, defaultPort) {
-    const { hostname, port } = new URL(url);
-    return new Promise((resolve) => {
-      const socket = createConnection({ host: hostname, port: Number(port || defaultPort) });
-      socket.setTimeout(2_000, () => (socket.destroy(), resolve(false)));
-      socket.once('connect', () => (socket.destroy(), resolve(true)));
-      socket.once('error', () => resolve(false));
-    });
-  }
-
   async function start() {
     if (!(await reachable(adminUrl, 5432)) || !(await reachable(redisUrl, 6379))) {
       if (process.env.CI === 'true') throw new Error('PostgreSQL and Redis are required in CI');
       return null;
     }
-    const { default: pg } = await import('pg');
-    const admin = async (sql) => {
-      const client = new pg.Client({ connectionString: adminUrl });
-      await client.connect();
-      try {
-        await client.query(sql);
-      } finally {
-        await client.end();
-      }
-    };
-    const name = `parley_wtr_${randomBytes(6).toString('hex')}`;
-    await admin(`CREATE DATABASE ${name}`);
-    const databaseUrl = new URL(adminUrl);
-    databaseUrl.pathname = `/${name}`;
+    const database = await createThrowawayDatabase(adminUrl, 'parley_wtr_');
     const { createServer } = await import('./packages/server-adapter/dist/index.js');
     const redisPrefix = `wtr-${randomBytes(4).toString('hex')}:`;
     const servers = [];
@@ -167,14 +144,14 @@ function parleyCluster() {
         auth: { dev: true, secret },
         allowedOrigins: ['*'],
         calls: { workers: 1 },
-        databaseUrl: databaseUrl.toString(),
+        databaseUrl: database.url,
         redisUrl,
         redisPrefix,
       });
       servers.push(server);
       ports.push((await server.listen(0, '127.0.0.1')).port);
     }
-    return { servers, ports, dirs, drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+    return { servers, ports, dirs, drop: database.drop };
   }
 
   return {

@@ -4,21 +4,18 @@
  * the bench starts itself on a free port (no persistence), each node a child
  * process of `servers/parley.ts` with `--database-url` and `--redis-url`.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createConnection, createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { createPostgresStorage } from '@parley/server-adapter';
 import type { Storage } from '@parley/server-adapter';
 import { startChild } from './children.js';
 import type { Child } from './children.js';
 import { withTimeout } from './clock.js';
 import { profiling, type CpuMeter } from './servers.js';
+import { createThrowawayDatabase, freePort, reachable, startRedisServer } from '../../test-support/services.mjs';
 
 /** The PostgreSQL server the bench creates its databases on (`PARLEY_BENCH_DATABASE_URL`). */
 const ADMIN_URL = process.env.PARLEY_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -35,9 +32,7 @@ export interface RunningCluster {
 
 /** Why a cluster cannot run on this machine (PostgreSQL unreachable, no redis-server), or null. */
 export async function clusterUnavailable(): Promise<string | null> {
-  const url = new URL(ADMIN_URL);
-  const port = Number(url.port || 5432);
-  if (!(await reachable(url.hostname, port))) return `PostgreSQL is not reachable at ${url.hostname}:${port}`;
+  if (!(await reachable(ADMIN_URL, 5432))) return `PostgreSQL is not reachable at ${new URL(ADMIN_URL).host}`;
   if (spawnSync('redis-server', ['--version']).error) return 'redis-server is not installed';
   return null;
 }
@@ -47,20 +42,19 @@ export async function clusterUnavailable(): Promise<string | null> {
  * fills the database through the storage layer before the nodes start.
  */
 export async function startCluster(count: number, seed: (storage: Storage) => Promise<void>, fdLimit?: number): Promise<RunningCluster> {
-  const database = `parley_bench_${randomBytes(6).toString('hex')}`;
-  const databaseUrl = withDatabase(ADMIN_URL, database);
   const cleanups: Array<() => Promise<void>> = [];
   const dispose = async (): Promise<void> => {
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
     cleanups.length = 0;
   };
   try {
-    await admin(`CREATE DATABASE ${database}`);
-    cleanups.push(() => admin(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`));
+    const database = await createThrowawayDatabase(ADMIN_URL, 'parley_bench_');
+    cleanups.push(() => database.drop());
+    const databaseUrl = database.url;
     const dataDir = await mkdtemp(join(tmpdir(), 'parley-bench-cluster-'));
     cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
     const redisPort = await freePort();
-    const redis = await startRedis(redisPort);
+    const redis = await startRedisServer(redisPort);
     cleanups.push(() => stopProcess(redis));
 
     const storage = createPostgresStorage({ connectionString: databaseUrl });
@@ -104,77 +98,7 @@ export async function startCluster(count: number, seed: (storage: Storage) => Pr
   }
 }
 
-/** Runs one statement on the admin database (CREATE / DROP DATABASE). */
-async function admin(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: ADMIN_URL });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
-
-function withDatabase(url: string, database: string): string {
-  const parsed = new URL(url);
-  parsed.pathname = `/${database}`;
-  return parsed.toString();
-}
-
-function reachable(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = createConnection({ host, port });
-    socket.setTimeout(2_000);
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('timeout', () => {
-      socket.destroy();
-      resolve(false);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
-
-/** A port nobody listens on right now (the kernel's pick, released at once). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** A redis-server without persistence on `port`; resolves once it accepts connections. */
-async function startRedis(port: number): Promise<ChildProcess> {
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const ready = new Promise<void>((resolve, reject) => {
-    let out = '';
-    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
-      out += chunk;
-      if (out.includes('Ready to accept connections')) resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`redis-server exited with ${String(code)}: ${out.slice(-500)}`)));
-  });
-  try {
-    await withTimeout(ready, 10_000, 'redis-server start');
-  } catch (error) {
-    child.kill('SIGKILL');
-    throw error;
-  }
-  // Killed with the harness too (Ctrl-C, failures): it is not a registered bench child.
-  const kill = (): void => void child.kill('SIGKILL');
-  process.once('exit', kill);
-  child.once('exit', () => process.off('exit', kill));
-  return child;
-}
-
+/** Stops redis-server: SIGTERM, then SIGKILL after 5 s. */
 async function stopProcess(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

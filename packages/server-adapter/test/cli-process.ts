@@ -2,7 +2,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { createServer as createNetServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -10,18 +9,7 @@ const PACKAGE_DIR = join(dirname(fileURLToPath(import.meta.url)), '..');
 /** How long a CLI may take to print its listening line (a loaded machine starts slowly). */
 const START_TIMEOUT_MS = 30_000;
 
-/** A port nothing listens on now (for restarting a server on the same port). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createNetServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from '../../../test-support/services.mjs';
 
 /** A running CLI server. */
 export interface CliProcess {

@@ -3,8 +3,9 @@
  * persistence: cluster tests restart or kill it without touching the
  * machine's Redis.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
+import { startRedisServer } from '../../../test-support/services.mjs';
 import { serviceMissing } from './service-helpers.js';
 
 /** Why cluster tests (PostgreSQL plus a redis-server of their own) cannot run here, or null; throws in CI. */
@@ -20,24 +21,6 @@ export async function clusterServicesMissing(): Promise<string | null> {
 }
 
 /** Starts redis-server on `port`; resolves once it accepts connections. */
-export async function startRedis(port: number): Promise<ChildProcess> {
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  await new Promise<void>((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`redis-server did not start: ${out}`)), 10_000);
-    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
-      out += chunk;
-      if (out.includes('Ready to accept connections')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`redis-server exited with ${String(code)}: ${out}`));
-    });
-  });
-  return child;
+export function startRedis(port: number): Promise<ChildProcess> {
+  return startRedisServer(port);
 }
