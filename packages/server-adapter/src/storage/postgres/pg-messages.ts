@@ -130,8 +130,32 @@ async function claimClientOp(
   return rows[0];
 }
 
+/**
+ * A plain send (no reply, no attachments) in one statement: claim the
+ * idempotency key, take the room's next seq and rev, insert the message. One
+ * round trip instead of four matters because a node's writer runs a batch's
+ * sends one after another (docs/scaling.md, "Measured here").
+ */
+const APPEND_PLAIN = `WITH claim AS (
+    INSERT INTO client_ops (user_id, client_id, op, message_id) VALUES ($1, $2, 'send', $3)
+    ON CONFLICT (user_id, client_id) DO NOTHING
+    RETURNING 1
+  ), counter AS (
+    UPDATE rooms SET last_seq = last_seq + 1, rev = rev + 1, last_activity_at = GREATEST(last_activity_at, $4)
+    WHERE id = $5 AND EXISTS (SELECT 1 FROM claim)
+    RETURNING last_seq, rev
+  ), inserted AS (
+    INSERT INTO messages (id, room_id, seq, rev, sender, client_id, kind, text, created_at, parent_id,
+      mentions, sys_event, sys_target, sys_name, flagged, attachment_count, search)
+    SELECT $3, $5, counter.last_seq, counter.rev, $1, $2, 'user', $6, $4, NULL, $7, NULL, NULL, NULL, $8, 0, $9::tsvector
+    FROM counter
+    RETURNING seq, rev
+  )
+  SELECT EXISTS (SELECT 1 FROM claim) AS claimed, (SELECT seq FROM inserted) AS seq, (SELECT rev FROM inserted) AS rev`;
+
 /** Stores a user message (or finds the original of a retried send); see `Storage.appendMessage`. */
 export async function appendUserMessage(db: Queryable, input: AppendMessageInput): Promise<AppendResult> {
+  if (input.parentId === null && input.attachmentIds.length === 0) return appendPlainMessage(db, input);
   // The batch locked the room row already; take it again in case it did not (harmless when held).
   const room = await db.query('SELECT 1 FROM rooms WHERE id = $1 FOR UPDATE', [input.room]);
   const previous = await claimClientOp(db, input.sender, input.clientId, 'send', input.id);
@@ -190,6 +214,37 @@ export async function appendUserMessage(db: Queryable, input: AppendMessageInput
   const [message] = await readMessages(db, [row]);
   message.mentions = [...input.mentions];
   return { message, duplicate: false, parent };
+}
+
+/** {@link appendUserMessage} for a send without parent or attachments, in one statement ({@link APPEND_PLAIN}). */
+async function appendPlainMessage(db: Queryable, input: AppendMessageInput): Promise<AppendResult> {
+  let result: { claimed: boolean; seq: number | null; rev: number | null };
+  try {
+    const { rows } = await db.query<{ claimed: boolean; seq: number | null; rev: number | null }>(APPEND_PLAIN, [
+      input.sender, input.clientId, input.id, input.now, input.room, input.text, encodeMentions(input.mentions),
+      input.flagged ? 1 : 0, toSearchVector(input.text),
+    ]);
+    result = rows[0];
+  } catch (error) {
+    if (isPgConstraint(error, '23505')) throw new StorageError('conflict', `message id ${input.id} already exists`, { cause: error });
+    throw error;
+  }
+  if (!result.claimed) {
+    const { rows } = await db.query<{ op: string; message_id: string }>(
+      'SELECT op, message_id FROM client_ops WHERE user_id = $1 AND client_id = $2',
+      [input.sender, input.clientId],
+    );
+    const previous = rows[0];
+    if (previous.op !== 'send') throw new StorageError('conflict', `client id ${input.clientId} was used for a ${previous.op}`);
+    const original = await readMessage(db, previous.message_id);
+    if (!original) throw new StorageError('gone', `message ${previous.message_id} was sent and later removed by retention`);
+    return { message: original, duplicate: true, parent: null };
+  }
+  // Claimed but no counter row: the room does not exist (the savepoint takes the claim back).
+  if (result.seq === null || result.rev === null) throw new StorageError('not_found', `room ${input.room} not found`);
+  const [message] = await readMessages(db, [newUserMessageRow(input, result.seq, result.rev)]);
+  message.mentions = [...input.mentions];
+  return { message, duplicate: false, parent: null };
 }
 
 /** Edits, deletes or reacts to a message, idempotently by (user, clientId); see `Storage.changeMessage`. */
