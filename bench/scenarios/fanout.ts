@@ -215,20 +215,8 @@ function sizeTable(ctx: ScenarioContext, size: number, runs: ServerRun[]): void 
     for (const run of runs) {
       const step = run.steps.find((s) => s.rate === rate)?.step;
       if (!step) continue;
-      rows.push([
-        count(rate),
-        count(step.deliveredPerSecond),
-        run.server,
-        ms(step.latency?.p50),
-        ms(step.latency?.p95),
-        ms(step.latency?.p99),
-        percent(step.loss),
-        num(step.cpuPerFrame),
-        run.server === 'parley' ? '' : ratio(oursStep?.cpuPerFrame, step.cpuPerFrame),
-        percent(step.cpuShare, 0),
-        percent(step.generatorShare, 0),
-        run.server === 'parley' ? ms(step.ack?.p95) : '',
-      ]);
+      const ourRow = run.server === 'parley';
+      rows.push(stepRow(rate, run, step, ourRow ? '' : ratio(oursStep?.cpuPerFrame, step.cpuPerFrame), ourRow ? ms(step.ack?.p95) : ''));
     }
   }
   ctx.table({
@@ -243,6 +231,24 @@ function sizeTable(ctx: ScenarioContext, size: number, runs: ServerRun[]): void 
   });
 }
 
+/** One table row: a server's figures at one rate, with the ratio and ack columns as the table wants them. */
+function stepRow(rate: number, run: ServerRun, step: NonNullable<ServerRun['steps'][number]['step']>, ratioText: string, ackText: string): string[] {
+  return [
+    count(rate),
+    count(step.deliveredPerSecond),
+    run.server,
+    ms(step.latency?.p50),
+    ms(step.latency?.p95),
+    ms(step.latency?.p99),
+    percent(step.loss),
+    num(step.cpuPerFrame),
+    ratioText,
+    percent(step.cpuShare, 0),
+    percent(step.generatorShare, 0),
+    ackText,
+  ];
+}
+
 /** Our server on three nodes beside the single node, step by step at the same rates. */
 function clusterTable(ctx: ScenarioContext, size: number, single: ServerRun, cluster: ServerRun): void {
   const rates = [...new Set([...single.steps, ...cluster.steps].map((s) => s.rate))].sort((a, b) => a - b);
@@ -254,20 +260,7 @@ function clusterTable(ctx: ScenarioContext, size: number, single: ServerRun, clu
       [cluster, cluster.steps.find((s) => s.rate === rate)?.step],
     ] as const) {
       if (!step) continue;
-      rows.push([
-        count(rate),
-        count(step.deliveredPerSecond),
-        run.server,
-        ms(step.latency?.p50),
-        ms(step.latency?.p95),
-        ms(step.latency?.p99),
-        percent(step.loss),
-        num(step.cpuPerFrame),
-        run === cluster ? ratio(step.cpuPerFrame, one?.cpuPerFrame) : '',
-        percent(step.cpuShare, 0),
-        percent(step.generatorShare, 0),
-        ms(step.ack?.p95),
-      ]);
+      rows.push(stepRow(rate, run, step, run === cluster ? ratio(step.cpuPerFrame, one?.cpuPerFrame) : '', ms(step.ack?.p95)));
     }
   }
   ctx.table({
