@@ -22,7 +22,7 @@ import { startCliCluster } from './cli-cluster.js';
 import type { CliCluster } from './cli-cluster.js';
 import { exited } from './cli-process.js';
 import type { CliProcess } from './cli-process.js';
-import { FrameError, TestClient, signToken } from './helpers.js';
+import { FrameError } from './helpers.js';
 import { clusterServicesMissing } from './redis-process.js';
 
 /** Claims live 3 s here (default 6 s), forwarded requests wait 3 s (default 10 s): the dead-node cases finish sooner. */
@@ -64,14 +64,6 @@ const reason = await whyNot();
 describe('calls across three nodes on PostgreSQL and Redis', { skip: reason ?? false }, () => {
   let cluster: CliCluster;
   let nodes: CliProcess[] = [];
-  const clients: TestClient[] = [];
-
-  const connect = async (node: CliProcess, user: string): Promise<TestClient> => {
-    const client = await TestClient.connect(node.wsUrl, await signToken(user));
-    clients.push(client);
-    return client;
-  };
-
   before(async () => {
     cluster = await startCliCluster(3, 'calls-cluster', {
       PARLEY_CALL_WORKERS: '1',
@@ -82,22 +74,13 @@ describe('calls across three nodes on PostgreSQL and Redis', { skip: reason ?? f
   });
 
   after(async () => {
-    for (const client of clients) client.terminate();
     await cluster?.close();
   });
 
-  /** Creates a group room of `users` (the first is its owner) through node 0. */
-  async function createRoom(users: string[]): Promise<string> {
-    const owner = await connect(nodes[0], users[0]);
-    const { room } = await owner.request('room.create', { kind: 'group', name: 'call', members: users.slice(1) });
-    owner.terminate();
-    return room.id;
-  }
-
   it('clients on two nodes join one call on the first joiner’s node and see each other', { timeout: 60_000 }, async () => {
-    const room = await createRoom(['a1', 'a2', 'a3']);
-    const first = await connect(nodes[0], 'a1');
-    const second = await connect(nodes[1], 'a2');
+    const room = await cluster.createRoom(['a1', 'a2', 'a3'], 'call');
+    const first = await cluster.connect(nodes[0], 'a1');
+    const second = await cluster.connect(nodes[1], 'a2');
 
     const one = await joinCall(first, room);
     const two = await joinCall(second, room);
@@ -125,7 +108,7 @@ describe('calls across three nodes on PostgreSQL and Redis', { skip: reason ?? f
 
     // A forwarded request by someone not in the room is refused by the owner, as on one node
     // (`not_found`: a group room does not show itself to non-members).
-    const outsider = await connect(nodes[2], 'x9');
+    const outsider = await cluster.connect(nodes[2], 'x9');
     assert.equal(await outsider.fail('call.join', { room }), 'not_found');
     // A forwarded media request checks the caller's own participant there.
     assert.equal(await outsider.fail('call.transport.create', { room, direction: 'recv' }), 'not_found');
@@ -140,7 +123,7 @@ describe('calls across three nodes on PostgreSQL and Redis', { skip: reason ?? f
     }, 'node 0 freed the media of the participant on node 1');
 
     // A member removed from the room while in the call from node 2 leaves it.
-    const third = await connect(nodes[2], 'a3');
+    const third = await cluster.connect(nodes[2], 'a3');
     await joinCall(third, room);
     await first.waitFor((f) => f.type === 'call.participant.joined' && f.participant.user === 'a3');
     await first.request('room.kick', { room, user: 'a3' });
@@ -154,10 +137,10 @@ describe('calls across three nodes on PostgreSQL and Redis', { skip: reason ?? f
   });
 
   it('the owner killed: forwarded requests fail typed, the others rejoin and the call opens on a survivor', { timeout: 90_000 }, async () => {
-    const room = await createRoom(['b1', 'b2', 'b3']);
-    const onOwner = await connect(nodes[0], 'b1');
-    const onSecond = await connect(nodes[1], 'b2');
-    const onThird = await connect(nodes[2], 'b3');
+    const room = await cluster.createRoom(['b1', 'b2', 'b3'], 'call');
+    const onOwner = await cluster.connect(nodes[0], 'b1');
+    const onSecond = await cluster.connect(nodes[1], 'b2');
+    const onThird = await cluster.connect(nodes[2], 'b3');
     await joinCall(onOwner, room);
     const second = await joinCall(onSecond, room);
     await joinCall(onThird, room);

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exited, freePort, startCli } from './cli-process.js';
 import type { CliProcess } from './cli-process.js';
-import { SECRET } from './helpers.js';
+import { SECRET, TestClient, signToken } from './helpers.js';
 import { startRedis } from './redis-process.js';
 import { createTestDatabase, randomName } from './service-helpers.js';
 import type { TestDatabase } from './service-helpers.js';
@@ -21,11 +21,17 @@ export interface CliCluster {
   /** The environment every node got (database, Redis, prefix, secret, and the extra variables). */
   readonly env: Record<string, string>;
   readonly dataDir: string;
+  /** A chat client of `user` on `node`, closed with the cluster. */
+  connect(node: Pick<CliProcess, 'wsUrl'>, user: string): Promise<TestClient>;
+  /** Closes `client` with the cluster. */
+  track(client: TestClient): TestClient;
+  /** Creates a group room of `users` (the first owns it) through node 0; returns its id. */
+  createRoom(users: string[], name: string): Promise<string>;
   /** SIGKILLs the Redis server (its port stays reserved for {@link CliCluster.startRedis}). */
   killRedis(): Promise<void>;
   /** Starts the Redis server again on the same port. */
   startRedis(): Promise<void>;
-  /** SIGKILLs every node and Redis, drops the database and deletes the data directory. */
+  /** Closes the clients, SIGKILLs every node and Redis, drops the database and deletes the data directory. */
   close(): Promise<void>;
 }
 
@@ -44,11 +50,25 @@ export async function startCliCluster(count: number, prefix: string, extraEnv: R
     ...extraEnv,
   };
   const nodes: CliProcess[] = [];
+  const clients: TestClient[] = [];
   const cluster: CliCluster = {
     nodes,
     database,
     env,
     dataDir,
+    async connect(node, user) {
+      return cluster.track(await TestClient.connect(node.wsUrl, await signToken(user)));
+    },
+    track(client) {
+      clients.push(client);
+      return client;
+    },
+    async createRoom(users, name) {
+      const owner = await cluster.connect(nodes[0], users[0]);
+      const { room } = await owner.request('room.create', { kind: 'group', name, members: users.slice(1) });
+      owner.terminate();
+      return room.id;
+    },
     async killRedis() {
       const child = redis;
       redis = null;
@@ -59,6 +79,7 @@ export async function startCliCluster(count: number, prefix: string, extraEnv: R
       redis = await startRedis(redisPort);
     },
     async close() {
+      for (const client of clients) client.terminate();
       for (const node of nodes) node.child.kill('SIGKILL');
       await Promise.all(nodes.map((node) => exited(node.child)));
       await cluster.killRedis();

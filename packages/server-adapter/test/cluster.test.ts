@@ -78,36 +78,19 @@ const reason = await clusterServicesMissing();
 describe('a cluster of three nodes on PostgreSQL and Redis', { skip: reason ?? false }, () => {
   let cluster: CliCluster;
   let nodes: Node[] = [];
-  const clients: TestClient[] = [];
-
-  const connect = async (node: Node, user: string): Promise<TestClient> => {
-    const client = await TestClient.connect(node.wsUrl, await signToken(user));
-    clients.push(client);
-    return client;
-  };
-
   before(async () => {
     cluster = await startCliCluster(3, 'cluster');
     nodes = cluster.nodes;
   });
 
   after(async () => {
-    for (const client of clients) client.terminate();
     await cluster?.close();
   });
 
-  /** Creates a room of `users` through node 0. */
-  async function createRoom(users: string[]): Promise<string> {
-    const owner = await connect(nodes[0], users[0]);
-    const { room } = await owner.request('room.create', { kind: 'group', name: 'cluster', members: users.slice(1) });
-    owner.terminate();
-    return room.id;
-  }
-
   it('clients of one room spread over three nodes all see one order', { timeout: 60_000 }, async () => {
     const users = ['a1', 'a2', 'a3', 'a4', 'a5', 'a6'];
-    const room = await createRoom(users);
-    const members = await Promise.all(users.map((user, i) => connect(nodes[i % 3], user)));
+    const room = await cluster.createRoom(users, 'cluster');
+    const members = await Promise.all(users.map((user, i) => cluster.connect(nodes[i % 3], user)));
     await members[0].request('typing', { room, typing: true });
     const typing = await members[1].waitFor((f) => f.type === 'typing' && f.user === users[0] && f.room === room);
     assert.equal(typing.type === 'typing' && typing.typing, true, 'typing on node 0 reaches node 1');
@@ -131,8 +114,8 @@ describe('a cluster of three nodes on PostgreSQL and Redis', { skip: reason ?? f
 
   it('loses no message when Redis restarts mid-stream (gaps are filled from PostgreSQL)', { timeout: 90_000 }, async () => {
     const users = ['b1', 'b2', 'b3'];
-    const room = await createRoom(users);
-    const members = await Promise.all(users.map((user, i) => connect(nodes[i], user)));
+    const room = await cluster.createRoom(users, 'cluster');
+    const members = await Promise.all(users.map((user, i) => cluster.connect(nodes[i], user)));
     const perClient = 60;
     let restarted = false;
     const restart = (async () => {
@@ -159,8 +142,8 @@ describe('a cluster of three nodes on PostgreSQL and Redis', { skip: reason ?? f
 
   it('an edit and a reaction made while Redis is down reach the other nodes before the next message', { timeout: 60_000 }, async () => {
     const users = ['e1', 'e2'];
-    const room = await createRoom(users);
-    const [writer, reader] = await Promise.all(users.map((user, i) => connect(nodes[i], user)));
+    const room = await cluster.createRoom(users, 'cluster');
+    const [writer, reader] = await Promise.all(users.map((user, i) => cluster.connect(nodes[i], user)));
     const { message: first } = await writer.request('message.send', { room, clientId: 'e-first', text: 'first' });
     await waitForSeq(reader, room, first.seq);
 
@@ -188,7 +171,7 @@ describe('a cluster of three nodes on PostgreSQL and Redis', { skip: reason ?? f
 
   it('a node killed with SIGKILL under load: its clients move to the others and nothing is lost or duplicated', { timeout: 90_000 }, async () => {
     const users = ['c1', 'c2', 'c3', 'c4', 'c5', 'c6'];
-    const room = await createRoom(users);
+    const room = await cluster.createRoom(users, 'cluster');
     const perClient = 40;
     const token = new Map(await Promise.all(users.map(async (u) => [u, await signToken(u)] as const)));
     const acked = users.map(() => new Map<string, Message>());
@@ -207,7 +190,7 @@ describe('a cluster of three nodes on PostgreSQL and Redis', { skip: reason ?? f
           nodeIndex = (nodeIndex + 1) % 3; // the entry point would send us to the next node
           continue;
         }
-        clients.push(client);
+        cluster.track(client);
         const todo = Array.from({ length: perClient }, (_, n) => `${users[i]}-${n}`).filter((id) => !acked[i].has(id));
         let next = 0;
         const lane = async (): Promise<void> => {
@@ -234,7 +217,7 @@ describe('a cluster of three nodes on PostgreSQL and Redis', { skip: reason ?? f
     const total = users.length * perClient;
     const histories: Message[][] = [];
     for (const node of nodes.slice(1)) {
-      const reader = await connect(node, users[1]);
+      const reader = await cluster.connect(node, users[1]);
       histories.push(await fullHistory(reader, room));
     }
     const [history] = histories;
@@ -249,7 +232,7 @@ describe('a cluster of three nodes on PostgreSQL and Redis', { skip: reason ?? f
     }
 
     // A client that was on the killed node resumes on another one and sees everything.
-    const resumed = await connect(nodes[1], users[0]);
+    const resumed = await cluster.connect(nodes[1], users[0]);
     const seen = await fullHistory(resumed, room);
     assert.equal(seen.length, history.length);
   });

@@ -434,7 +434,7 @@ export class WorkspaceDoc implements Subscriber {
     this.#metrics.compacted();
     this.#logCount = Math.max(0, this.#logCount - count);
     this.#logBytes = Math.max(0, this.#logBytes - bytes);
-    this.#sizeEstimate = Math.max(this.#sizeEstimate, snapshot.length + this.#logBytes);
+    this.#sizeEstimate = snapshot.length + this.#logBytes;
     this.#log.debug({ bytes: snapshot.length, throughId: stored.lastUpdateId }, 'workspace compacted');
   }
 
