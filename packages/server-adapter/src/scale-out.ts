@@ -19,7 +19,7 @@ import type { Storage } from './storage/storage.js';
 /** The storage the server uses: the given one, PostgreSQL for `databaseUrl`, else SQLite under `dataDir`. */
 export function defaultStorage(options: ServerOptions, dataDir: string): Storage {
   if (options.storage) return options.storage;
-  if (options.databaseUrl) return createPostgresStorage({ connectionString: options.databaseUrl });
+  if (options.databaseUrl) return createPostgresStorage({ ...options.postgres, connectionString: options.databaseUrl });
   return createSqliteStorage({ dataDir });
 }
 
