@@ -79,11 +79,10 @@ export class HealthMonitor {
   }
 
   #probe(): void {
-    const ping = this.#storage.ping;
-    if (!ping || this.#probingSince !== null) return;
+    if (!this.#storage.ping || this.#probingSince !== null) return;
     const started = Date.now();
     this.#probingSince = started;
-    ping.call(this.#storage).then(
+    this.#storage.ping().then(
       () => {
         this.#probingSince = null;
         this.#storageCheck = OK;

@@ -47,9 +47,9 @@ export function isUnavailable(error: unknown): boolean {
   return CONNECTION_MESSAGE.test(error.message);
 }
 
-/** `error` as a typed `unavailable` storage error when it is one (see {@link isUnavailable}), else as is. */
-export function asUnavailable(error: unknown): unknown {
-  if (!isUnavailable(error)) return error;
+/** Rethrows `error`, as a typed `unavailable` storage error when it is one (see {@link isUnavailable}). */
+export function rethrowUnavailable(error: unknown): never {
+  if (!isUnavailable(error)) throw error;
   const detail = error instanceof Error ? error.message : String(error);
-  return new StorageError('unavailable', `the database is unavailable (${detail})`, { cause: error });
+  throw new StorageError('unavailable', `the database is unavailable (${detail})`, { cause: error });
 }

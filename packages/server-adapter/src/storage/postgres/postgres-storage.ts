@@ -42,7 +42,7 @@ import {
   type RoomRow,
   type UserRoomRow,
 } from '../sqlite/rows.js';
-import { asConflict, asNotFound, asUnavailable, isPgConstraint, type Queryable } from './pg-errors.js';
+import { asConflict, asNotFound, isPgConstraint, rethrowUnavailable, type Queryable } from './pg-errors.js';
 import { MSG, MSG_M, appendSystemMessage, appendUserMessage, changeMessage, readMessage, readMessages } from './pg-messages.js';
 import { migratePostgres } from './migrations.js';
 import { PgWriteQueue, type PgWork } from './pg-write-queue.js';
@@ -662,13 +662,13 @@ export class PostgresStorage implements Storage {
     if (!pool) throw new Error('PostgresStorage is not open');
     return {
       query: <R extends QueryResultRow>(text: string, values?: unknown[]) =>
-        pool.query<R>(text, values).catch((error: unknown) => Promise.reject(asUnavailable(error))),
+        pool.query<R>(text, values).catch(rethrowUnavailable),
     };
   }
 
   #write<T>(work: PgWork<T>, rooms: readonly string[] = []): Promise<T> {
     if (!this.#queue) return Promise.reject(new Error('PostgresStorage is not open'));
-    return this.#queue.run(work, rooms).catch((error: unknown) => Promise.reject(asUnavailable(error)));
+    return this.#queue.run(work, rooms).catch(rethrowUnavailable);
   }
 }
 
