@@ -101,6 +101,8 @@ const TYPES = {
 export class PostgresStorage implements Storage {
   readonly #options: PostgresStorageOptions;
   #pool: Pool | null = null;
+  /** The pool as a reader whose connection failures are typed `unavailable`. */
+  #reader: Queryable | null = null;
   #queue: PgWriteQueue | null = null;
 
   /** Remembers the settings; nothing connects before `open()`. */
@@ -145,6 +147,9 @@ export class PostgresStorage implements Storage {
     }
     client.release();
     this.#pool = pool;
+    this.#reader = {
+      query: <R extends QueryResultRow>(text: string, values?: unknown[]) => pool.query<R>(text, values).catch(rethrowUnavailable),
+    };
     this.#queue = new PgWriteQueue(() => pool.connect());
   }
 
@@ -153,6 +158,7 @@ export class PostgresStorage implements Storage {
     if (!pool) return;
     await this.#queue?.close();
     this.#pool = null;
+    this.#reader = null;
     this.#queue = null;
     await pool.end();
   }
@@ -656,14 +662,9 @@ export class PostgresStorage implements Storage {
 
   // ---- internals
 
-  /** The pool, as a reader whose connection failures are typed `unavailable`. */
   #db(): Queryable {
-    const pool = this.#pool;
-    if (!pool) throw new Error('PostgresStorage is not open');
-    return {
-      query: <R extends QueryResultRow>(text: string, values?: unknown[]) =>
-        pool.query<R>(text, values).catch(rethrowUnavailable),
-    };
+    if (!this.#reader) throw new Error('PostgresStorage is not open');
+    return this.#reader;
   }
 
   #write<T>(work: PgWork<T>, rooms: readonly string[] = []): Promise<T> {
