@@ -42,9 +42,9 @@ export function defaultBus(options: ServerOptions, storage: Storage, logger: Log
       logger.warn({ err: error }, 'redis bus connection lost; reconnecting');
     },
   });
-  redis.onResync(() => {
+  redis.onResync((topics) => {
     reported = false;
-    logger.info('redis bus reconnected; filling missed room messages from storage');
+    logger.info({ topics: topics?.length ?? 'all' }, 'redis bus caught up; filling missed room messages from storage');
   });
   return new RoomOrderBus(redis, storageFill(storage), {
     lastRev: async (room) => (await storage.getRoom(room))?.rev ?? null,

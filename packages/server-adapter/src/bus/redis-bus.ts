@@ -44,8 +44,13 @@ export interface RedisBusOptions extends Partial<PublishLimits> {
 
 /** A bus that also says when it may have missed messages. */
 export interface ResyncingBus extends Bus {
-  /** `listener` runs whenever messages may have been lost (the subscriber reconnected). Returns an unsubscribe function. */
-  onResync(listener: () => void): () => void;
+  /**
+   * `listener` runs whenever messages may have been lost, with the topics
+   * concerned (subscriptions back in place after a reconnect or an outage),
+   * or without, for every topic (another node had to drop messages).
+   * Returns an unsubscribe function.
+   */
+  onResync(listener: (topics?: readonly string[]) => void): () => void;
   /** Resolves once a subscription to `topic` took effect, so messages published after that reach it. */
   whenSubscribed?(topic: string): Promise<void>;
 }
@@ -79,7 +84,7 @@ export class RedisBus implements ResyncingBus {
   readonly #probes: RedisProbe[];
   readonly #probeTimer: NodeJS.Timeout;
   readonly #stallMs: number;
-  readonly #resync = new Set<() => void>();
+  readonly #resync = new Set<(topics?: readonly string[]) => void>();
   /** Since when (epoch ms) a connection has not been ready; null while both are. */
   #downSince: number | null = Date.now();
   /** Messages were dropped: the other nodes are asked to catch up once Redis answers. */
@@ -107,7 +112,7 @@ export class RedisBus implements ResyncingBus {
     this.#queue = new PublishQueue(this.#pub, { ...DEFAULT_PUBLISH_LIMITS, ...definedLimits(options) }, () => {
       this.#askResync = true;
     });
-    this.#subscriptions = new Subscriptions(this.#sub, () => this.#fireResync(), onError);
+    this.#subscriptions = new Subscriptions(this.#sub, (channels) => this.#caughtUp(channels), onError);
     const [pubProbe, subProbe] = (this.#probes = [new RedisProbe(this.#pub), new RedisProbe(this.#sub)]);
     this.#pub.on('error', onError);
     this.#pub.on('ready', () => {
@@ -180,7 +185,7 @@ export class RedisBus implements ResyncingBus {
     return this.#subscriptions.whenSubscribed(this.#prefix + topic);
   }
 
-  onResync(listener: () => void): () => void {
+  onResync(listener: (topics?: readonly string[]) => void): () => void {
     this.#resync.add(listener);
     return () => this.#resync.delete(listener);
   }
@@ -241,8 +246,16 @@ export class RedisBus implements ResyncingBus {
     this.#queue.push({ channel: this.#prefix + RESYNC_CHANNEL, payload: `${JSON.stringify(header)}\n`, repeatable: false });
   }
 
-  #fireResync(): void {
-    for (const listener of [...this.#resync]) listener();
+  /** Subscriptions that had to wait are in place: their topics may have missed messages. */
+  #caughtUp(channels: string[]): void {
+    const topics = channels
+      .map((channel) => channel.slice(this.#prefix.length))
+      .filter((topic) => topic !== RESYNC_CHANNEL);
+    if (topics.length > 0) this.#fireResync(topics);
+  }
+
+  #fireResync(topics?: readonly string[]): void {
+    for (const listener of [...this.#resync]) listener(topics);
   }
 
   #receive(channel: string, payload: string): void {

@@ -6,8 +6,8 @@
  * the connection drops) stays wanted: it is subscribed as soon as the
  * connection is ready again, however long that takes. Messages published
  * before a subscription took effect never reach this node, so when a
- * subscription that had to wait takes effect, `caughtUp` runs and the layers
- * above read from storage what they may have missed.
+ * subscription that had to wait takes effect, `caughtUp` runs with those
+ * channels and the layers above read from storage what they may have missed.
  *
  * SUBSCRIBEs made in one turn of the event loop go out as one command, so a
  * reconnect with thousands of channels costs a few round trips.
@@ -46,7 +46,7 @@ interface Waiter {
 /** See the module comment. */
 export class Subscriptions {
   readonly #redis: Redis;
-  readonly #caughtUp: () => void;
+  readonly #caughtUp: (channels: string[]) => void;
   readonly #onError: (error: Error) => void;
   readonly #wanted = new Map<string, Wanted>();
   /** Changes when the connection drops: confirmations of older commands are ignored. */
@@ -57,7 +57,7 @@ export class Subscriptions {
   #closed = false;
 
   /** Subscribes on `redis` (its own connection, in subscriber mode). */
-  constructor(redis: Redis, caughtUp: () => void, onError: (error: Error) => void) {
+  constructor(redis: Redis, caughtUp: (channels: string[]) => void, onError: (error: Error) => void) {
     this.#redis = redis;
     this.#caughtUp = caughtUp;
     this.#onError = onError;
@@ -159,16 +159,18 @@ export class Subscriptions {
         : channels.map((channel) => this.#wanted.get(channel)).filter((state): state is Wanted => state?.sending === command);
     this.#redis.subscribe(...channels).then(
       () => {
-        let delayed = false;
+        const delayed: string[] = [];
         const now = Date.now();
-        for (const state of mine()) {
+        for (const channel of channels) {
+          const state = this.#wanted.get(channel);
+          if (epoch !== this.#epoch || state?.sending !== command) continue;
           state.sending = 0;
           state.confirmed = true;
-          delayed ||= state.delayed || now - state.since > SLOW_CONFIRM_MS;
+          if (state.delayed || now - state.since > SLOW_CONFIRM_MS) delayed.push(channel);
           state.delayed = false;
           settle(state.waiter);
         }
-        if (delayed) this.#caughtUp();
+        if (delayed.length > 0) this.#caughtUp(delayed);
       },
       (error: unknown) => {
         const states = mine();

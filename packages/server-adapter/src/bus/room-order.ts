@@ -96,8 +96,9 @@ export class RoomOrderBus implements ResyncingBus {
     this.#gapWaitMs = options.gapWaitMs ?? 150;
     this.#onError = options.onError ?? (() => undefined);
     this.#lastRev = options.lastRev;
-    this.#stopResync = inner.onResync(() => {
-      for (const [room, state] of this.#rooms) void this.#fillGap(room, state, true);
+    this.#stopResync = inner.onResync((topics) => {
+      const only = topics ? new Set(topics) : null;
+      for (const [room, state] of this.#rooms) if (!only || only.has(ROOM_PREFIX + room)) void this.#fillGap(room, state, true);
     });
   }
 
@@ -145,7 +146,7 @@ export class RoomOrderBus implements ResyncingBus {
   }
 
   /** The inner bus's: `listener` runs whenever messages may have been lost. */
-  onResync(listener: () => void): () => void {
+  onResync(listener: (topics?: readonly string[]) => void): () => void {
     return this.#inner.onResync(listener);
   }
 
