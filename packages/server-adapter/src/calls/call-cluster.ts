@@ -223,13 +223,13 @@ export class CallCluster {
 
   /** Sends one request to `owner`; resolves with its result, rejects with its error or `call_unavailable` when no answer comes in time. */
   #request(owner: string, ctx: RequestContext, type: CallRequest, args: { room: string }, ref: number | null): Promise<unknown> {
+    // While the bus cannot reach the other nodes, say so now rather than after the forward timeout.
+    const bus = this.#bus.health?.();
+    if (bus && bus.status !== 'ok') return Promise.reject(unavailable('the servers cannot reach each other right now; try again'));
     const id = this.#nextId++;
     let forwarded = this.#forwarded.get(ctx.connection.id);
     if (!forwarded) this.#forwarded.set(ctx.connection.id, (forwarded = { connection: ctx.connection, owners: new Set() }));
     forwarded.owners.add(owner);
-    // While the bus cannot reach the other nodes, say so now rather than after the forward timeout.
-    const bus = this.#bus.health?.();
-    if (bus && bus.status !== 'ok') return Promise.reject(unavailable('the servers cannot reach each other right now; try again'));
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#pending.delete(id);
