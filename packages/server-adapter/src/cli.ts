@@ -6,8 +6,10 @@
  *
  * Environment: PORT, HOST, PARLEY_DATA_DIR, PARLEY_DEV=1, PARLEY_DEV_ALLOW_REMOTE=1, PARLEY_JWT_SECRET,
  * PARLEY_JWT_PUBLIC_KEY (PEM), PARLEY_JWT_ISSUER, PARLEY_JWT_AUDIENCE, PARLEY_JWT_REQUIRE_EXP=0,
- * PARLEY_MAX_TOKEN_AGE (seconds), PARLEY_METRICS_TOKEN, PARLEY_ALLOWED_ORIGINS (comma-separated),
- * DATABASE_URL (PostgreSQL instead of SQLite), REDIS_URL (Redis bus for several nodes),
+ * PARLEY_MAX_TOKEN_AGE (seconds), PARLEY_METRICS_TOKEN, PARLEY_INVITATIONS, PARLEY_ALLOWED_ORIGINS (comma-separated),
+ * DATABASE_URL (PostgreSQL instead of SQLite), PARLEY_PG_CONNECT_TIMEOUT_MS,
+ * PARLEY_PG_QUERY_TIMEOUT_MS, PARLEY_PG_STATEMENT_TIMEOUT_MS (its timeouts),
+ * REDIS_URL (Redis bus for several nodes),
  * PARLEY_CALLS=0, PARLEY_CALL_WORKERS, PARLEY_RTC_LISTEN_IP, PARLEY_RTC_ANNOUNCED_ADDRESS,
  * PARLEY_RTC_MIN_PORT, PARLEY_RTC_MAX_PORT (calls).
  */
@@ -35,6 +37,8 @@ const USAGE = `Usage: parley-server [options]
 Environment: PARLEY_JWT_SECRET (at least 32 bytes), PARLEY_JWT_PUBLIC_KEY, PARLEY_JWT_REQUIRE_EXP=0
   (accept tokens without exp), PARLEY_METRICS_TOKEN (bearer token for /metrics; without it /metrics
   is off outside dev mode), PARLEY_ALLOWED_ORIGINS, PARLEY_REDIS_PREFIX
+PostgreSQL timeouts (ms): PARLEY_PG_CONNECT_TIMEOUT_MS (default 5000), PARLEY_PG_STATEMENT_TIMEOUT_MS
+  (default 10000), PARLEY_PG_QUERY_TIMEOUT_MS (no answer at all; default statement timeout + 2000)
 Calls: PARLEY_CALLS=0 (off), PARLEY_CALL_WORKERS, PARLEY_RTC_LISTEN_IP (default 127.0.0.1),
   PARLEY_RTC_ANNOUNCED_ADDRESS, PARLEY_RTC_MIN_PORT, PARLEY_RTC_MAX_PORT`;
 
@@ -95,6 +99,11 @@ async function main(): Promise<void> {
     static: [...(values.static ?? []), ...(values.serve ?? [])],
     databaseUrl: values['database-url'] ?? (env.DATABASE_URL || undefined),
     redisUrl: values['redis-url'] ?? (env.REDIS_URL || undefined),
+    postgres: {
+      connectTimeoutMs: envMs('PARLEY_PG_CONNECT_TIMEOUT_MS'),
+      queryTimeoutMs: envMs('PARLEY_PG_QUERY_TIMEOUT_MS'),
+      statementTimeoutMs: envMs('PARLEY_PG_STATEMENT_TIMEOUT_MS'),
+    },
     redisPrefix: env.PARLEY_REDIS_PREFIX || undefined,
     calls: callOptionsFromEnv(env),
   });
@@ -120,6 +129,15 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+/** A positive duration in ms from the environment variable `name`, or undefined when it is not set. */
+function envMs(name: string): number | undefined {
+  const text = process.env[name];
+  if (!text) return undefined;
+  const ms = Number(text);
+  if (!Number.isInteger(ms) || ms <= 0) throw new Error(`${name} must be a positive whole number of milliseconds, not ${JSON.stringify(text)}`);
+  return ms;
 }
 
 main().catch((error: unknown) => {

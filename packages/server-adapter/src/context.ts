@@ -7,6 +7,7 @@ import type { ConnectionRegistry } from './connection/registry.js';
 import type { Hub } from './connection/hub.js';
 import type { OutboundBudget } from './connection/outbound-budget.js';
 import type { CallService } from './calls/call-service.js';
+import type { HealthMonitor } from './health.js';
 import type { AttachmentUrls } from './http/attachment-urls.js';
 import type { Metrics } from './metrics.js';
 import type { ResolvedOptions } from './options.js';
@@ -34,6 +35,8 @@ export interface ServerContext {
   readonly draining: boolean;
   /** Active calls and their media workers. */
   readonly calls: CallService;
+  /** Whether this node hears its peers and reaches its database, for `/healthz`. */
+  readonly health: HealthMonitor;
 }
 
 /** What a request handler knows about the request. */

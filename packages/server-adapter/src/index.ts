@@ -21,7 +21,9 @@ export type {
 } from './options.js';
 export type { Bus, BusHandler, BusMessage } from './bus/bus.js';
 export { InProcessBus } from './bus/in-process-bus.js';
-export { RedisBus, type RedisBusOptions, type ResyncingBus } from './bus/redis-bus.js';
+export { DEFAULT_PUBLISH_LIMITS, RedisBus, type RedisBusOptions, type ResyncingBus } from './bus/redis-bus.js';
+export type { PublishLimits } from './bus/redis-publish-queue.js';
+export type { HealthCheck, HealthReport } from './health.js';
 export { RoomOrderBus, type FillChanges, type RoomOrderOptions } from './bus/room-order.js';
 export type * from './storage/storage.js';
 export { SqliteStorage, StorageError, createSqliteStorage, isStorageError } from './storage/index.js';

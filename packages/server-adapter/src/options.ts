@@ -12,6 +12,7 @@ import { weakSecretReason } from './auth/secret.js';
 import { DEFAULT_CSP } from './http/static-headers.js';
 import { resolveCallOptions } from './calls/call-options.js';
 import type { CallOptions } from './calls/call-options.js';
+import type { PostgresStorageOptions } from './storage/postgres/postgres-storage.js';
 import type { Storage } from './storage/storage.js';
 
 /** How tokens are verified (and, in dev mode, minted). */
@@ -88,6 +89,11 @@ export interface TimingOptions {
   closeTimeoutMs: number;
   /** Lifetime of signed attachment URLs. */
   attachmentUrlTtlMs: number;
+  /**
+   * How often storage is probed for `/healthz` (a networked database only);
+   * a probe unanswered for twice this long reports the storage `stalled`.
+   */
+  healthProbeMs: number;
 }
 
 /**
@@ -130,6 +136,12 @@ export interface ServerOptions {
    * not, storage is PostgreSQL, so several nodes can share it. See docs/scaling.md.
    */
   databaseUrl?: string;
+  /**
+   * Settings of the PostgreSQL storage made for `databaseUrl`: schema, pool
+   * size and the timeouts that bound every answer while the database is slow
+   * or away (see `PostgresStorageOptions`).
+   */
+  postgres?: Omit<PostgresStorageOptions, 'connectionString'>;
   /**
    * Redis URL (`redis://…`): when set and `bus` is not, room events, presence
    * and typing fan out across every node through Redis pub/sub.
@@ -230,6 +242,7 @@ export const DEFAULT_TIMING: Readonly<TimingOptions> = Object.freeze({
   pingIntervalMs: 30_000,
   closeTimeoutMs: 5_000,
   attachmentUrlTtlMs: 3_600_000,
+  healthProbeMs: 2_000,
 });
 
 /** Default abuse threshold: 100 rejected frames within 10 s. */

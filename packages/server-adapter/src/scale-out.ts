@@ -19,7 +19,7 @@ import type { Storage } from './storage/storage.js';
 /** The storage the server uses: the given one, PostgreSQL for `databaseUrl`, else SQLite under `dataDir`. */
 export function defaultStorage(options: ServerOptions, dataDir: string): Storage {
   if (options.storage) return options.storage;
-  if (options.databaseUrl) return createPostgresStorage({ connectionString: options.databaseUrl });
+  if (options.databaseUrl) return createPostgresStorage({ ...options.postgres, connectionString: options.databaseUrl });
   return createSqliteStorage({ dataDir });
 }
 
@@ -55,9 +55,9 @@ export function defaultBus(options: ServerOptions, storage: Storage, logger: Log
       logger.warn({ err: error }, 'redis bus connection lost; reconnecting');
     },
   });
-  redis.onResync(() => {
+  redis.onResync((topics) => {
     reported = false;
-    logger.info('redis bus reconnected; filling missed room messages from storage');
+    logger.info({ topics: topics?.length ?? 'all' }, 'redis bus caught up; filling missed room messages from storage');
   });
   return new RoomOrderBus(redis, storageFill(storage), {
     lastRev,

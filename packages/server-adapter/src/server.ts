@@ -23,6 +23,7 @@ import { Hub } from './connection/hub.js';
 import { OutboundBudget } from './connection/outbound-budget.js';
 import { ConnectionRegistry } from './connection/registry.js';
 import type { ServerContext } from './context.js';
+import { HealthMonitor } from './health.js';
 import { AttachmentUrls, urlKey } from './http/attachment-urls.js';
 import { createHttpHandler } from './http/routes.js';
 import type { HttpHandler } from './http/routes.js';
@@ -102,6 +103,7 @@ class Context implements ServerContext {
     readonly attachmentsDir: string,
     readonly calls: CallService,
     readonly outbound: OutboundBudget<Connection>,
+    readonly health: HealthMonitor,
   ) {}
 }
 
@@ -264,6 +266,7 @@ class Server implements ParleyServer {
           metrics.queuedCapCloses.inc();
         },
       ),
+      new HealthMonitor(this.#bus, this.#storage, options.timing.healthProbeMs),
     );
     metrics.measureQueuedWith(() => ctx.outbound.measure());
     // Several nodes: requests for calls another node hosts are forwarded there.
@@ -275,6 +278,7 @@ class Server implements ParleyServer {
     const workspaces = new WorkspaceEndpoint(ctx, this.#bus.local ? undefined : this.#bus);
     presence.start();
     retention.start();
+    ctx.health.start();
     ctx.calls.start();
     const liveness = setInterval(() => {
       for (const connection of connections.all) connection.checkAlive();
@@ -326,6 +330,7 @@ class Server implements ParleyServer {
       const { ctx } = running;
       ctx.draining = true;
       clearInterval(running.liveness);
+      ctx.health.stop();
       ctx.presence.stop();
       await running.retention.stop();
       await Promise.all([...ctx.connections.all].map((connection) => connection.drain()));

@@ -170,6 +170,12 @@ export interface Storage {
   open(): Promise<void>;
   /** Closes it; pending writes are finished first. */
   close(): Promise<void>;
+  /**
+   * Resolves once the database answers, rejects when it cannot be reached,
+   * for `/healthz` (probed in the background). Absent for an embedded store,
+   * which is always there.
+   */
+  ping?(): Promise<void>;
 
   /** Records or refreshes a user's display name. */
   upsertUser(user: UserInfo): Promise<void>;
