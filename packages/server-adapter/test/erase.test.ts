@@ -82,9 +82,13 @@ describe('erasure on delete', () => {
       text: `meet at ${first} tonight`,
       attachments: [attachment.id],
     });
-    // Enough other traffic that the search index holds several segments.
-    for (let i = 0; i < 60; i++) await send(bob, room, `filler message ${i} about nothing in particular`);
+    // Traffic after each version, so the search index merges them into older segments than the delete's.
+    const filler = async (): Promise<void> => {
+      for (let i = 0; i < 60; i++) await send(bob, room, `filler message ${i} about nothing in particular`);
+    };
+    await filler();
     await ada.request('message.edit', { messageId: message.id, clientId: cid(), text: `meet at ${second} tonight` });
+    await filler();
     assert.equal((await bob.request('search', { query: second })).messages.length, 1);
     const words = [first, second, name];
     // The test can see these bytes: before the delete they are there.
