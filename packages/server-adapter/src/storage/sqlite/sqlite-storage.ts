@@ -77,8 +77,12 @@ export const DEFAULT_ERASURE_CHECKPOINT_MS = 1_000;
 /** A checkpoint that another process's reader blocks is retried this many times, then left to the next delete. */
 const CHECKPOINT_RETRIES = 10;
 
-/** Messages deleted per retention transaction, so a large purge never holds the write lock for long. */
-const PURGE_BATCH = 1_000;
+/**
+ * Messages deleted per retention transaction, so a large purge never holds
+ * the write lock (and the event loop) for long: erasing a message's words
+ * from the search index makes each about 0.3 ms.
+ */
+const PURGE_BATCH = 250;
 
 interface OpenState {
   db: Database.Database;
