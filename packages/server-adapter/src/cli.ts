@@ -8,10 +8,12 @@
  * PARLEY_JWT_PUBLIC_KEY (PEM), PARLEY_ALLOWED_ORIGINS (comma-separated),
  * DATABASE_URL (PostgreSQL instead of SQLite), REDIS_URL (Redis bus for several nodes),
  * PARLEY_CALLS=0, PARLEY_CALL_WORKERS, PARLEY_RTC_LISTEN_IP, PARLEY_RTC_ANNOUNCED_ADDRESS,
- * PARLEY_RTC_MIN_PORT, PARLEY_RTC_MAX_PORT (calls).
+ * PARLEY_RTC_MIN_PORT, PARLEY_RTC_MAX_PORT (calls), PARLEY_ENCRYPTION_KEY (encryption at rest),
+ * PARLEY_NEW_ENCRYPTION_KEY (with --rekey).
  */
 import { parseArgs } from 'node:util';
 import { callOptionsFromEnv } from './calls/call-options.js';
+import { runRekey } from './encryption/rekey-command.js';
 import { createServer } from './server.js';
 
 const USAGE = `Usage: parley-server [options]
@@ -22,7 +24,10 @@ const USAGE = `Usage: parley-server [options]
   --static <dir>      serve a directory at /, or /path=<dir> at /path/ (repeatable; alias --serve)
   --database-url <u>  PostgreSQL storage instead of SQLite (env DATABASE_URL)
   --redis-url <u>     Redis bus, so several nodes serve the same rooms (env REDIS_URL)
+  --rekey             rotate the encryption key of the stopped server's data, from
+                      PARLEY_ENCRYPTION_KEY (unset: not encrypted yet) to PARLEY_NEW_ENCRYPTION_KEY, and exit
   -h, --help          this text
+Encryption at rest: PARLEY_ENCRYPTION_KEY (32 bytes as hex or base64; openssl rand -hex 32)
 Environment: PARLEY_JWT_SECRET, PARLEY_JWT_PUBLIC_KEY, PARLEY_ALLOWED_ORIGINS, PARLEY_REDIS_PREFIX
 Calls: PARLEY_CALLS=0 (off), PARLEY_CALL_WORKERS, PARLEY_RTC_LISTEN_IP (default 127.0.0.1),
   PARLEY_RTC_ANNOUNCED_ADDRESS, PARLEY_RTC_MIN_PORT, PARLEY_RTC_MAX_PORT`;
@@ -38,6 +43,7 @@ async function main(): Promise<void> {
       serve: { type: 'string', multiple: true },
       'database-url': { type: 'string' },
       'redis-url': { type: 'string' },
+      rekey: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -47,6 +53,10 @@ async function main(): Promise<void> {
     return;
   }
   const env = process.env;
+  if (values.rekey) {
+    const postgres = Boolean(values['database-url'] ?? env.DATABASE_URL);
+    return runRekey(env, values['data-dir'] ?? env.PARLEY_DATA_DIR ?? '.parley-data', postgres);
+  }
   const port = Number(values.port ?? env.PORT ?? 8787);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid port ${String(values.port ?? env.PORT)}`);
   const host = values.host ?? env.HOST ?? '127.0.0.1';
@@ -55,6 +65,7 @@ async function main(): Promise<void> {
 
   const server = createServer({
     dataDir: values['data-dir'] ?? env.PARLEY_DATA_DIR ?? '.parley-data',
+    encryptionKey: env.PARLEY_ENCRYPTION_KEY || undefined,
     auth: {
       secret: env.PARLEY_JWT_SECRET || undefined,
       publicKey: env.PARLEY_JWT_PUBLIC_KEY || undefined,

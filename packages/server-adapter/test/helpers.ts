@@ -332,7 +332,7 @@ export async function send(client: TestClient, room: string, text: string, extra
 
 /** Uploads `body` to `room` as `user` and returns the attachment (throws unless 201). */
 export async function uploadAttachment(
-  ts: TestServer,
+  ts: { url: string },
   room: string,
   body: Uint8Array,
   options: { user?: string; type?: string; name?: string } = {},
