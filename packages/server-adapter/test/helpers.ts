@@ -341,7 +341,7 @@ export async function uploadAttachment(
   const res = await fetch(`${ts.url}/v1/attachments?${query}`, {
     method: 'POST',
     headers: { authorization: `Bearer ${await signToken(options.user ?? 'ada')}`, 'content-type': options.type ?? 'text/plain' },
-    body,
+    body: new Uint8Array(body),
   });
   const answer = (await res.json()) as { attachment?: AttachmentInfo };
   if (res.status !== 201 || !answer.attachment) throw new Error(`upload answered ${res.status}: ${JSON.stringify(answer)}`);
