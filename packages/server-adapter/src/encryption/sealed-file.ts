@@ -87,8 +87,9 @@ export class FileSealer {
   readonly #header: Buffer;
   readonly #aad: Buffer;
   readonly #chunkBytes: number;
-  #pending: Buffer[] = [];
-  #pendingBytes = 0;
+  /** The chunk being filled; sealed once full and more data follows (the last chunk must be marked last). */
+  readonly #buffer: Buffer;
+  #filled = 0;
   #index = 0;
   #done = false;
 
@@ -105,6 +106,7 @@ export class FileSealer {
     this.#key = fileKey(attachmentKey, salt);
     this.#aad = additionalData(this.#header, blobKey);
     this.#chunkBytes = chunkBytes;
+    this.#buffer = Buffer.alloc(chunkBytes);
   }
 
   /** The header bytes. */
@@ -115,16 +117,17 @@ export class FileSealer {
   /** Takes plaintext; returns the sealed chunks completed by it (often none). */
   update(data: Buffer): Buffer[] {
     if (this.#done) throw new Error('the file is already sealed');
-    this.#pending.push(data);
-    this.#pendingBytes += data.length;
     const out: Buffer[] = [];
-    // A full chunk is sealed only once more data follows: the last chunk must be marked last.
-    while (this.#pendingBytes > this.#chunkBytes) {
-      const all = Buffer.concat(this.#pending);
-      out.push(this.#seal(all.subarray(0, this.#chunkBytes), false));
-      const rest = all.subarray(this.#chunkBytes);
-      this.#pending = [rest];
-      this.#pendingBytes = rest.length;
+    let offset = 0;
+    while (offset < data.length) {
+      if (this.#filled === this.#chunkBytes) {
+        out.push(this.#seal(this.#buffer, false));
+        this.#filled = 0;
+      }
+      const n = Math.min(this.#chunkBytes - this.#filled, data.length - offset);
+      data.copy(this.#buffer, this.#filled, offset, offset + n);
+      this.#filled += n;
+      offset += n;
     }
     return out;
   }
@@ -133,10 +136,7 @@ export class FileSealer {
   final(): Buffer {
     if (this.#done) throw new Error('the file is already sealed');
     this.#done = true;
-    const last = this.#seal(Buffer.concat(this.#pending), true);
-    this.#pending = [];
-    this.#pendingBytes = 0;
-    return last;
+    return this.#seal(this.#buffer.subarray(0, this.#filled), true);
   }
 
   #seal(plaintext: Buffer, last: boolean): Buffer {
