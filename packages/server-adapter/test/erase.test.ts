@@ -16,6 +16,7 @@ import { ErrorCode } from '@parley/sdk/protocol';
 import { createSqliteStorage, SQLITE_FILE_NAME } from '../src/storage/sqlite/index.js';
 import { cid, createRoom, eventually, send, startServer, uploadAttachment } from './helpers.js';
 import type { TestClient, TestServer } from './helpers.js';
+import { bodyOf, openProvider, startWorkspaceServer, synced, waitUntil } from './workspace-helpers.js';
 
 /** A word no other test writes: lower-case, so the search index stores exactly these bytes. */
 function canary(label: string): string {
@@ -132,6 +133,40 @@ describe('erasure by retention', () => {
       );
     } finally {
       await ts.close();
+    }
+  });
+});
+
+describe('erasure in workspace documents', () => {
+  it('text deleted from a document leaves the disk once the document is compacted', async () => {
+    const ws = await startWorkspaceServer({ workspaces: { idleUnloadMs: 200 } });
+    try {
+      const ada = await ws.chat('ada');
+      const room = await createRoom(ada, [], 'workspace', 'Notes');
+      const secret = canary('doc');
+      const writer = await openProvider(ws, 'ada', room);
+      try {
+        await synced(writer);
+        const body = writer.doc.getText('body');
+        body.insert(0, `keep this; ${secret}`);
+        await waitUntil(() => writer.acked() >= 1, 'the insert was stored');
+        assert.deepEqual(await foundOnDisk(ws.dataDir, [secret]), [secret]);
+        body.delete('keep this; '.length, secret.length);
+        await waitUntil(() => writer.acked() >= 2, 'the delete was stored');
+      } finally {
+        writer.destroy();
+      }
+      // Nobody has it open: it is compacted and unloaded, and the checkpoint follows.
+      await eventually(async () => (await foundOnDisk(ws.dataDir, [secret])).length === 0, 'deleted document text still on disk');
+      const reader = await openProvider(ws, 'ada', room);
+      try {
+        await synced(reader);
+        assert.equal(bodyOf(reader.doc), 'keep this; ');
+      } finally {
+        reader.destroy();
+      }
+    } finally {
+      await ws.close();
     }
   });
 });

@@ -5,8 +5,9 @@
  *
  * Deleted content leaves the file: `secure_delete` zeroes freed space, the
  * full-text index removes a deleted message's words at once, and shortly
- * after a delete a TRUNCATE checkpoint moves the zeroed pages into the
- * database file and empties the WAL, which still held the old pages.
+ * after a delete (a retention purge, a workspace compaction) a TRUNCATE
+ * checkpoint moves the zeroed pages into the database file and empties the
+ * WAL, which still held the old pages.
  * With an encryption key the file is SQLCipher (`open-database.ts`).
  */
 /* eslint-disable @typescript-eslint/require-await --
@@ -566,7 +567,10 @@ export class SqliteStorage implements Storage {
 
   async compactWorkspace(room: string, snapshot: Uint8Array, throughId: number, now: number): Promise<boolean> {
     const { w } = this.#open();
-    return this.#write(() => workspaces.compactWorkspace(w, room, snapshot, throughId, now));
+    const compacted = await this.#write(() => workspaces.compactWorkspace(w, room, snapshot, throughId, now));
+    // The dropped log may hold text since deleted from the document (the snapshot has it collected).
+    if (compacted) this.#scheduleCheckpoint();
+    return compacted;
   }
 
   // ---- internals
