@@ -203,6 +203,7 @@ class Server implements ParleyServer {
     await mkdirPrivate(dataDir);
     await this.#storage.open();
     const attachments = new AttachmentFiles(join(dataDir, 'attachments'), options.encryptionKey);
+    await attachments.prepare();
     const eraser = new BlobEraser(this.#storage, attachments, this.#logger);
     const tokens = await createTokenService(options.auth, dataDir);
     const metrics = new Metrics();

@@ -68,9 +68,30 @@ export class AttachmentFiles {
     return join(this.dir, basename(blobKey));
   }
 
+  /**
+   * Creates the directory owner-only (0700), or tightens one made by an older
+   * version: with the directory closed to others, so are the files in it.
+   */
+  prepare(): Promise<void> {
+    this.#dirReady ??= (async () => {
+      await mkdir(this.dir, { recursive: true, mode: DIR_MODE });
+      try {
+        await chmod(this.dir, DIR_MODE);
+      } catch (error) {
+        // A directory of another owner keeps its mode.
+        if ((error as NodeJS.ErrnoException | null)?.code !== 'EPERM') throw error;
+      }
+    })();
+    // A failure (say, a read-only disk) is retried by the next call.
+    this.#dirReady.catch(() => {
+      this.#dirReady = null;
+    });
+    return this.#dirReady;
+  }
+
   /** Starts a new file for `blobKey`, written to `<name>.part` until committed. */
   async create(blobKey: string): Promise<AttachmentWriter> {
-    await this.#ensureDir();
+    await this.prepare();
     const finalPath = this.pathOf(blobKey);
     const partPath = `${finalPath}.part`;
     const fh = await open(partPath, 'wx', FILE_MODE);
@@ -178,19 +199,6 @@ export class AttachmentFiles {
       }
     }
     return { size: layout.plaintextBytes, stream: Readable.from(plaintext(), { objectMode: false }) };
-  }
-
-  #ensureDir(): Promise<void> {
-    this.#dirReady ??= (async () => {
-      await mkdir(this.dir, { recursive: true, mode: DIR_MODE });
-      // Also tightens a directory made by an older version.
-      await chmod(this.dir, DIR_MODE);
-    })();
-    // A failure (say, a read-only disk) is retried by the next upload.
-    this.#dirReady.catch(() => {
-      this.#dirReady = null;
-    });
-    return this.#dirReady;
   }
 }
 
