@@ -61,10 +61,10 @@ export type SqliteStorageOptions = ({ file: string } | { dataDir: string }) & {
    */
   encryptionKey?: EncryptionKey | string | Uint8Array;
   /**
-   * How long after a delete (or a retention purge) the WAL is checkpointed
-   * and truncated, which takes the old pages out of it (ms). Deletes within
-   * this window share one checkpoint. Default 1000; 0 checkpoints at the next
-   * turn of the event loop.
+   * How long after an erasure (a delete, a retention purge, a workspace
+   * compaction) the WAL is checkpointed and truncated, which takes the old
+   * pages out of it (ms). Erasures within this window share one checkpoint.
+   * Default 1000; 0 checkpoints at the next turn of the event loop.
    */
   erasureCheckpointMs?: number;
 };
@@ -182,7 +182,7 @@ export class SqliteStorage implements Storage {
 
   /**
    * Copies every committed page into the database file and truncates the
-   * WAL to zero bytes. Runs by itself shortly after deletes; resolves false
+   * WAL to zero bytes. Runs by itself shortly after erasures; resolves false
    * when another process's reader kept it from finishing.
    */
   async checkpoint(): Promise<boolean> {
