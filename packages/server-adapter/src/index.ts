@@ -31,4 +31,7 @@ export type { SqliteStorageOptions, StorageErrorCode } from './storage/index.js'
 export { PostgresStorage, createPostgresStorage } from './storage/index.js';
 export type { PostgresStorageOptions } from './storage/index.js';
 export { POLICY, ROLE_RANK, can } from './rooms/policy.js';
+export { EncryptionError, isEncryptionError, type EncryptionErrorCode } from './encryption/errors.js';
+export { EncryptionKey } from './encryption/key.js';
+export { rekeyDataDir, type RekeyOptions, type RekeyResult } from './encryption/rekey.js';
 export type { PolicyQuery, RoomAction } from './rooms/policy.js';

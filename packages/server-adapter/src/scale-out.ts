@@ -10,17 +10,21 @@ import { RedisBus } from './bus/redis-bus.js';
 import { RoomOrderBus } from './bus/room-order.js';
 import { RedisCallDirectory } from './calls/call-directory.js';
 import type { CallDirectory } from './calls/call-directory.js';
+import type { EncryptionKey } from './encryption/key.js';
 import type { ResolvedOptions, ServerOptions } from './options.js';
 import { storageFill } from './rooms/gap-fill.js';
 import { createPostgresStorage } from './storage/postgres/index.js';
 import { createSqliteStorage } from './storage/sqlite/index.js';
 import type { Storage } from './storage/storage.js';
 
-/** The storage the server uses: the given one, PostgreSQL for `databaseUrl`, else SQLite under `dataDir`. */
-export function defaultStorage(options: ServerOptions, dataDir: string): Storage {
+/**
+ * The storage the server uses: the given one, PostgreSQL for `databaseUrl`,
+ * else SQLite under `dataDir` (encrypted with `encryptionKey` when there is one).
+ */
+export function defaultStorage(options: ServerOptions, dataDir: string, encryptionKey: EncryptionKey | null): Storage {
   if (options.storage) return options.storage;
   if (options.databaseUrl) return createPostgresStorage({ ...options.postgres, connectionString: options.databaseUrl });
-  return createSqliteStorage({ dataDir });
+  return createSqliteStorage(encryptionKey ? { dataDir, encryptionKey } : { dataDir });
 }
 
 /** How long a single node holds a room event whose predecessor has not been published yet before reading it from storage (ms). */

@@ -10,6 +10,8 @@ import { join, resolve } from 'node:path';
 import { WebSocketServer } from 'ws';
 import { CloseCode, ErrorCode, WORKSPACE_PATH, encodeCloseReason } from '@parley/sdk/protocol';
 import { isLoopbackHost } from './auth/loopback.js';
+import { AttachmentFiles } from './attachments/attachment-files.js';
+import { BlobEraser } from './attachments/blob-eraser.js';
 import { isOriginAllowed } from './auth/origin.js';
 import { announceRevocation, closeRevokedSessions } from './auth/revocations.js';
 import { createTokenService } from './auth/tokens.js';
@@ -100,7 +102,8 @@ class Context implements ServerContext {
     readonly presence: Presence,
     readonly connections: ConnectionRegistry<Connection>,
     readonly attachmentUrls: AttachmentUrls,
-    readonly attachmentsDir: string,
+    readonly attachments: AttachmentFiles,
+    readonly eraser: BlobEraser,
     readonly calls: CallService,
     readonly outbound: OutboundBudget<Connection>,
     readonly health: HealthMonitor,
@@ -133,7 +136,7 @@ class Server implements ParleyServer {
     this.#raw = options;
     this.#options = resolveOptions(options);
     this.#logger = createLogger(options.logger);
-    this.#storage = defaultStorage(options, this.#options.dataDir);
+    this.#storage = defaultStorage(options, this.#options.dataDir, this.#options.encryptionKey);
     this.#bus = defaultBus(options, this.#storage, this.#logger);
     this.#wss = new WebSocketServer({
       noServer: true,
@@ -222,8 +225,11 @@ class Server implements ParleyServer {
   async #init(): Promise<Running> {
     const options = this.#options;
     const dataDir = resolve(options.dataDir);
-    await mkdir(dataDir, { recursive: true });
+    await mkdirPrivate(dataDir);
     await this.#storage.open();
+    const attachments = new AttachmentFiles(join(dataDir, 'attachments'), options.encryptionKey);
+    await attachments.prepare();
+    const eraser = new BlobEraser(this.#storage, attachments, this.#logger);
     const tokens = await createTokenService(options.auth, dataDir);
     tokens.checkRevocationsWith((user) => this.#storage.sessionsRevokedBefore(user));
     const metrics = new Metrics();
@@ -256,7 +262,8 @@ class Server implements ParleyServer {
       presence,
       connections,
       urls,
-      join(dataDir, 'attachments'),
+      attachments,
+      eraser,
       new CallService(options.calls, options.limits, this.#logger, metrics.registry, callDirectory),
       new OutboundBudget<Connection>(
         options.maxQueuedBytes,
@@ -279,6 +286,8 @@ class Server implements ParleyServer {
     presence.start();
     retention.start();
     ctx.health.start();
+    // Files whose erasure a crash interrupted.
+    void eraser.run();
     ctx.calls.start();
     const liveness = setInterval(() => {
       for (const connection of connections.all) connection.checkAlive();
@@ -334,6 +343,7 @@ class Server implements ParleyServer {
       ctx.presence.stop();
       await running.retention.stop();
       await Promise.all([...ctx.connections.all].map((connection) => connection.drain()));
+      await ctx.eraser.idle();
       // Local sockets are closed; participants forwarded from other nodes hear `call.rejoin`. This stops the media workers.
       ctx.calls.close();
       ctx.calls.cluster?.close();
@@ -357,6 +367,11 @@ class Server implements ParleyServer {
     if (running) await this.#storage.close();
     this.#logger.info('closed');
   }
+}
+
+/** Creates the data directory (and its parents) readable by the server's user only; an existing one keeps its mode. */
+async function mkdirPrivate(dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true, mode: 0o700 });
 }
 
 /** The path of a request target; null when it cannot be parsed. */

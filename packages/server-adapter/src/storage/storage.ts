@@ -249,7 +249,12 @@ export interface Storage {
 
   /** Appends a user message: next seq and rev, binds attachments, bumps the parent's reply count. */
   appendMessage(input: AppendMessageInput): Promise<AppendResult>;
-  /** Applies an edit (keeping the old text in the edit history), a soft delete or a reaction. */
+  /**
+   * Applies an edit (keeping the old text in the edit history), a delete or a
+   * reaction. A delete leaves a tombstone (same id and seq) and erases the
+   * rest: text, mentions, edit history, reactions, search entry and
+   * attachments (their keys are queued, see {@link Storage.pendingBlobErasures}).
+   */
   changeMessage(
     messageId: string,
     user: string,
@@ -278,8 +283,20 @@ export interface Storage {
   createAttachment(attachment: StoredAttachment): Promise<void>;
   getAttachment(id: string): Promise<StoredAttachment | null>;
 
-  /** Deletes messages beyond each room's retention and raises `floorSeq`; returns the rooms changed. */
+  /**
+   * Deletes messages beyond each room's retention, with their attachments
+   * (keys queued as for deletes), and raises `floorSeq`; returns the rooms changed.
+   */
   applyRetention(now: number): Promise<RetentionResult[]>;
+
+  /**
+   * Storage keys of attachment bytes to delete: every attachment whose row
+   * went (message deleted or purged) is queued in the same transaction, and
+   * stays queued until {@link Storage.completeBlobErasures}, across restarts.
+   */
+  pendingBlobErasures(limit: number): Promise<string[]>;
+  /** Forgets queued keys whose bytes are gone. */
+  completeBlobErasures(blobKeys: string[]): Promise<void>;
 
   /** The room's workspace document; an empty one (no snapshot, no updates) when nothing was stored. */
   loadWorkspace(room: string): Promise<StoredWorkspace>;

@@ -659,6 +659,19 @@ export class PostgresStorage implements Storage {
     return changed;
   }
 
+  async pendingBlobErasures(limit: number): Promise<string[]> {
+    const { rows } = await this.#db().query<{ blob_key: string }>(
+      'SELECT blob_key FROM blob_erasures ORDER BY blob_key LIMIT $1',
+      [Math.max(0, Math.floor(limit))],
+    );
+    return rows.map((row) => row.blob_key);
+  }
+
+  async completeBlobErasures(blobKeys: string[]): Promise<void> {
+    if (blobKeys.length === 0) return;
+    await this.#write((c) => c.query('DELETE FROM blob_erasures WHERE blob_key = ANY($1::text[])', [blobKeys]));
+  }
+
   // ---- workspace documents
 
   async loadWorkspace(room: string): Promise<StoredWorkspace> {
