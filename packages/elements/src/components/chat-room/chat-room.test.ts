@@ -212,6 +212,40 @@ describe('<chat-room>', () => {
     expect(messages(a)).to.have.length(0);
   });
 
+  it('keeps saying why an over-long message was not sent when the history arrives later', async () => {
+    const ada = await client('elements-chat', unique('ada'));
+    const max = ada.limits?.maxTextLength ?? 0;
+    expect(max).to.be.greaterThan(0);
+    const room = await ada.createRoom({ kind: 'group', name: 'Slow history', members: [] });
+    await room.send('already here');
+    // The first page is held back until the refused send has been explained (a slow server).
+    let release = (): void => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let loaded = false;
+    const loadOlder = room.loadOlder.bind(room);
+    room.loadOlder = async (limit) => {
+      await held;
+      const result = await loadOlder(limit);
+      loaded = true;
+      return result;
+    };
+    const a = await fixture<ChatRoom>(html`<chat-room .client=${ada} room=${room.id}></chat-room>`);
+    const banner = () => root(a).querySelector('[part~="banner"]')?.textContent ?? '';
+
+    const field = input(a);
+    field.focus();
+    field.value = 'x'.repeat(max + 1);
+    field.dispatchEvent(new Event('input'));
+    await sendKeys({ press: 'Enter' });
+    await until(() => banner().includes('limited to'), 'the limit is explained');
+
+    release();
+    await until(() => loaded, 'the history arrives');
+    await a.updateComplete;
+    expect(banner()).to.contain('limited to');
+    expect(input(a).value).to.have.length(max + 1);
+  });
+
   it('fires a cancelable parley-message-send', async () => {
     const { a } = await pair();
     a.addEventListener('parley-message-send', (event: ParleyMessageSendEvent) => event.preventDefault(), { once: true });
