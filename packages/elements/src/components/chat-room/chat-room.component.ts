@@ -263,7 +263,7 @@ export class ChatRoom extends LitElement {
     if (this.loadedKey !== this.room || this.loadedClient !== client) {
       this.loadedKey = this.room;
       this.loadedClient = client;
-      void this.loadOlder();
+      this.loadOlder().catch(() => undefined); // the banner says why
       room.members().catch(() => undefined); // names fall back to user ids
     }
     const members = this.roomState.value?.members;

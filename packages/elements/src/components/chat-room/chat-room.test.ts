@@ -246,6 +246,27 @@ describe('<chat-room>', () => {
     expect(input(a).value).to.have.length(max + 1);
   });
 
+  it('shows a failed first page in the banner and leaves no unhandled rejection', async () => {
+    const ada = await client('elements-chat', unique('ada'));
+    const room = await ada.createRoom({ kind: 'group', name: 'No history', members: [] });
+    room.loadOlder = () => Promise.reject(new Error('history is unavailable'));
+    const unhandled: unknown[] = [];
+    const onUnhandled = (event: PromiseRejectionEvent): void => {
+      unhandled.push(event.reason);
+      event.preventDefault();
+    };
+    window.addEventListener('unhandledrejection', onUnhandled);
+    try {
+      const a = await fixture<ChatRoom>(html`<chat-room .client=${ada} room=${room.id}></chat-room>`);
+      await until(() => (root(a).querySelector('[part~="banner"]')?.textContent ?? '').includes('history is unavailable'), 'the failure shown');
+      // A round trip to the server: many tasks after the one an unhandled rejection would be reported in.
+      await ada.request('ping', {});
+      expect(unhandled.map(String)).to.deep.equal([]);
+    } finally {
+      window.removeEventListener('unhandledrejection', onUnhandled);
+    }
+  });
+
   it('fires a cancelable parley-message-send', async () => {
     const { a } = await pair();
     a.addEventListener('parley-message-send', (event: ParleyMessageSendEvent) => event.preventDefault(), { once: true });
