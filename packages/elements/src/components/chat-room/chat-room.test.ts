@@ -18,6 +18,7 @@ import {
   messages,
   messageWith,
   pair,
+  repeatUntil,
   root,
   say,
   texts,
@@ -334,11 +335,14 @@ describe('<chat-room>', () => {
     const anchor = messageWith(b, texts(b)[0] as string) as HTMLElement;
     // As a reader does: scroll up again until the older page is there (a page in a background
     // tab of the test browser may get its scroll events late).
-    for (let i = 0; i < 100 && !texts(b).includes('m1'); i++) {
-      if (log.scrollTop > 0) log.scrollTop = 0;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    await until(() => texts(b).includes('m1'), 'older messages load');
+    await repeatUntil(
+      () => {
+        if (log.scrollTop > 0) log.scrollTop = 0;
+      },
+      () => texts(b).includes('m1'),
+      'older messages load',
+      { intervalMs: 100 },
+    );
     expect(texts(b)).to.deep.equal(sent);
     expect(log.scrollTop).to.be.greaterThan(0);
     const top = anchor.getBoundingClientRect().top - log.getBoundingClientRect().top;
