@@ -216,7 +216,13 @@ export default {
   filterBrowserLogs: ({ args }) => !String(args[0]).includes('Lit is in dev mode'),
   browsers: [
     chromeLauncher({
-      launchOptions: { executablePath: chromiumPath(), headless: true, args: [...CHROMIUM_ARGS, ...CALL_CHROMIUM_ARGS] },
+      launchOptions: {
+        executablePath: chromiumPath(),
+        headless: true,
+        args: [...CHROMIUM_ARGS, ...CALL_CHROMIUM_ARGS],
+        // Puppeteer's default is 30 s; a busy machine with a cold disk cache can take longer.
+        timeout: 120_000,
+      },
     }),
   ],
   // Not 'auto': for an up-to-date Chromium it means esnext, which leaves the
