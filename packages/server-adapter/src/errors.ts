@@ -29,6 +29,8 @@ export function toRequestError(error: unknown): RequestError | null {
       case 'not_found':
       case 'gone':
         return new RequestError(ErrorCode.NotFound, error.message);
+      case 'timeout':
+        return new RequestError(ErrorCode.Unavailable, error.message);
     }
   }
   return null;

@@ -30,6 +30,8 @@ import { Metrics } from './metrics.js';
 import { resolveOptions } from './options.js';
 import type { ResolvedOptions, ServerOptions } from './options.js';
 import { Presence } from './presence/presence.js';
+import { Quotas } from './quotas/quotas.js';
+import { UploadExpiry } from './quotas/upload-expiry.js';
 import { Publisher } from './rooms/publisher.js';
 import { RetentionTimer } from './rooms/retention.js';
 import { defaultBus, defaultCallDirectory, defaultStorage } from './scale-out.js';
@@ -93,6 +95,7 @@ class Context implements ServerContext {
     readonly attachmentsDir: string,
     readonly calls: CallService,
     readonly outbound: OutboundBudget<Connection>,
+    readonly quotas: Quotas,
   ) {}
 }
 
@@ -100,6 +103,7 @@ interface Running {
   ctx: Context;
   handler: HttpHandler;
   retention: RetentionTimer;
+  uploadExpiry: UploadExpiry;
   liveness: NodeJS.Timeout;
   workspaces: WorkspaceEndpoint;
 }
@@ -231,7 +235,7 @@ class Server implements ParleyServer {
       connections,
       urls,
       join(dataDir, 'attachments'),
-      new CallService(options.calls, options.limits, this.#logger, metrics.registry, callDirectory),
+      new CallService(options.calls, options.limits, options.quotas, this.#logger, metrics.registry, callDirectory),
       new OutboundBudget<Connection>(
         options.maxQueuedBytes,
         () => connections.all,
@@ -240,6 +244,7 @@ class Server implements ParleyServer {
           metrics.queuedCapCloses.inc();
         },
       ),
+      new Quotas(options.limits, options.quotas, this.#storage),
     );
     metrics.measureQueuedWith(() => ctx.outbound.measure());
     // Several nodes: requests for calls another node hosts are forwarded there.
@@ -247,10 +252,18 @@ class Server implements ParleyServer {
       ctx.calls.cluster = new CallCluster({ server: ctx, bus: this.#bus, directory: callDirectory, handlers: localCallHandlers, logger: this.#logger });
     }
     const retention = new RetentionTimer(ctx, options.retentionIntervalMs);
+    const uploadExpiry = new UploadExpiry({
+      storage: this.#storage,
+      logger: this.#logger,
+      attachmentsDir: ctx.attachmentsDir,
+      ttlMs: options.quotas.uploadTtlMs,
+      intervalMs: options.quotas.uploadSweepMs,
+    });
     // Documents are shared with other nodes only when there are other nodes.
     const workspaces = new WorkspaceEndpoint(ctx, this.#bus.local ? undefined : this.#bus);
     presence.start();
     retention.start();
+    uploadExpiry.start();
     ctx.calls.start();
     const liveness = setInterval(() => {
       for (const connection of connections.all) connection.checkAlive();
@@ -258,7 +271,7 @@ class Server implements ParleyServer {
     }, options.timing.pingIntervalMs);
     liveness.unref();
     if (tokens.dev) this.#logger.warn('dev mode: POST /v1/dev/token mints tokens for anyone');
-    const running: Running = { ctx, handler: createHttpHandler(ctx, () => this.#wsPath), retention, liveness, workspaces };
+    const running: Running = { ctx, handler: createHttpHandler(ctx, () => this.#wsPath), retention, uploadExpiry, liveness, workspaces };
     return running;
   }
 
@@ -303,6 +316,7 @@ class Server implements ParleyServer {
       clearInterval(running.liveness);
       ctx.presence.stop();
       await running.retention.stop();
+      await running.uploadExpiry.stop();
       await Promise.all([...ctx.connections.all].map((connection) => connection.drain()));
       // Local sockets are closed; participants forwarded from other nodes hear `call.rejoin`. This stops the media workers.
       ctx.calls.close();

@@ -93,6 +93,10 @@ export const roomHandlers: HandlerMap<
     const me = ctx.user.id;
     const invited = [...new Set(args.members ?? [])].filter((user) => user !== me);
     if (invited.length + 1 > ctx.server.options.limits.maxRoomMembers) throw forbidden('too many members');
+    const { maxMembersPerCreate } = ctx.server.options.quotas;
+    if (invited.length > maxMembersPerCreate) {
+      throw new RequestError(ErrorCode.BadRequest, `at most ${maxMembersPerCreate} members per room.create; invite the others afterwards`);
+    }
     const members: Array<{ user: string; role: StoredMember['role'] }> = [
       { user: me, role: 'owner' },
       ...invited.map((user) => ({ user, role: 'member' as const })),
@@ -100,6 +104,8 @@ export const roomHandlers: HandlerMap<
     if (args.room !== undefined && (await storage.getRoom(args.room))) {
       throw new RequestError(ErrorCode.Conflict, `a room with id ${args.room} exists`);
     }
+    // Its cost grows with the members: counted against the user's rooms and invites per window.
+    ctx.server.quotas.requests.createRoom(me, invited.length, ctx.now);
     const room = await storage.createRoom({
       id: args.room ?? newRoomId(),
       kind: args.kind,
@@ -122,6 +128,7 @@ export const roomHandlers: HandlerMap<
     const key = directKey(me, args.user);
     const existing = await storage.findDirectRoom(key);
     if (existing) return { room: await roomInfoFor(storage, existing, me) };
+    ctx.server.quotas.requests.createRoom(me, 0, ctx.now);
     let room: StoredRoom;
     try {
       room = await storage.createRoom({
@@ -206,6 +213,7 @@ export const roomHandlers: HandlerMap<
     if (await storage.getMember(room.id, args.user)) throw new RequestError(ErrorCode.Conflict, 'already a member');
     if (await storage.isBanned(room.id, args.user)) throw new RequestError(ErrorCode.Banned, 'the user is banned from this room');
     checkCapacity(ctx, room);
+    ctx.server.quotas.requests.invite(me, 1, ctx.now);
     const { systemMessage, ...added } = await storage.addMember(room.id, args.user, 'member', ctx.now, {
       event: 'invited',
       actor: me,

@@ -10,8 +10,9 @@
  *   deleted message…).
  * - `gone`: the thing existed but retention removed it (for instance a retried
  *   send whose message was already purged).
+ * - `timeout`: a read hit its time bound (a search) and was abandoned.
  */
-export type StorageErrorCode = 'not_found' | 'conflict' | 'gone';
+export type StorageErrorCode = 'not_found' | 'conflict' | 'gone' | 'timeout';
 
 /** An expected failure of a storage operation; nothing was committed. */
 export class StorageError extends Error {

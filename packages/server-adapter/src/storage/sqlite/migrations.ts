@@ -197,6 +197,39 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX workspace_updates_by_room ON workspace_updates (room_id, id);
     `,
   },
+  {
+    name: 'search terms per room',
+    sql: `
+      -- Every indexed term starts with its room's key (search-terms.ts), so a
+      -- search reads only the terms of rooms the user may read, never the
+      -- whole server's. The tokens are made by parley_search_terms (a
+      -- function the store registers on its connection); the ascii
+      -- tokenizer keeps each of them whole. Resetting indexed_pk makes the
+      -- store index every message again when it opens.
+      DROP TRIGGER messages_fts_update;
+      DROP TRIGGER messages_fts_delete;
+      DROP TABLE messages_fts;
+      CREATE VIRTUAL TABLE messages_fts USING fts5 (
+        terms,
+        content = '',
+        contentless_delete = 1,
+        tokenize = 'ascii'
+      );
+      UPDATE fts_state SET indexed_pk = 0;
+      CREATE TRIGGER messages_fts_update AFTER UPDATE OF text, deleted_at ON messages
+        WHEN new.kind = 'user' AND old.pk <= (SELECT indexed_pk FROM fts_state)
+      BEGIN
+        DELETE FROM messages_fts WHERE rowid = old.pk;
+        INSERT INTO messages_fts (rowid, terms)
+          SELECT new.pk, parley_search_terms(new.room_id, new.text) WHERE new.deleted_at IS NULL AND new.text != '';
+      END;
+      CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages
+        WHEN old.kind = 'user' AND old.pk <= (SELECT indexed_pk FROM fts_state)
+      BEGIN
+        DELETE FROM messages_fts WHERE rowid = old.pk;
+      END;
+    `,
+  },
 ];
 
 /** Raised when the database was written by a newer version of Parley. */
