@@ -8,10 +8,13 @@
  * PARLEY_JWT_PUBLIC_KEY (PEM), PARLEY_ALLOWED_ORIGINS (comma-separated),
  * DATABASE_URL (PostgreSQL instead of SQLite), REDIS_URL (Redis bus for several nodes),
  * PARLEY_CALLS=0, PARLEY_CALL_WORKERS, PARLEY_RTC_LISTEN_IP, PARLEY_RTC_ANNOUNCED_ADDRESS,
- * PARLEY_RTC_MIN_PORT, PARLEY_RTC_MAX_PORT (calls).
+ * PARLEY_RTC_MIN_PORT, PARLEY_RTC_MAX_PORT (calls), PARLEY_ROOM_CREATES_PER_HOUR,
+ * PARLEY_INVITES_PER_HOUR, PARLEY_MAX_CALLS_PER_USER, PARLEY_UPLOAD_TTL_MS,
+ * PARLEY_MAX_PENDING_UPLOADS, PARLEY_MAX_PENDING_UPLOAD_BYTES (quotas).
  */
 import { parseArgs } from 'node:util';
 import { callOptionsFromEnv } from './calls/call-options.js';
+import { quotaOptionsFromEnv } from './quotas/quota-options.js';
 import { createServer } from './server.js';
 
 const USAGE = `Usage: parley-server [options]
@@ -25,7 +28,10 @@ const USAGE = `Usage: parley-server [options]
   -h, --help          this text
 Environment: PARLEY_JWT_SECRET, PARLEY_JWT_PUBLIC_KEY, PARLEY_ALLOWED_ORIGINS, PARLEY_REDIS_PREFIX
 Calls: PARLEY_CALLS=0 (off), PARLEY_CALL_WORKERS, PARLEY_RTC_LISTEN_IP (default 127.0.0.1),
-  PARLEY_RTC_ANNOUNCED_ADDRESS, PARLEY_RTC_MIN_PORT, PARLEY_RTC_MAX_PORT`;
+  PARLEY_RTC_ANNOUNCED_ADDRESS, PARLEY_RTC_MIN_PORT, PARLEY_RTC_MAX_PORT
+Quotas per user: PARLEY_ROOM_CREATES_PER_HOUR (60), PARLEY_INVITES_PER_HOUR (2000),
+  PARLEY_MAX_CALLS_PER_USER (2), PARLEY_UPLOAD_TTL_MS (86400000: unused uploads are deleted then),
+  PARLEY_MAX_PENDING_UPLOADS (20), PARLEY_MAX_PENDING_UPLOAD_BYTES (104857600)`;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -66,6 +72,7 @@ async function main(): Promise<void> {
     redisUrl: values['redis-url'] ?? (env.REDIS_URL || undefined),
     redisPrefix: env.PARLEY_REDIS_PREFIX || undefined,
     calls: callOptionsFromEnv(env),
+    quotas: quotaOptionsFromEnv(env),
   });
   const { url } = await server.listen(port, host);
   console.log(`Parley server listening on ${url}`);

@@ -116,12 +116,20 @@ export class CallService {
    */
   async join(room: string, user: UserInfo, connection: CallConnection, canProduce: boolean): Promise<CallMembership & { others: CallParticipantInfo[] }> {
     if (!this.options.enabled) throw new RequestError(ErrorCode.CallUnavailable, 'calls are turned off on this server');
+    // Before opening the call, so a refused join leaves no empty call behind.
+    this.#checkCallQuotas(room, user.id, connection.id);
     // The call can close between opening and adding (its last participant left): try again, a bounded number of times.
     for (let attempt = 0; attempt < 3; attempt++) {
       const call = await this.#callFor(room);
       if (call.closed) continue;
       const existing = call.participants.get(user.id);
-      this.#checkCallQuotas(room, user.id, connection.id);
+      try {
+        // Again: another join of the user may have finished while the call opened.
+        this.#checkCallQuotas(room, user.id, connection.id);
+      } catch (error) {
+        if (call.participants.size === 0) this.#closeCall(call);
+        throw error;
+      }
       if (!existing && call.participants.size >= this.#limits.maxCallParticipants) {
         throw new RequestError(ErrorCode.CallFull, `the call is full (${this.#limits.maxCallParticipants} participants)`);
       }

@@ -24,14 +24,19 @@ export const MAX_SEARCH_WORDS = 16;
 const MAX_TOKEN_CHARS = 200;
 
 const TOKEN = /[\p{L}\p{N}]+/gu;
+/** ASCII text needs no Unicode folding: its letters and digits are [a-z0-9] once lower-cased. */
+const NON_ASCII = /[^\x00-\x7f]/;
+const ASCII_TOKEN = /[a-z0-9]+/g;
 
 /** Length of a room key: hex digits of the room id's MD5 (PostgreSQL computes the same in SQL). */
 export const ROOM_KEY_LENGTH = 8;
 
 /** The folded tokens of `text`, in order. */
 export function searchTokens(text: string): string[] {
-  const folded = text.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase().normalize('NFC');
-  return (folded.match(TOKEN) ?? []).map((token) => (token.length > MAX_TOKEN_CHARS ? [...token].slice(0, MAX_TOKEN_CHARS).join('') : token));
+  const tokens = NON_ASCII.test(text)
+    ? text.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase().normalize('NFC').match(TOKEN)
+    : text.toLowerCase().match(ASCII_TOKEN);
+  return (tokens ?? []).map((token) => (token.length > MAX_TOKEN_CHARS ? [...token].slice(0, MAX_TOKEN_CHARS).join('') : token));
 }
 
 /** Room keys of recently used rooms; keys are pure, so a bounded cache is enough. */
