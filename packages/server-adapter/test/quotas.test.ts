@@ -72,6 +72,8 @@ describe('rooms created and members added per window', () => {
     assert.throws(() => createServer({ ...base, quotas: { maxMembersPerCreate: 100, invites: { max: 10, windowMs: HOUR } } }), ConfigError);
     assert.throws(() => createServer({ ...base, quotas: { maxCallsPerUser: 0 } }), ConfigError);
     assert.throws(() => createServer({ ...base, quotas: { roomCreates: { max: 1, windowMs: 0 } } }), ConfigError);
+    // A lower invites quota lowers the default members per room.create with it.
+    assert.doesNotThrow(() => createServer({ ...base, quotas: { invites: { max: 10, windowMs: HOUR } } }));
   });
 });
 

@@ -17,7 +17,7 @@ export interface QuotaOptions {
   roomCreates: WindowQuota;
   /** Members one user may add to rooms: those named in `room.create` and each `room.invite`. Over it: `rate_limited` + `retryAfterMs`. */
   invites: WindowQuota;
-  /** Members named in one `room.create` (at most 1000, the protocol's own bound). Over it: `bad_request`. */
+  /** Members named in one `room.create` (at most `invites.max`, which a lower quota makes the default). Over it: `bad_request`. */
   maxMembersPerCreate: number;
   /** Calls one connection takes part in at once. Over it: `conflict` (leave the other call first). */
   maxCallsPerConnection: number;
@@ -52,6 +52,8 @@ export const DEFAULT_QUOTAS: Readonly<QuotaOptions> = Object.freeze({
 /** Applies defaults; returns an error message for quotas that cannot work. */
 export function resolveQuotaOptions(options: Partial<QuotaOptions> = {}): QuotaOptions | string {
   const q: QuotaOptions = { ...DEFAULT_QUOTAS, ...options };
+  // A create may never name more members than the invites quota holds: by default it follows a lower quota.
+  if (options.maxMembersPerCreate === undefined) q.maxMembersPerCreate = Math.min(DEFAULT_QUOTAS.maxMembersPerCreate, q.invites.max);
   for (const name of ['roomCreates', 'invites'] as const) {
     const { max, windowMs } = q[name];
     if (!(Number.isInteger(max) && max >= 1 && Number.isFinite(windowMs) && windowMs > 0)) {

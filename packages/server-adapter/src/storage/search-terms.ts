@@ -25,7 +25,7 @@ const MAX_TOKEN_CHARS = 200;
 
 const TOKEN = /[\p{L}\p{N}]+/gu;
 /** ASCII text needs no Unicode folding: its letters and digits are [a-z0-9] once lower-cased. */
-const NON_ASCII = /[^\x00-\x7f]/;
+const NON_ASCII = /[^\p{ASCII}]/u;
 const ASCII_TOKEN = /[a-z0-9]+/g;
 
 /** Length of a room key: hex digits of the room id's MD5 (PostgreSQL computes the same in SQL). */

@@ -38,7 +38,6 @@ import {
   toStoredMember,
   toStoredRoom,
   toUserRoom,
-  type MessageRow,
 } from './rows.js';
 import { asConflict, asNotFound, isConstraint, isFtsError, mustGet } from './sql-errors.js';
 import { prepareStatements, type Statements } from './statements.js';
