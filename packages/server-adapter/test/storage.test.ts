@@ -12,6 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { createSqliteStorage, MIGRATIONS, SchemaTooNewError, SQLITE_FILE_NAME } from '../src/storage/sqlite/index.js';
+import { migrate } from '../src/storage/sqlite/migrations.js';
 import { WriteQueue } from '../src/storage/sqlite/write-queue.js';
 import type { Storage } from '../src/storage/storage.js';
 import { storageConformance } from './storage-conformance.js';
@@ -68,6 +69,30 @@ describe('SqliteStorage on disk', () => {
       assert.deepEqual(db.prepare('SELECT id, name FROM users').all(), [{ id: 'alice', name: 'Alice' }]);
     } finally {
       db.close();
+    }
+  });
+
+  it('an older database keeps its messages findable: the migration to room-keyed search terms indexes them again on open', async () => {
+    const file = join(dir, 'older.db');
+    const db = new Database(file);
+    migrate(db, MIGRATIONS.slice(0, 2));
+    db.exec(`INSERT INTO rooms (id, kind, name, name_fold, topic, created_at, created_by, last_seq, rev, member_count, last_activity_at)
+               VALUES ('r', 'group', 'R', 'r', '', 1, 'alice', 2, 2, 1, 1);
+             INSERT INTO members (room_id, user_id, role, joined_at) VALUES ('r', 'alice', 'owner', 1);
+             INSERT INTO messages (id, room_id, seq, rev, sender, client_id, kind, text, created_at)
+               VALUES ('m1', 'r', 1, 1, 'alice', 'c1', 'user', 'The lighthouse at Dunnet', 1),
+                      ('m2', 'r', 2, 2, 'alice', 'c2', 'user', 'Café au lait', 2);
+             INSERT INTO messages_fts (rowid, text) SELECT pk, text FROM messages;
+             UPDATE fts_state SET indexed_pk = (SELECT max(pk) FROM messages);`);
+    db.close();
+    const storage = createSqliteStorage({ file });
+    await storage.open();
+    try {
+      assert.deepEqual((await storage.search('alice', 'lightho', null, 10)).map((m) => m.id), ['m1']);
+      assert.deepEqual((await storage.search('alice', 'cafe', 'r', 10)).map((m) => m.id), ['m2']);
+      assert.deepEqual(await storage.search('bob', 'lighthouse', null, 10), [], 'still only for members');
+    } finally {
+      await storage.close();
     }
   });
 
