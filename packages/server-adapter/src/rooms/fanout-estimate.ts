@@ -1,15 +1,14 @@
 /**
  * What a change will send to its room, estimated before it is committed (the
  * fan-out budget is reserved with it, then settled to the real bytes). The
- * numbers a commit assigns (seq, rev) are taken at their widest, so the
- * estimate is never below the event that goes out.
+ * numbers a commit assigns (seq, rev) are taken at their widest.
  */
-import type { AttachmentInfo, Message } from '@parley/sdk/protocol';
+import type { Message } from '@parley/sdk/protocol';
 import { eventBytes } from '../quotas/fanout-budget.js';
 
 const WIDEST = Number.MAX_SAFE_INTEGER;
 
-/** The `message` event of a new message. */
+/** The `message` event of a new message, without its mentions and attachments (they are known only later). */
 export function sendEstimate(input: {
   id: string;
   room: string;
@@ -17,9 +16,6 @@ export function sendEstimate(input: {
   clientId: string;
   text: string;
   parentId: string | null;
-  mentions: string[];
-  attachments: AttachmentInfo[];
-  flagged: boolean;
   now: number;
 }): number {
   const message: Message = {
@@ -36,11 +32,11 @@ export function sendEstimate(input: {
     deletedAt: null,
     parentId: input.parentId,
     replyCount: 0,
-    mentions: input.mentions,
+    mentions: [],
     reactions: {},
-    attachments: input.attachments,
+    attachments: [],
     system: null,
-    flagged: input.flagged,
+    flagged: false,
   };
   return eventBytes({ type: 'message', message });
 }

@@ -121,27 +121,39 @@ export const messageHandlers: HandlerMap<
     if (peer !== null && peer !== me && (await storage.isBlockedEither(me, peer))) {
       throw new RequestError(ErrorCode.Blocked, 'one of you blocked the other');
     }
-    let parentId: string | null = null;
-    if (args.parentId !== undefined) {
-      const parent = await storage.getMessage(args.parentId);
-      if (!parent || parent.room !== room.id) throw new RequestError(ErrorCode.NotFound, 'no such parent message');
-      if (parent.kind === 'system') throw new RequestError(ErrorCode.BadRequest, 'cannot reply to a system message');
-      // Threads are one level deep: a reply to a reply joins the root's thread.
-      parentId = parent.parentId ?? parent.id;
-    }
-    const attachments = await attachmentsFor(ctx, room.id, attachmentIds);
-    const verdict = await moderate(ctx, room, args.text, parentId, attachments, false);
-    const mentions = await mentionsIn(ctx, room.id, args.text);
-    const flagged = verdict === 'flag';
-    const input = { id, room: room.id, sender: me, clientId: args.clientId, text: args.text, parentId, mentions, flagged, now: ctx.now };
-    // The last check: over the byte budget, nothing is committed.
-    const charge = ctx.server.quotas.fanout.reserve(me, room.id, sendEstimate({ ...input, attachments }), ctx.now);
-
-    const committed = storage.appendMessage({ ...input, attachmentIds });
-    // Handed over in frame order: the client's next frames may start while this commits.
-    ctx.committing();
+    // Before the costlier checks (parent, attachments, the moderation hook,
+    // mentions), so a flood is refused cheaply; what the estimate leaves out
+    // (attachments, mentions) is charged when the event has gone out.
+    const estimate = sendEstimate({ id, room: room.id, sender: me, clientId: args.clientId, text: args.text, parentId: args.parentId ?? null, now: ctx.now });
+    const charge = ctx.server.quotas.fanout.reserve(me, room.id, estimate, ctx.now);
     let result;
     try {
+      let parentId: string | null = null;
+      if (args.parentId !== undefined) {
+        const parent = await storage.getMessage(args.parentId);
+        if (!parent || parent.room !== room.id) throw new RequestError(ErrorCode.NotFound, 'no such parent message');
+        if (parent.kind === 'system') throw new RequestError(ErrorCode.BadRequest, 'cannot reply to a system message');
+        // Threads are one level deep: a reply to a reply joins the root's thread.
+        parentId = parent.parentId ?? parent.id;
+      }
+      const attachments = await attachmentsFor(ctx, room.id, attachmentIds);
+      const verdict = await moderate(ctx, room, args.text, parentId, attachments, false);
+      const mentions = await mentionsIn(ctx, room.id, args.text);
+
+      const committed = storage.appendMessage({
+        id,
+        room: room.id,
+        sender: me,
+        clientId: args.clientId,
+        text: args.text,
+        parentId,
+        mentions,
+        attachmentIds,
+        flagged: verdict === 'flag',
+        now: ctx.now,
+      });
+      // Handed over in frame order: the client's next frames may start while this commits.
+      ctx.committing();
       result = await committed;
     } catch (error) {
       charge.settle(0);
@@ -173,13 +185,13 @@ export const messageHandlers: HandlerMap<
     if (args.text.trim() === '' && message.attachments.length === 0) {
       throw new RequestError(ErrorCode.BadRequest, 'empty message');
     }
-    await moderate(ctx, room, args.text, message.parentId, message.attachments, true);
-    const mentions = await mentionsIn(ctx, room.id, args.text);
-    const estimate = updateEstimate(message, { text: args.text, mentions, editedAt: ctx.now });
-    const charge = ctx.server.quotas.fanout.reserve(ctx.user.id, room.id, estimate, ctx.now);
-    const result = await settleOnFailure(charge, () =>
-      storage.changeMessage(message.id, ctx.user.id, args.clientId, { kind: 'edit', text: args.text, mentions }, ctx.now),
-    );
+    // Before the moderation hook, as for a send; new mentions are charged when the event has gone out.
+    const charge = ctx.server.quotas.fanout.reserve(ctx.user.id, room.id, updateEstimate(message, { text: args.text, editedAt: ctx.now }), ctx.now);
+    const result = await settleOnFailure(charge, async () => {
+      await moderate(ctx, room, args.text, message.parentId, message.attachments, true);
+      const mentions = await mentionsIn(ctx, room.id, args.text);
+      return storage.changeMessage(message.id, ctx.user.id, args.clientId, { kind: 'edit', text: args.text, mentions }, ctx.now);
+    });
     if (result.duplicate) charge.settle(0);
     else deferUpdated(ctx, result.message, charge);
     return { message: result.message };
