@@ -41,7 +41,12 @@ export async function clusterUnavailable(): Promise<string | null> {
  * Starts `count` nodes on one fresh database and a private Redis; `seed`
  * fills the database through the storage layer before the nodes start.
  */
-export async function startCluster(count: number, seed: (storage: Storage) => Promise<void>, fdLimit?: number): Promise<RunningCluster> {
+export async function startCluster(
+  count: number,
+  seed: (storage: Storage) => Promise<void>,
+  fdLimit?: number,
+  serverArgs: readonly string[] = [],
+): Promise<RunningCluster> {
   const cleanups: Array<() => Promise<void>> = [];
   const dispose = async (): Promise<void> => {
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
@@ -69,7 +74,7 @@ export async function startCluster(count: number, seed: (storage: Storage) => Pr
     cleanups.push(async () => {
       await Promise.all(nodes.map((node) => node.stop()));
     });
-    const args = ['--data-dir', dataDir, '--port', '0', '--database-url', databaseUrl, '--redis-url', `redis://127.0.0.1:${redisPort}`];
+    const args = ['--data-dir', dataDir, '--port', '0', '--database-url', databaseUrl, '--redis-url', `redis://127.0.0.1:${redisPort}`, ...serverArgs];
     for (let i = 0; i < count; i++) {
       nodes.push(
         await startChild('servers/parley.ts', {

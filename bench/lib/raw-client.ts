@@ -12,9 +12,19 @@ export class RawClient {
   readonly #ws: WebSocket;
   readonly #pending = new Map<number, (frame: ServerFrame) => void>();
   #nextId = 1;
+  /** The close code once the server (or we) closed the socket; pending requests then fail with it. */
+  readonly closed: Promise<number>;
 
   private constructor(ws: WebSocket) {
     this.#ws = ws;
+    this.closed = new Promise((resolve) => {
+      ws.once('close', (code: number) => {
+        const pending = [...this.#pending.values()];
+        this.#pending.clear();
+        for (const answer of pending) answer({ type: 'error', code: 'unavailable', message: `socket closed with ${code}`, retryable: true });
+        resolve(code);
+      });
+    });
     ws.on('message', (data: Buffer) => {
       const frame = JSON.parse(data.toString('utf8')) as ServerFrame;
       if ((frame.type === 'ack' || frame.type === 'error' || frame.type === 'welcome') && frame.id !== undefined) {

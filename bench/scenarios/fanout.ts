@@ -23,6 +23,13 @@ import type { DialectName } from '../load/dialects.js';
 const SERVERS: DialectName[] = ['parley', 'bare-ws', 'socket.io'];
 /** Each publishing socket stays well under our default per-connection rate limit (100 frames/s). */
 const MAX_RATE_PER_PUBLISHER = 50;
+/**
+ * The steps send up to 4000 messages/s into one room, on purpose far above
+ * what a room may receive by default (`roomByteRate`, 256 KiB/s, which
+ * protects members on slow links): raised here, so the steps measure fan-out
+ * rather than that limit. Every other limit keeps its default.
+ */
+const SERVER_ARGS = ['--limits', JSON.stringify({ roomByteRate: { perSecond: 64 * 1024 * 1024, burst: 64 * 1024 * 1024 } })];
 const ROOM = 'fanout';
 /** Generator processes (they share the machine's two cores with the server). */
 const GENERATORS = 2;
@@ -123,7 +130,7 @@ async function deploy(kind: ServerRun['server'], users: string[], fdLimit: numbe
     await seedRooms(storage, [{ id: ROOM, members: users }]);
   };
   if (kind === CLUSTER) {
-    const cluster = await startCluster(CLUSTER_NODES, seed, fdLimit);
+    const cluster = await startCluster(CLUSTER_NODES, seed, fdLimit, SERVER_ARGS);
     const [first] = cluster.ports;
     return {
       meter: cluster.meter,
@@ -133,7 +140,7 @@ async function deploy(kind: ServerRun['server'], users: string[], fdLimit: numbe
       dispose: () => cluster.dispose(),
     };
   }
-  const server = await startServer(kind, { fdLimit, seed });
+  const server = await startServer(kind, { fdLimit, seed, serverArgs: kind === 'parley' ? SERVER_ARGS : [] });
   return { meter: server.child, portFor: () => server.port, quiet: QUIET_SHARE, dispose: () => server.dispose() };
 }
 

@@ -1,16 +1,18 @@
 /**
  * Our server under test, in its own process: `createServer` with the real
  * SQLite storage in the given data directory, real HS256 auth (the bench
- * secret), default limits, logging off. The calls scenario adds dev tokens
- * (the example pages sign in with them) and static directories.
+ * secret), default limits unless a scenario raises one with `--limits`
+ * (a JSON object merged over the defaults), logging off. The calls scenario
+ * adds dev tokens (the example pages sign in with them) and static directories.
  *
  * With `--database-url` and `--redis-url` it is one node of several:
  * PostgreSQL storage and the Redis bus (the fan-out scenario's three-node case).
  *
- *   parley.ts --data-dir DIR [--port N] [--dev] [--serve DIR]...
+ *   parley.ts --data-dir DIR [--port N] [--dev] [--serve DIR]... [--limits JSON]
  *             [--database-url URL --redis-url URL --redis-prefix P]
  */
 import { parseArgs } from 'node:util';
+import type { Limits } from '@parley/sdk/protocol';
 import { createServer } from '@parley/server-adapter';
 import { runServerChild } from '../lib/serve.js';
 import { BENCH_SECRET } from '../lib/tokens.js';
@@ -24,6 +26,7 @@ const { values } = parseArgs({
     'database-url': { type: 'string' },
     'redis-url': { type: 'string' },
     'redis-prefix': { type: 'string' },
+    limits: { type: 'string' },
   },
 });
 const dataDir = values['data-dir'];
@@ -33,6 +36,7 @@ const server = createServer({
   auth: { secret: BENCH_SECRET, dev: values.dev },
   invitations: 'direct',
   static: values.serve,
+  limits: values.limits === undefined ? undefined : (JSON.parse(values.limits) as Partial<Limits>),
   logger: false,
   databaseUrl: values['database-url'],
   redisUrl: values['redis-url'],

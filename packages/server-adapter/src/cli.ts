@@ -12,11 +12,14 @@
  * REDIS_URL (Redis bus for several nodes),
  * PARLEY_CALLS=0, PARLEY_CALL_WORKERS, PARLEY_RTC_LISTEN_IP, PARLEY_RTC_ANNOUNCED_ADDRESS,
  * PARLEY_RTC_MIN_PORT, PARLEY_RTC_MAX_PORT (calls), PARLEY_ENCRYPTION_KEY (encryption at rest),
- * PARLEY_NEW_ENCRYPTION_KEY (with --rekey).
+ * PARLEY_NEW_ENCRYPTION_KEY (with --rekey), PARLEY_ROOM_CREATES_PER_HOUR,
+ * PARLEY_INVITES_PER_HOUR, PARLEY_MAX_CALLS_PER_USER, PARLEY_UPLOAD_TTL_MS,
+ * PARLEY_MAX_PENDING_UPLOADS, PARLEY_MAX_PENDING_UPLOAD_BYTES (quotas).
  */
 import { parseArgs } from 'node:util';
 import { callOptionsFromEnv } from './calls/call-options.js';
 import { runRekey } from './encryption/rekey-command.js';
+import { quotaOptionsFromEnv } from './quotas/quota-options.js';
 import { createServer } from './server.js';
 
 const USAGE = `Usage: parley-server [options]
@@ -45,7 +48,10 @@ PostgreSQL timeouts (ms): PARLEY_PG_CONNECT_TIMEOUT_MS (default 5000), PARLEY_PG
   (default 10000), PARLEY_PG_QUERY_TIMEOUT_MS (no answer at all; default statement timeout + 2000)
 Encryption at rest: PARLEY_ENCRYPTION_KEY (32 bytes as hex or base64; openssl rand -hex 32)
 Calls: PARLEY_CALLS=0 (off), PARLEY_CALL_WORKERS, PARLEY_RTC_LISTEN_IP (default 127.0.0.1),
-  PARLEY_RTC_ANNOUNCED_ADDRESS, PARLEY_RTC_MIN_PORT, PARLEY_RTC_MAX_PORT`;
+  PARLEY_RTC_ANNOUNCED_ADDRESS, PARLEY_RTC_MIN_PORT, PARLEY_RTC_MAX_PORT
+Quotas per user: PARLEY_ROOM_CREATES_PER_HOUR (60), PARLEY_INVITES_PER_HOUR (2000),
+  PARLEY_MAX_CALLS_PER_USER (2), PARLEY_UPLOAD_TTL_MS (86400000: unused uploads are deleted then),
+  PARLEY_MAX_PENDING_UPLOADS (20), PARLEY_MAX_PENDING_UPLOAD_BYTES (104857600)`;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -117,6 +123,7 @@ async function main(): Promise<void> {
     },
     redisPrefix: env.PARLEY_REDIS_PREFIX || undefined,
     calls: callOptionsFromEnv(env),
+    quotas: quotaOptionsFromEnv(env),
   });
   const { url } = await server.listen(port, host);
   console.log(`Parley server listening on ${url}`);

@@ -14,6 +14,7 @@ import type { AttachmentUrls } from './http/attachment-urls.js';
 import type { Metrics } from './metrics.js';
 import type { ResolvedOptions } from './options.js';
 import type { Presence } from './presence/presence.js';
+import type { Quotas } from './quotas/quotas.js';
 import type { Publisher } from './rooms/publisher.js';
 import type { Storage } from './storage/storage.js';
 
@@ -41,6 +42,8 @@ export interface ServerContext {
   readonly calls: CallService;
   /** Whether this node hears its peers and reaches its database, for `/healthz`. */
   readonly health: HealthMonitor;
+  /** Per-user and per-room bounds: search, room creation, invites, bytes to rooms, pending uploads. */
+  readonly quotas: Quotas;
 }
 
 /** What a request handler knows about the request. */

@@ -35,6 +35,8 @@ export function toRequestError(error: unknown): RequestError | null {
       case 'unavailable':
         // Retryable: the client sends it again later (its idempotency key makes a repeat harmless).
         return new RequestError(ErrorCode.Unavailable, 'storage is unavailable; try again', STORAGE_RETRY_MS);
+      case 'timeout':
+        return new RequestError(ErrorCode.Unavailable, error.message);
     }
   }
   return null;

@@ -19,6 +19,8 @@ export type {
   ServerOptions,
   TimingOptions,
 } from './options.js';
+export { DEFAULT_QUOTAS } from './quotas/quota-options.js';
+export type { QuotaOptions, WindowQuota } from './quotas/quota-options.js';
 export type { Bus, BusHandler, BusMessage } from './bus/bus.js';
 export { InProcessBus } from './bus/in-process-bus.js';
 export { DEFAULT_PUBLISH_LIMITS, RedisBus, type RedisBusOptions, type ResyncingBus } from './bus/redis-bus.js';
@@ -28,6 +30,8 @@ export { RoomOrderBus, type FillChanges, type RoomOrderOptions } from './bus/roo
 export type * from './storage/storage.js';
 export { SqliteStorage, StorageError, createSqliteStorage, isStorageError } from './storage/index.js';
 export type { SqliteStorageOptions, StorageErrorCode } from './storage/index.js';
+export { DEFAULT_SEARCH_TIMEOUT_MS } from './storage/index.js';
+export type { SearchOptions } from './storage/index.js';
 export { PostgresStorage, createPostgresStorage } from './storage/index.js';
 export type { PostgresStorageOptions } from './storage/index.js';
 export { POLICY, ROLE_RANK, can } from './rooms/policy.js';

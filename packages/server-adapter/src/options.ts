@@ -14,6 +14,9 @@ import { resolveCallOptions } from './calls/call-options.js';
 import type { CallOptions } from './calls/call-options.js';
 import type { PostgresStorageOptions } from './storage/postgres/postgres-storage.js';
 import { EncryptionKey } from './encryption/key.js';
+import { resolveQuotaOptions } from './quotas/quota-options.js';
+import type { QuotaOptions } from './quotas/quota-options.js';
+import { DEFAULT_SEARCH_TIMEOUT_MS } from './storage/search-plan.js';
 import type { Storage } from './storage/storage.js';
 
 /** How tokens are verified (and, in dev mode, minted). */
@@ -214,6 +217,14 @@ export interface ServerOptions {
   workspaces?: Partial<WorkspaceOptions>;
   /** Calls: workers, listen and announced addresses, ports, ICE servers (see {@link CallOptions}). */
   calls?: Partial<CallOptions>;
+  /** Per-user quotas: rooms created, members added, calls, transports, pending uploads (see {@link QuotaOptions}). */
+  quotas?: Partial<QuotaOptions>;
+  /**
+   * A search still running after this long is abandoned with `unavailable`
+   * (PostgreSQL cancels it through `statement_timeout`; SQLite stops between
+   * its queries). Default 2000 ms.
+   */
+  searchTimeoutMs?: number;
 }
 
 /** Options with every default applied. */
@@ -239,6 +250,8 @@ export interface ResolvedOptions {
   maxQueuedBytes: number;
   workspaces: WorkspaceOptions;
   calls: CallOptions;
+  quotas: QuotaOptions;
+  searchTimeoutMs: number;
 }
 
 /** Default timers: the protocol's, plus server-only ones. */
@@ -307,6 +320,10 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
   }
   const calls = resolveCallOptions(options.calls);
   if (typeof calls === 'string') throw new ConfigError(calls);
+  const quotas = resolveQuotaOptions(options.quotas);
+  if (typeof quotas === 'string') throw new ConfigError(quotas);
+  const searchTimeoutMs = options.searchTimeoutMs ?? DEFAULT_SEARCH_TIMEOUT_MS;
+  if (!(searchTimeoutMs > 0)) throw new ConfigError('searchTimeoutMs must be positive');
   const presencePushMaxMembers = options.presencePushMaxMembers ?? DEFAULT_PRESENCE_PUSH_MAX_MEMBERS;
   if (!(presencePushMaxMembers >= 2)) throw new ConfigError('presencePushMaxMembers must be at least 2');
   const maxQueuedBytes = options.maxQueuedBytes ?? defaultMaxQueuedBytes();
@@ -332,5 +349,7 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
     maxQueuedBytes,
     workspaces,
     calls,
+    quotas,
+    searchTimeoutMs,
   };
 }

@@ -35,6 +35,8 @@ import { Metrics } from './metrics.js';
 import { ConfigError, resolveOptions } from './options.js';
 import type { ResolvedOptions, ServerOptions } from './options.js';
 import { Presence } from './presence/presence.js';
+import { Quotas } from './quotas/quotas.js';
+import { UploadExpiry } from './quotas/upload-expiry.js';
 import { Publisher } from './rooms/publisher.js';
 import { RetentionTimer } from './rooms/retention.js';
 import { defaultBus, defaultCallDirectory, defaultStorage } from './scale-out.js';
@@ -107,6 +109,7 @@ class Context implements ServerContext {
     readonly calls: CallService,
     readonly outbound: OutboundBudget<Connection>,
     readonly health: HealthMonitor,
+    readonly quotas: Quotas,
   ) {}
 }
 
@@ -114,6 +117,7 @@ interface Running {
   ctx: Context;
   handler: HttpHandler;
   retention: RetentionTimer;
+  uploadExpiry: UploadExpiry;
   liveness: NodeJS.Timeout;
   workspaces: WorkspaceEndpoint;
 }
@@ -264,7 +268,7 @@ class Server implements ParleyServer {
       urls,
       attachments,
       eraser,
-      new CallService(options.calls, options.limits, this.#logger, metrics.registry, callDirectory),
+      new CallService(options.calls, options.limits, options.quotas, this.#logger, metrics.registry, callDirectory),
       new OutboundBudget<Connection>(
         options.maxQueuedBytes,
         () => connections.all,
@@ -274,6 +278,7 @@ class Server implements ParleyServer {
         },
       ),
       new HealthMonitor(this.#bus, this.#storage, options.timing.healthProbeMs),
+      new Quotas(options.limits, options.quotas, this.#storage),
     );
     metrics.measureQueuedWith(() => ctx.outbound.measure());
     // Several nodes: requests for calls another node hosts are forwarded there.
@@ -281,6 +286,13 @@ class Server implements ParleyServer {
       ctx.calls.cluster = new CallCluster({ server: ctx, bus: this.#bus, directory: callDirectory, handlers: localCallHandlers, logger: this.#logger });
     }
     const retention = new RetentionTimer(ctx, options.retentionIntervalMs);
+    const uploadExpiry = new UploadExpiry({
+      storage: this.#storage,
+      logger: this.#logger,
+      eraseFiles: () => eraser.run(),
+      ttlMs: options.quotas.uploadTtlMs,
+      intervalMs: options.quotas.uploadSweepMs,
+    });
     // Documents are shared with other nodes only when there are other nodes.
     const workspaces = new WorkspaceEndpoint(ctx, this.#bus.local ? undefined : this.#bus);
     presence.start();
@@ -288,6 +300,7 @@ class Server implements ParleyServer {
     ctx.health.start();
     // Files whose erasure a crash interrupted.
     void eraser.run();
+    uploadExpiry.start();
     ctx.calls.start();
     const liveness = setInterval(() => {
       for (const connection of connections.all) connection.checkAlive();
@@ -296,7 +309,7 @@ class Server implements ParleyServer {
     liveness.unref();
     this.#detach.push(closeRevokedSessions(this.#bus, () => [...connections.all, ...workspaces.sockets]));
     if (tokens.dev) this.#logger.warn('dev mode: POST /v1/dev/token mints tokens for anyone on this machine');
-    const running: Running = { ctx, handler: createHttpHandler(ctx, () => this.#wsPath), retention, liveness, workspaces };
+    const running: Running = { ctx, handler: createHttpHandler(ctx, () => this.#wsPath), retention, uploadExpiry, liveness, workspaces };
     return running;
   }
 
@@ -342,6 +355,7 @@ class Server implements ParleyServer {
       ctx.health.stop();
       ctx.presence.stop();
       await running.retention.stop();
+      await running.uploadExpiry.stop();
       await Promise.all([...ctx.connections.all].map((connection) => connection.drain()));
       await ctx.eraser.idle();
       // Local sockets are closed; participants forwarded from other nodes hear `call.rejoin`. This stops the media workers.

@@ -68,3 +68,59 @@ describe('call limits', () => {
     await ada.request('call.leave', { room });
   });
 });
+
+/**
+ * Per-connection and per-user call quotas (`quotas.maxCallsPerConnection`,
+ * `maxCallsPerUser`, `maxCallTransportsPerUser`): one socket cannot hold
+ * calls (and their media ports) in many rooms.
+ */
+describe('call quotas', () => {
+  let ts: TestServer;
+
+  before(async () => {
+    ts = await startCallServer({ quotas: { maxCallTransportsPerUser: 3 } });
+  });
+  after(() => ts?.close());
+
+  it('one call per connection by default: joining another room’s call is conflict until the first is left', async (t) => {
+    if (!requireWorker(t)) return;
+    const ada = await ts.connect('ada');
+    const first = await createRoom(ada, [], 'group');
+    const second = await createRoom(ada, [], 'group');
+    await ada.request('call.join', { room: first });
+    assert.equal(await ada.fail('call.join', { room: second }), ErrorCode.Conflict);
+    // Joining the same room's call again is a rejoin, not a second call.
+    await ada.request('call.join', { room: first });
+    assert.equal((await callGauges(ts)).calls_active, 1);
+    await ada.request('call.leave', { room: first });
+    await ada.request('call.join', { room: second });
+    await ada.request('call.leave', { room: second });
+  });
+
+  it('at most maxCallsPerUser (2) calls per user over all their sockets', async (t) => {
+    if (!requireWorker(t)) return;
+    const sockets = await Promise.all([1, 2, 3].map(() => ts.connect('bob')));
+    const rooms = await Promise.all([1, 2, 3].map(() => createRoom(sockets[0], [], 'group')));
+    await sockets[0].request('call.join', { room: rooms[0] });
+    await sockets[1].request('call.join', { room: rooms[1] });
+    assert.equal(await sockets[2].fail('call.join', { room: rooms[2] }), ErrorCode.Conflict);
+    await sockets[1].request('call.leave', { room: rooms[1] });
+    await sockets[2].request('call.join', { room: rooms[2] });
+    for (const [i, room] of [[0, rooms[0]], [2, rooms[2]]] as const) await sockets[i].request('call.leave', { room });
+    assert.equal((await callGauges(ts)).calls_active, 0);
+  });
+
+  it('at most maxCallTransportsPerUser transports per user; leaving frees them', async (t) => {
+    if (!requireWorker(t)) return;
+    const [one, two] = await Promise.all([ts.connect('cy'), ts.connect('cy')]);
+    const [a, b] = await Promise.all([createRoom(one, [], 'group'), createRoom(one, [], 'group')]);
+    await joinCall(one, a); // recv and send: 2
+    await two.request('call.join', { room: b });
+    await two.request('call.transport.create', { room: b, direction: 'recv' }); // 3
+    assert.equal(await two.fail('call.transport.create', { room: b, direction: 'send' }), ErrorCode.Conflict);
+    assert.equal((await callGauges(ts)).call_transports, 3);
+    await one.request('call.leave', { room: a });
+    await two.request('call.transport.create', { room: b, direction: 'send' });
+    await two.request('call.leave', { room: b });
+  });
+});

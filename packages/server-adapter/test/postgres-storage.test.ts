@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
-import { createPostgresStorage, PG_MIGRATIONS, PgSchemaTooNewError } from '../src/storage/postgres/index.js';
+import { createPostgresStorage, migratePostgres, PG_MIGRATIONS, PgSchemaTooNewError } from '../src/storage/postgres/index.js';
 import type { Storage } from '../src/storage/storage.js';
 import { storageConformance } from './storage-conformance.js';
 import { createTestDatabase, randomName, serviceMissing, type TestDatabase } from './service-helpers.js';
@@ -59,6 +59,37 @@ if (missing) {
         rows.map((r) => [r.version, r.name]),
         PG_MIGRATIONS.map((m, i) => [i + 1, m.name]),
       );
+    });
+
+    it('an older schema keeps its messages findable: the migration rewrites every search vector with room-keyed terms', async () => {
+      const older = randomName('older_');
+      const pool = new pg.Pool({ connectionString: url, max: 1 });
+      const client = await pool.connect();
+      try {
+        // As the store's own connections do: the schema is the search path.
+        await client.query(`SET search_path = ${older}`);
+        await migratePostgres(client, older, PG_MIGRATIONS.slice(0, 2));
+        await client.query(`INSERT INTO rooms (id, kind, name, name_fold, topic, created_at, created_by, last_seq, rev, member_count, last_activity_at)
+                              VALUES ('r', 'group', 'R', 'r', '', 1, 'alice', 2, 2, 1, 1)`);
+        await client.query(`INSERT INTO members (room_id, user_id, role, joined_at) VALUES ('r', 'alice', 'owner', 1)`);
+        // As the older release stored them: lexemes without a room key.
+        await client.query(`INSERT INTO messages (id, room_id, seq, rev, sender, client_id, kind, text, created_at, search)
+                              VALUES ('m1', 'r', 1, 1, 'alice', 'c1', 'user', 'The lighthouse at Dunnet', 1, '''the'':1 ''lighthouse'':2 ''at'':3 ''dunnet'':4'),
+                                     ('m2', 'r', 2, 2, 'alice', 'c2', 'user', 'Café au lait', 2, '''cafe'':1 ''au'':2 ''lait'':3')`);
+      } finally {
+        client.release();
+        await pool.end();
+      }
+      const storage = createPostgresStorage({ connectionString: url, schema: older, poolSize: 2 });
+      await storage.open();
+      try {
+        assert.deepEqual((await storage.search('alice', 'lightho', null, 10)).map((m) => m.id), ['m1']);
+        assert.deepEqual((await storage.search('alice', 'cafe', 'r', 10)).map((m) => m.id), ['m2']);
+        assert.deepEqual(await storage.search('bob', 'lighthouse', null, 10), [], 'still only for members');
+      } finally {
+        await storage.close();
+        await sql(url, `DROP SCHEMA ${older} CASCADE`);
+      }
     });
 
     it('refuses a schema migrated by a newer version, and leaves it untouched', async () => {

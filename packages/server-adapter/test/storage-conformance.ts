@@ -1107,6 +1107,29 @@ export function storageConformance(name: string, makeStorage: () => Promise<Stor
         assert.equal((await storage.getRoom(room.id))?.lastSeq, lastSeq, 'a refused send stores nothing');
         assert.equal((await storage.getAttachment('att-2'))?.messageId, null);
       });
+
+      it('counts uploads no message uses, per uploader, and expires the old ones, oldest first, a bounded number at a time', async () => {
+        const room = await createRoom('alice', ['bob']);
+        assert.deepEqual(await storage.pendingUploads('alice'), { count: 0, bytes: 0, oldestAt: null });
+        await upload('old-used', room.id);
+        await send(room.id, 'alice', 'with a picture', { attachmentIds: ['old-used'] });
+        await upload('old-a', room.id);
+        const oldA = (await storage.getAttachment('old-a'))!.createdAt;
+        await upload('old-b', room.id, 'bob');
+        await upload('old-c', room.id);
+        const cutoff = now();
+        await upload('new-d', room.id);
+        assert.deepEqual(await storage.pendingUploads('alice'), { count: 3, bytes: 3 * 1234, oldestAt: oldA });
+        assert.deepEqual(await storage.pendingUploads('bob'), { count: 1, bytes: 1234, oldestAt: (await storage.getAttachment('old-b'))!.createdAt });
+
+        assert.deepEqual(await storage.expireUploads(cutoff, 2), ['blob-old-a', 'blob-old-b']);
+        assert.deepEqual(await storage.expireUploads(cutoff, 10), ['blob-old-c']);
+        assert.deepEqual(await storage.expireUploads(cutoff, 10), []);
+        assert.equal(await storage.getAttachment('old-a'), null);
+        assert.equal((await storage.getAttachment('old-used'))?.messageId !== null, true, 'a used upload is kept');
+        assert.deepEqual(await storage.pendingUploads('alice'), { count: 1, bytes: 1234, oldestAt: (await storage.getAttachment('new-d'))!.createdAt });
+        await rejectsWith(send(room.id, 'alice', 'too late', { attachmentIds: ['old-c'] }), 'not_found');
+      });
     });
 
     describe('workspace documents', () => {

@@ -32,7 +32,7 @@ export const ErrorCode = {
   Muted: 'muted',
   /** One of the two users blocked the other. */
   Blocked: 'blocked',
-  /** Too many frames; `retryAfterMs` says when to try again. */
+  /** Too many frames, searches, bytes sent to rooms, rooms created or members added; `retryAfterMs` says when to try again. */
   RateLimited: 'rate_limited',
   /** Message text is longer than the server's limit. */
   TextTooLong: 'text_too_long',
@@ -46,7 +46,7 @@ export const ErrorCode = {
   Conflict: 'conflict',
   /** The server's moderation hook rejected the message. */
   Rejected: 'rejected',
-  /** The server is shutting down or overloaded; retry later. */
+  /** The server is shutting down or overloaded, or a search ran past its time bound; retry later. */
   Unavailable: 'unavailable',
   /** Unexpected server failure; nothing was committed. */
   Internal: 'internal',

@@ -16,6 +16,16 @@ export interface Limits {
   connectionRate: { perSecond: number; burst: number };
   /** Sustained frames per second per user across connections, and the burst. */
   userRate: { perSecond: number; burst: number };
+  /** Searches per second per user across connections, and the burst (a search costs far more than a frame). */
+  searchRate: { perSecond: number; burst: number };
+  /**
+   * Bytes per second of the events one user's changes send to rooms
+   * (`message`, `message.updated`), counted once per event as encoded on the
+   * wire, across the user's connections; and the burst.
+   */
+  userByteRate: { perSecond: number; burst: number };
+  /** The same for everything sent to one room, whoever sends it. */
+  roomByteRate: { perSecond: number; burst: number };
   /** Open connections per user. */
   maxConnectionsPerUser: number;
   /** Bytes queued for a socket before it is closed as a slow consumer. */
@@ -58,6 +68,9 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   ],
   connectionRate: { perSecond: 100, burst: 1000 },
   userRate: { perSecond: 200, burst: 2000 },
+  searchRate: { perSecond: 2, burst: 10 },
+  userByteRate: { perSecond: 64 * 1024, burst: 512 * 1024 },
+  roomByteRate: { perSecond: 256 * 1024, burst: 1024 * 1024 },
   maxConnectionsPerUser: 20,
   maxBufferedBytes: 4 * 1024 * 1024,
   maxPageSize: 200,

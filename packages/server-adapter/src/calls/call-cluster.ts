@@ -117,6 +117,7 @@ export class CallCluster {
     const local = this.#handlers[type] as AnyHandler;
     const key = membershipKey(ctx.connection.id, args.room);
     if (type === 'call.join') {
+      this.#checkConnectionCalls(ctx.connection.id, args.room);
       let owner: string | null;
       try {
         owner = this.#server.calls.hosts(args.room) ? this.#nodeId : await this.#directory.owner(args.room);
@@ -186,6 +187,21 @@ export class CallCluster {
   }
 
   // ── asking node ───────────────────────────────────────────────────────────
+
+  /**
+   * A connection's calls may be hosted by different nodes, so its quota of
+   * calls is counted here, where the connection is: the calls of this node
+   * and those it joined elsewhere. Its place in `room`'s call does not count.
+   */
+  #checkConnectionCalls(connectionId: string, room: string): void {
+    const rooms = new Set(this.#server.calls.roomsOf(connectionId));
+    for (const membership of this.#memberships.values()) if (membership.connection.id === connectionId) rooms.add(membership.room);
+    rooms.delete(room);
+    const max = this.#server.options.quotas.maxCallsPerConnection;
+    if (rooms.size >= max) {
+      throw new RequestError(ErrorCode.Conflict, `this connection is in ${rooms.size} other call(s) (the most per connection); leave first`);
+    }
+  }
 
   async #forwardJoin(ctx: RequestContext, owner: string, args: { room: string }): Promise<unknown> {
     const key = membershipKey(ctx.connection.id, args.room);

@@ -58,7 +58,12 @@ export const localCallHandlers: HandlerMap<keyof CallRequests> = {
 
   async 'call.transport.create'(ctx, { room, direction }) {
     const { call, participant } = mine(ctx, room);
-    return createTransport(ctx.server.calls.options, participant, call, direction);
+    const release = ctx.server.calls.reserveTransport(ctx.user.id);
+    try {
+      return await createTransport(ctx.server.calls.options, participant, call, direction);
+    } finally {
+      release();
+    }
   },
 
   async 'call.transport.connect'(ctx, args) {

@@ -17,6 +17,7 @@ import { Gauge } from 'prom-client';
 import type { Registry } from 'prom-client';
 import type { Worker } from 'mediasoup/types';
 import { RequestError } from '../errors.js';
+import type { QuotaOptions } from '../quotas/quota-options.js';
 import type { CallCluster } from './call-cluster.js';
 import { LocalCallDirectory, OwnedElsewhere } from './call-directory.js';
 import type { CallDirectory } from './call-directory.js';
@@ -40,10 +41,16 @@ export interface CallStats extends MediaCounts {
   participants: number;
 }
 
+/** How many calls and transports one connection and one user may hold on this node (server option `quotas`). */
+export type CallQuotas = Pick<QuotaOptions, 'maxCallsPerConnection' | 'maxCallsPerUser' | 'maxCallTransportsPerUser'>;
+
 /** See the module comment. */
 export class CallService {
   readonly options: CallOptions;
   readonly #limits: Limits;
+  readonly #quotas: CallQuotas;
+  /** Transports being created now, per user (counted against the quota until they exist). */
+  readonly #creatingTransports = new Map<string, number>();
   readonly #logger: Logger;
   readonly #counter = new MediaCounter();
   readonly #pool: WorkerPool;
@@ -57,10 +64,18 @@ export class CallService {
   #refreshTimer: NodeJS.Timeout | null = null;
 
   /** `directory`: who hosts each call; default this node, always. */
-  constructor(options: CallOptions, limits: Limits, logger: Logger, registry: Registry, directory: CallDirectory = new LocalCallDirectory()) {
+  constructor(
+    options: CallOptions,
+    limits: Limits,
+    quotas: CallQuotas,
+    logger: Logger,
+    registry: Registry,
+    directory: CallDirectory = new LocalCallDirectory(),
+  ) {
     this.options = options;
     this.directory = directory;
     this.#limits = limits;
+    this.#quotas = quotas;
     this.#logger = logger.child({ component: 'calls' });
     this.#pool = new WorkerPool({
       size: options.workers,
@@ -101,11 +116,20 @@ export class CallService {
    */
   async join(room: string, user: UserInfo, connection: CallConnection, canProduce: boolean): Promise<CallMembership & { others: CallParticipantInfo[] }> {
     if (!this.options.enabled) throw new RequestError(ErrorCode.CallUnavailable, 'calls are turned off on this server');
+    // Before opening the call, so a refused join leaves no empty call behind.
+    this.#checkCallQuotas(room, user.id, connection.id);
     // The call can close between opening and adding (its last participant left): try again, a bounded number of times.
     for (let attempt = 0; attempt < 3; attempt++) {
       const call = await this.#callFor(room);
       if (call.closed) continue;
       const existing = call.participants.get(user.id);
+      try {
+        // Again: another join of the user may have finished while the call opened.
+        this.#checkCallQuotas(room, user.id, connection.id);
+      } catch (error) {
+        if (call.participants.size === 0) this.#closeCall(call);
+        throw error;
+      }
       if (!existing && call.participants.size >= this.#limits.maxCallParticipants) {
         throw new RequestError(ErrorCode.CallFull, `the call is full (${this.#limits.maxCallParticipants} participants)`);
       }
@@ -125,6 +149,32 @@ export class CallService {
       return { call, participant, others };
     }
     throw new RequestError(ErrorCode.Unavailable, 'the call was closing; try again', 1_000);
+  }
+
+  /** Rooms whose calls the connection takes part in on this node. */
+  roomsOf(connectionId: string): ReadonlySet<string> {
+    return this.#byConnection.get(connectionId) ?? new Set();
+  }
+
+  /**
+   * Holds a place for one more transport of `user` while it is created;
+   * `conflict` when the user holds `maxCallTransportsPerUser` already. Call
+   * the returned function once the creation finished, either way.
+   */
+  reserveTransport(user: string): () => void {
+    let held = this.#creatingTransports.get(user) ?? 0;
+    for (const call of this.#calls.values()) held += call.participants.get(user)?.transports.size ?? 0;
+    const max = this.#quotas.maxCallTransportsPerUser;
+    if (held >= max) throw new RequestError(ErrorCode.Conflict, `you hold ${max} call transports already (the most per user); leave a call first`);
+    this.#creatingTransports.set(user, (this.#creatingTransports.get(user) ?? 0) + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const left = (this.#creatingTransports.get(user) ?? 1) - 1;
+      if (left > 0) this.#creatingTransports.set(user, left);
+      else this.#creatingTransports.delete(user);
+    };
   }
 
   /** The caller's place in the room's call; `not_found` when this connection is not in it. */
@@ -177,6 +227,25 @@ export class CallService {
   }
 
   // ── internals ─────────────────────────────────────────────────────────────
+
+  /**
+   * A join of `room`'s call may not take the connection or the user past
+   * their number of calls. Their place in `room`'s own call does not count:
+   * joining it again replaces it.
+   */
+  #checkCallQuotas(room: string, user: string, connectionId: string): void {
+    const { maxCallsPerConnection, maxCallsPerUser } = this.#quotas;
+    let onConnection = 0;
+    for (const other of this.roomsOf(connectionId)) if (other !== room) onConnection++;
+    if (onConnection >= maxCallsPerConnection) {
+      throw new RequestError(ErrorCode.Conflict, `this connection is in ${onConnection} other call(s) (the most per connection); leave first`);
+    }
+    let ofUser = 0;
+    for (const [other, call] of this.#calls) if (other !== room && call.participants.has(user)) ofUser++;
+    if (ofUser >= maxCallsPerUser) {
+      throw new RequestError(ErrorCode.Conflict, `you are in ${ofUser} other calls (the most per user); leave one first`);
+    }
+  }
 
   async #callFor(room: string): Promise<CallRoom> {
     const existing = this.#calls.get(room);

@@ -15,20 +15,37 @@ export class TokenBucket {
     this.#updatedAt = now;
   }
 
-  /** Takes one token: returns 0 on success, else the milliseconds until one is available. */
-  take(now: number): number {
+  /**
+   * Takes `cost` tokens (one by default): returns 0 on success, else the
+   * milliseconds until they are available. A cost above the burst is taken
+   * from a full bucket, which it leaves in debt.
+   */
+  take(now: number, cost = 1): number {
     this.#refill(now);
-    if (this.#tokens >= 1) {
-      this.#tokens -= 1;
+    const need = Math.min(cost, this.#burst);
+    if (this.#tokens >= need) {
+      this.#tokens -= cost;
       return 0;
     }
     if (this.#perSecond <= 0) return 60_000;
-    return Math.max(1, Math.ceil(((1 - this.#tokens) / this.#perSecond) * 1000));
+    return Math.max(1, Math.ceil(((need - this.#tokens) / this.#perSecond) * 1000));
   }
 
-  /** Gives back a token taken by {@link take} when another bucket refused the frame. */
-  refund(): void {
-    this.#tokens = Math.min(this.#burst, this.#tokens + 1);
+  /** Gives back tokens taken by {@link take} (one by default) when another bucket refused, or the cost was less. */
+  refund(cost = 1): void {
+    this.#tokens = Math.min(this.#burst, this.#tokens + cost);
+  }
+
+  /** Takes `cost` tokens whatever the balance; below zero, later takes wait until it is paid back. */
+  charge(now: number, cost: number): void {
+    this.#refill(now);
+    this.#tokens -= cost;
+  }
+
+  /** Whether the bucket is full again, i.e. no different from a new one. */
+  full(now: number): boolean {
+    this.#refill(now);
+    return this.#tokens >= this.#burst;
   }
 
   #refill(now: number): void {

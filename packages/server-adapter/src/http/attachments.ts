@@ -66,6 +66,31 @@ export async function handleUpload(req: IncomingMessage, res: ServerResponse, se
   const declared = Number(req.headers['content-length'] ?? NaN);
   if (Number.isFinite(declared) && declared > limits.maxAttachmentBytes) return tooLarge(res, limits.maxAttachmentBytes);
 
+  // Held until the upload is stored (or failed), so uploads side by side count together.
+  const slot = await server.quotas.uploads.admit(userId, Number.isFinite(declared) ? declared : limits.maxAttachmentBytes, Date.now());
+  if (!slot.ok) {
+    const headers: Record<string, string> = { Connection: 'close' };
+    if (slot.retryAfterMs !== undefined) headers['Retry-After'] = String(Math.ceil(slot.retryAfterMs / 1000));
+    return sendError(res, slot.status, slot.code, slot.message, headers);
+  }
+  try {
+    await store(req, res, server, url, { room: room.id, userId, type });
+  } finally {
+    slot.release();
+  }
+}
+
+/** Receives an admitted upload's bytes and records it. */
+async function store(
+  req: IncomingMessage,
+  res: ServerResponse,
+  server: ServerContext,
+  url: URL,
+  upload: { room: string; userId: string; type: string },
+): Promise<void> {
+  const { storage, options } = server;
+  const limits = options.limits;
+  const { userId, type } = upload;
   const id = newAttachmentId();
   const writer = await server.attachments.create(id);
   let outcome: number | 'too_large' | 'aborted';
@@ -84,7 +109,7 @@ export async function handleUpload(req: IncomingMessage, res: ServerResponse, se
   const attachment = { id, name: cleanFileName(url.searchParams.get('name')), type, size: outcome };
   await storage.createAttachment({
     ...attachment,
-    room: room.id,
+    room: upload.room,
     uploader: userId,
     createdAt: Date.now(),
     messageId: null,

@@ -4,9 +4,11 @@ import type { AttachmentInfo, Message } from '@parley/sdk/protocol';
 import type { HandlerMap, RequestContext } from '../context.js';
 import { RequestError } from '../errors.js';
 import type { ModerationVerdict } from '../options.js';
+import type { FanoutCharge } from '../quotas/fanout-budget.js';
 import type { StoredRoom } from '../storage/storage.js';
 import { isMuted, memberOf, messageFor, pageSize } from './access.js';
 import { isReaction } from './emoji.js';
+import { sendEstimate, updateEstimate } from './fanout-estimate.js';
 import { messageIdFor } from './ids.js';
 import { mentionCandidates } from './mentions.js';
 import { can } from './policy.js';
@@ -75,6 +77,21 @@ async function publishUpdated(ctx: RequestContext, message: Message): Promise<vo
   await ctx.server.publisher.toRoom(message.room, { type: 'message.updated', message });
 }
 
+/** Publishes a change's event after its ack and settles its fan-out reservation to the bytes that went out. */
+function deferUpdated(ctx: RequestContext, message: Message, charge: FanoutCharge): void {
+  ctx.defer(async () => charge.settle(await ctx.server.publisher.toRoom(message.room, { type: 'message.updated', message })));
+}
+
+/** Runs a storage change; a failure gives its fan-out reservation back. */
+async function settleOnFailure<T>(charge: FanoutCharge, change: () => Promise<T>): Promise<T> {
+  try {
+    return await change();
+  } catch (error) {
+    charge.settle(0);
+    throw error;
+  }
+}
+
 /** Message requests. */
 export const messageHandlers: HandlerMap<
   | 'message.send'
@@ -104,39 +121,53 @@ export const messageHandlers: HandlerMap<
     if (peer !== null && peer !== me && (await storage.isBlockedEither(me, peer))) {
       throw new RequestError(ErrorCode.Blocked, 'one of you blocked the other');
     }
-    let parentId: string | null = null;
-    if (args.parentId !== undefined) {
-      const parent = await storage.getMessage(args.parentId);
-      if (!parent || parent.room !== room.id) throw new RequestError(ErrorCode.NotFound, 'no such parent message');
-      if (parent.kind === 'system') throw new RequestError(ErrorCode.BadRequest, 'cannot reply to a system message');
-      // Threads are one level deep: a reply to a reply joins the root's thread.
-      parentId = parent.parentId ?? parent.id;
-    }
-    const attachments = await attachmentsFor(ctx, room.id, attachmentIds);
-    const verdict = await moderate(ctx, room, args.text, parentId, attachments, false);
-    const mentions = await mentionsIn(ctx, room.id, args.text);
+    // Before the costlier checks (parent, attachments, the moderation hook,
+    // mentions), so a flood is refused cheaply; what the estimate leaves out
+    // (attachments, mentions) is charged when the event has gone out.
+    const estimate = sendEstimate({ id, room: room.id, sender: me, clientId: args.clientId, text: args.text, parentId: args.parentId ?? null, now: ctx.now });
+    const charge = ctx.server.quotas.fanout.reserve(me, room.id, estimate, ctx.now);
+    let result;
+    try {
+      let parentId: string | null = null;
+      if (args.parentId !== undefined) {
+        const parent = await storage.getMessage(args.parentId);
+        if (!parent || parent.room !== room.id) throw new RequestError(ErrorCode.NotFound, 'no such parent message');
+        if (parent.kind === 'system') throw new RequestError(ErrorCode.BadRequest, 'cannot reply to a system message');
+        // Threads are one level deep: a reply to a reply joins the root's thread.
+        parentId = parent.parentId ?? parent.id;
+      }
+      const attachments = await attachmentsFor(ctx, room.id, attachmentIds);
+      const verdict = await moderate(ctx, room, args.text, parentId, attachments, false);
+      const mentions = await mentionsIn(ctx, room.id, args.text);
 
-    const committed = storage.appendMessage({
-      id,
-      room: room.id,
-      sender: me,
-      clientId: args.clientId,
-      text: args.text,
-      parentId,
-      mentions,
-      attachmentIds,
-      flagged: verdict === 'flag',
-      now: ctx.now,
-    });
-    // Handed over in frame order: the client's next frames may start while this commits.
-    ctx.committing();
-    const result = await committed;
+      const committed = storage.appendMessage({
+        id,
+        room: room.id,
+        sender: me,
+        clientId: args.clientId,
+        text: args.text,
+        parentId,
+        mentions,
+        attachmentIds,
+        flagged: verdict === 'flag',
+        now: ctx.now,
+      });
+      // Handed over in frame order: the client's next frames may start while this commits.
+      ctx.committing();
+      result = await committed;
+    } catch (error) {
+      charge.settle(0);
+      throw error;
+    }
     metrics.commitSeconds.observe((Date.now() - ctx.receivedAt) / 1000);
-    if (!result.duplicate) {
+    if (result.duplicate) {
+      charge.settle(0);
+    } else {
       const { message, parent } = result;
       ctx.defer(async () => {
-        await ctx.server.publisher.toRoom(message.room, { type: 'message', message }, message.seq);
-        if (parent) await publishUpdated(ctx, parent);
+        let bytes = await ctx.server.publisher.toRoom(message.room, { type: 'message', message }, message.seq);
+        if (parent) bytes += await ctx.server.publisher.toRoom(parent.room, { type: 'message.updated', message: parent });
+        charge.settle(bytes);
       });
     }
     return { message: result.message };
@@ -154,16 +185,15 @@ export const messageHandlers: HandlerMap<
     if (args.text.trim() === '' && message.attachments.length === 0) {
       throw new RequestError(ErrorCode.BadRequest, 'empty message');
     }
-    await moderate(ctx, room, args.text, message.parentId, message.attachments, true);
-    const mentions = await mentionsIn(ctx, room.id, args.text);
-    const result = await storage.changeMessage(
-      message.id,
-      ctx.user.id,
-      args.clientId,
-      { kind: 'edit', text: args.text, mentions },
-      ctx.now,
-    );
-    if (!result.duplicate) ctx.defer(() => publishUpdated(ctx, result.message));
+    // Before the moderation hook, as for a send; new mentions are charged when the event has gone out.
+    const charge = ctx.server.quotas.fanout.reserve(ctx.user.id, room.id, updateEstimate(message, { text: args.text, editedAt: ctx.now }), ctx.now);
+    const result = await settleOnFailure(charge, async () => {
+      await moderate(ctx, room, args.text, message.parentId, message.attachments, true);
+      const mentions = await mentionsIn(ctx, room.id, args.text);
+      return storage.changeMessage(message.id, ctx.user.id, args.clientId, { kind: 'edit', text: args.text, mentions }, ctx.now);
+    });
+    if (result.duplicate) charge.settle(0);
+    else deferUpdated(ctx, result.message, charge);
     return { message: result.message };
   },
 
@@ -189,14 +219,15 @@ export const messageHandlers: HandlerMap<
     if (!can('react', { kind: room.kind, actor: member.role })) throw new RequestError(ErrorCode.Forbidden, 'you may not react here');
     if (isMuted(member, ctx.now)) throw new RequestError(ErrorCode.Muted, 'you are muted in this room');
     if (message.deletedAt !== null) throw new RequestError(ErrorCode.Forbidden, 'the message was deleted');
-    const result = await storage.changeMessage(
-      message.id,
-      ctx.user.id,
-      args.clientId,
-      { kind: 'react', emoji: args.emoji, on: args.on },
-      ctx.now,
+    // A reaction sends the whole message again: on a long one, as many bytes as a long send.
+    const reactors = message.reactions[args.emoji] ?? [];
+    const estimate = updateEstimate(message, { reactions: { ...message.reactions, [args.emoji]: [...reactors, ctx.user.id] } });
+    const charge = ctx.server.quotas.fanout.reserve(ctx.user.id, room.id, estimate, ctx.now);
+    const result = await settleOnFailure(charge, () =>
+      storage.changeMessage(message.id, ctx.user.id, args.clientId, { kind: 'react', emoji: args.emoji, on: args.on }, ctx.now),
     );
-    if (!result.duplicate) ctx.defer(() => publishUpdated(ctx, result.message));
+    if (result.duplicate) charge.settle(0);
+    else deferUpdated(ctx, result.message, charge);
     return { message: result.message };
   },
 
@@ -220,9 +251,11 @@ export const messageHandlers: HandlerMap<
   },
 
   async search(ctx, args) {
-    const { storage, options } = ctx.server;
+    const { storage, options, quotas } = ctx.server;
+    quotas.requests.search(ctx.user.id, ctx.now);
     if (args.room !== undefined) await memberOf(storage, args.room, ctx.user.id);
     const limit = pageSize(args.limit, options.limits.maxPageSize);
-    return { messages: await storage.search(ctx.user.id, args.query, args.room ?? null, limit) };
+    const messages = await storage.search(ctx.user.id, args.query, args.room ?? null, limit, { timeoutMs: options.searchTimeoutMs });
+    return { messages };
   },
 };

@@ -19,11 +19,14 @@ export class Publisher {
   /**
    * Sends `event` to everyone subscribed to the room; `seq` marks a new
    * message. An event that adds or changes a message carries its rev, by
-   * which other nodes order the room's events and find gaps.
+   * which other nodes order the room's events and find gaps. Resolves with
+   * the frame's UTF-8 bytes: what each member's socket is sent.
    */
-  async toRoom(room: string, event: EventFrame, seq?: number): Promise<void> {
+  async toRoom(room: string, event: EventFrame, seq?: number): Promise<number> {
     const rev = event.type === 'message' || event.type === 'message.updated' ? event.message.rev : undefined;
-    await this.#publish(roomTopic(room), { frame: encodeEvent(event), seq, rev });
+    const frame = encodeEvent(event);
+    await this.#publish(roomTopic(room), { frame, seq, rev });
+    return Buffer.byteLength(frame, 'utf8');
   }
 
   /** Sends `event` to all of one user's connections; `membership` updates their room subscriptions. */

@@ -94,6 +94,10 @@ export const roomHandlers: HandlerMap<
     const me = ctx.user.id;
     const invited = [...new Set(args.members ?? [])].filter((user) => user !== me);
     if (invited.length + 1 > options.limits.maxRoomMembers) throw forbidden('too many members');
+    const { maxMembersPerCreate } = options.quotas;
+    if (invited.length > maxMembersPerCreate) {
+      throw new RequestError(ErrorCode.BadRequest, `at most ${maxMembersPerCreate} members per room.create; invite the others afterwards`);
+    }
     await requireNoBlocks(ctx, invited);
     // With consent, the others are invited once the room exists; without, they are members from the start.
     const consent = options.invitations === 'accept';
@@ -104,6 +108,8 @@ export const roomHandlers: HandlerMap<
     if (args.room !== undefined && (await storage.getRoom(args.room))) {
       throw new RequestError(ErrorCode.Conflict, `a room with id ${args.room} exists`);
     }
+    // Its cost grows with the members: counted against the user's rooms and invites per window.
+    ctx.server.quotas.requests.createRoom(me, invited.length, ctx.now);
     const room = await storage.createRoom({
       id: args.room ?? newRoomId(),
       kind: args.kind,
@@ -127,6 +133,7 @@ export const roomHandlers: HandlerMap<
     const key = directKey(me, args.user);
     const existing = await storage.findDirectRoom(key);
     if (existing) return { room: await roomInfoFor(storage, existing, me) };
+    ctx.server.quotas.requests.createRoom(me, 0, ctx.now);
     let room: StoredRoom;
     try {
       room = await storage.createRoom({
@@ -212,6 +219,7 @@ export const roomHandlers: HandlerMap<
     if (await storage.isBanned(room.id, args.user)) throw new RequestError(ErrorCode.Banned, 'the user is banned from this room');
     await requireNoBlocks(ctx, [args.user]);
     checkCapacity(ctx, room);
+    ctx.server.quotas.requests.invite(me, 1, ctx.now);
     if (ctx.server.options.invitations === 'accept') return { invitation: await invite(ctx, room, args.user, 'member') };
     const { systemMessage, ...added } = await storage.addMember(room.id, args.user, 'member', ctx.now, {
       event: 'invited',

@@ -53,9 +53,9 @@ export const syncHandlers: HandlerMap<'sync' | 'receipt' | 'typing'> = {
   async typing(ctx, args) {
     const { room } = await memberOf(ctx.server.storage, args.room, ctx.user.id);
     if (ctx.connection.allowTyping(room.id, args.typing, ctx.now)) {
-      ctx.defer(() =>
-        ctx.server.publisher.toRoom(room.id, { type: 'typing', room: room.id, user: ctx.user.id, typing: args.typing }),
-      );
+      ctx.defer(async () => {
+        await ctx.server.publisher.toRoom(room.id, { type: 'typing', room: room.id, user: ctx.user.id, typing: args.typing });
+      });
     }
     return {};
   },

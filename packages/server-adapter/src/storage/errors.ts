@@ -13,8 +13,9 @@
  * - `unavailable`: the database could not be reached or did not answer in
  *   time. Unlike the others, a write may have committed before its answer
  *   was lost; the same write again (with its idempotency key) is safe.
+ * - `timeout`: a read hit its time bound (a search) and was abandoned.
  */
-export type StorageErrorCode = 'not_found' | 'conflict' | 'gone' | 'unavailable';
+export type StorageErrorCode = 'not_found' | 'conflict' | 'gone' | 'unavailable' | 'timeout';
 
 /** An expected failure of a storage operation; nothing was committed (except perhaps for `unavailable`, see above). */
 export class StorageError extends Error {

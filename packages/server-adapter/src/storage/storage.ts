@@ -30,6 +30,7 @@ import type {
   RoomKind,
   UserInfo,
 } from '@parley/sdk/protocol';
+import type { SearchOptions } from './search-plan.js';
 
 /** A room row, independent of who asks. */
 export interface StoredRoom {
@@ -142,6 +143,14 @@ export interface StoredAttachment extends AttachmentInfo {
   messageId: string | null;
   /** Storage key of the bytes (a file name under the data directory for SQLite). */
   blobKey: string;
+}
+
+/** What {@link Storage.pendingUploads} answers. */
+export interface PendingUploads {
+  count: number;
+  bytes: number;
+  /** `createdAt` of the oldest, or null when there is none. */
+  oldestAt: number | null;
 }
 
 /** A room whose history retention shortened. */
@@ -271,8 +280,14 @@ export interface Storage {
   changesSince(room: string, sinceRev: number, limit: number): Promise<{ messages: Message[]; more: boolean }>;
   /** Earlier versions of an edited message, oldest first. */
   edits(messageId: string): Promise<MessageEdit[]>;
-  /** Full-text search over non-deleted messages in rooms `user` is a member of, newest first. */
-  search(user: string, query: string, room: string | null, limit: number): Promise<Message[]>;
+  /**
+   * Full-text search over non-deleted messages in rooms `user` is a member of
+   * (or in `room` only, when given and the user is a member), newest first.
+   * Its cost grows with the user's rooms and the matches in them, not with
+   * the rest of the store; past `options.timeoutMs` (default 2 s) it fails
+   * with a `timeout` StorageError.
+   */
+  search(user: string, query: string, room: string | null, limit: number, options?: SearchOptions): Promise<Message[]>;
 
   /** Moves the user's markers forward (never back; clamped to the room's lastSeq). */
   setReceipt(room: string, user: string, delivered: number | null, read: number | null): Promise<ReceiptResult>;
@@ -282,6 +297,15 @@ export interface Storage {
 
   createAttachment(attachment: StoredAttachment): Promise<void>;
   getAttachment(id: string): Promise<StoredAttachment | null>;
+  /** `user`'s uploads that no message uses yet: how many, their bytes, and when the oldest was uploaded (null when none). */
+  pendingUploads(user: string): Promise<PendingUploads>;
+  /**
+   * Deletes up to `limit` uploads that no message uses and that were
+   * uploaded before `before`, oldest first; returns their storage keys (the
+   * caller deletes those blobs). A send that binds one of them at the same
+   * time either commits first (the upload is kept) or fails with `not_found`.
+   */
+  expireUploads(before: number, limit: number): Promise<string[]>;
 
   /**
    * Deletes messages beyond each room's retention, with their attachments

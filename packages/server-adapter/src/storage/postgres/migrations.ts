@@ -8,12 +8,36 @@
  * both); times are epoch milliseconds in BIGINT, read back as numbers.
  */
 import type { PoolClient } from 'pg';
+import { toSearchVector } from './search-terms.js';
 
-/** One schema step: plain SQL run inside the migration transaction. */
+/** One schema step: plain SQL run inside the migration transaction, then `run` when a step needs code. */
 export interface PgMigration {
   /** Short description, recorded beside the version. */
   name: string;
   sql: string;
+  /** Rewrites data SQL cannot (runs after `sql`, in the same transaction). */
+  run?: (client: PoolClient) => Promise<void>;
+}
+
+/** Messages re-indexed per statement by {@link reindexSearchTerms}. */
+const REINDEX_BATCH = 1_000;
+
+/** Recomputes every message's `search` with the current terms (each lexeme carrying its room's key). */
+async function reindexSearchTerms(client: PoolClient): Promise<void> {
+  let after = 0;
+  for (;;) {
+    const { rows } = await client.query<{ pk: number; room_id: string; text: string }>(
+      'SELECT pk, room_id, text FROM messages WHERE pk > $1 AND search IS NOT NULL ORDER BY pk LIMIT $2',
+      [after, REINDEX_BATCH],
+    );
+    if (rows.length === 0) return;
+    await client.query(
+      `UPDATE messages SET search = v.search::tsvector
+       FROM unnest($1::bigint[], $2::text[]) AS v (pk, search) WHERE messages.pk = v.pk`,
+      [rows.map((r) => r.pk), rows.map((r) => toSearchVector(r.room_id, r.text))],
+    );
+    after = rows[rows.length - 1].pk;
+  }
 }
 
 export const PG_MIGRATIONS: readonly PgMigration[] = [
@@ -216,6 +240,20 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       DELETE FROM attachments WHERE message_id IN (SELECT id FROM messages WHERE deleted_at IS NOT NULL);
     `,
   },
+  {
+    // A search looks up terms of the user's rooms only (see search-terms.ts).
+    name: 'search terms per room',
+    sql: '',
+    run: reindexSearchTerms,
+  },
+  {
+    // Uploads no message uses yet: counted per uploader for the pending quota, and swept by age once they expire.
+    name: 'pending uploads',
+    sql: `
+      CREATE INDEX attachments_pending_by_uploader ON attachments (uploader) WHERE message_id IS NULL;
+      CREATE INDEX attachments_pending_by_age ON attachments (created_at) WHERE message_id IS NULL;
+    `,
+  },
 ];
 
 /** Raised when the database was migrated by a newer version of Parley. */
@@ -255,7 +293,8 @@ export async function migratePostgres(
       );
     }
     for (let i = current; i < migrations.length; i++) {
-      await client.query(migrations[i].sql);
+      if (migrations[i].sql.trim() !== '') await client.query(migrations[i].sql);
+      await migrations[i].run?.(client);
       await client.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [i + 1, migrations[i].name]);
     }
     await client.query('COMMIT');

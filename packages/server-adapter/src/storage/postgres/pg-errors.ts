@@ -12,6 +12,11 @@ export function isPgConstraint(error: unknown, code: '23505' | '23503'): boolean
   return (error as { code?: unknown } | null)?.code === code;
 }
 
+/** Whether `error` is PostgreSQL cancelling a statement (SQLSTATE 57014: `statement_timeout` or a cancel request). */
+export function isQueryCanceled(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === '57014';
+}
+
 /** A foreign-key violation becomes `not_found`; anything else is rethrown as is. */
 export function asNotFound(error: unknown, message: string): never {
   if (isPgConstraint(error, '23503')) throw new StorageError('not_found', message, { cause: error });

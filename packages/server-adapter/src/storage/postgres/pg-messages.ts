@@ -185,7 +185,7 @@ export async function appendUserMessage(db: Queryable, input: AppendMessageInput
     await db.query(INSERT_MESSAGE, [
       input.id, input.room, next.last_seq, rev, input.sender, input.clientId, 'user', input.text, input.now,
       input.parentId, encodeMentions(input.mentions), null, null, null, input.flagged ? 1 : 0,
-      input.attachmentIds.length, toSearchVector(input.text),
+      input.attachmentIds.length, toSearchVector(input.room, input.text),
     ]);
   } catch (error) {
     if (isPgConstraint(error, '23505')) throw new StorageError('conflict', `message id ${input.id} already exists`, { cause: error });
@@ -222,7 +222,7 @@ async function appendPlainMessage(db: Queryable, input: AppendMessageInput): Pro
   try {
     const { rows } = await db.query<{ claimed: boolean; seq: number | null; rev: number | null }>(APPEND_PLAIN, [
       input.sender, input.clientId, input.id, input.now, input.room, input.text, encodeMentions(input.mentions),
-      input.flagged ? 1 : 0, toSearchVector(input.text),
+      input.flagged ? 1 : 0, toSearchVector(input.room, input.text),
     ]);
     result = rows[0];
   } catch (error) {
@@ -284,7 +284,7 @@ export async function changeMessage(
       ]);
       await db.query(
         'UPDATE messages SET text = $1, mentions = $2, edited_at = $3, rev = $4, search = $5::tsvector WHERE id = $6',
-        [change.text, encodeMentions(change.mentions), now, rev, toSearchVector(change.text), messageId],
+        [change.text, encodeMentions(change.mentions), now, rev, toSearchVector(row.room_id, change.text), messageId],
       );
       break;
     }

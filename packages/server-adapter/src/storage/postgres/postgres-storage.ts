@@ -19,6 +19,7 @@ import type {
   ChangeResult,
   CreateRoomInput,
   MessageChange,
+  PendingUploads,
   ReceiptResult,
   RetentionResult,
   Storage,
@@ -45,11 +46,12 @@ import {
   type RoomRow,
   type UserRoomRow,
 } from '../sqlite/rows.js';
-import { asConflict, asNotFound, isPgConstraint, rethrowUnavailable, type Queryable } from './pg-errors.js';
+import { asConflict, asNotFound, isPgConstraint, isQueryCanceled, rethrowUnavailable, type Queryable } from './pg-errors.js';
 import { MSG, MSG_M, appendSystemMessage, appendUserMessage, changeMessage, readMessage, readMessages } from './pg-messages.js';
 import { migratePostgres } from './migrations.js';
 import { PgWriteQueue, type PgWork } from './pg-write-queue.js';
 import { toSearchQuery } from './search-terms.js';
+import { DEFAULT_SEARCH_TIMEOUT_MS, searchRooms, searchTimeout, type SearchOptions } from '../search-plan.js';
 
 /** Where and how to connect. */
 export interface PostgresStorageOptions {
@@ -84,6 +86,22 @@ const QUERY_TIMEOUT_GRACE_MS = 2_000;
 
 /** Messages deleted per retention transaction, so a large purge never holds the room lock for long. */
 const PURGE_BATCH = 1_000;
+
+/** Rooms named in one search query (each adds a term look-up per word to the GIN scan). */
+const ROOMS_PER_SEARCH_QUERY = 500;
+
+/**
+ * A search among some of the user's rooms. The tsquery holds only those
+ * rooms' terms, so the GIN index yields only their messages; the membership
+ * test drops rows of a room whose key collides with one of theirs. `pk + 0`
+ * keeps the planner from walking the primary key backwards through every
+ * room's messages to fill the LIMIT: the matches are few, sort them.
+ */
+const SEARCH = `SELECT ${MSG_M}, m.pk FROM messages m
+  WHERE m.search @@ $1::tsquery AND m.deleted_at IS NULL
+    AND m.room_id = ANY($2::text[])
+    AND m.room_id IN (SELECT room_id FROM members WHERE user_id = $3)
+  ORDER BY m.pk + 0 DESC LIMIT $4`;
 
 const ROOM_COLUMNS_R = ROOM_COLUMNS.split(',')
   .map((c) => `r.${c.trim()}`)
@@ -523,17 +541,33 @@ export class PostgresStorage implements Storage {
     return rows.map((row) => ({ text: row.text, replacedAt: row.replaced_at }));
   }
 
-  async search(user: string, query: string, room: string | null, limit: number): Promise<Message[]> {
-    const match = toSearchQuery(query);
-    if (match === null) return [];
-    const { rows } = await this.#db().query<MessageRow>(
-      `SELECT ${MSG_M} FROM messages m
-       WHERE m.search @@ $1::tsquery AND m.deleted_at IS NULL
-         AND m.room_id IN (SELECT room_id FROM members WHERE user_id = $2)
-         AND ($3::text IS NULL OR m.room_id = $3)
-       ORDER BY m.pk DESC LIMIT $4`,
-      [match, user, room, pageSize(limit)],
-    );
+  async search(user: string, query: string, room: string | null, limit: number, options: SearchOptions = {}): Promise<Message[]> {
+    const timeoutMs = options.timeoutMs ?? DEFAULT_SEARCH_TIMEOUT_MS;
+    if (!this.#pool) throw new Error('PostgresStorage is not open');
+    const client = await this.#pool.connect().catch(rethrowUnavailable);
+    let rows: Array<MessageRow & { pk: number }>;
+    try {
+      // One transaction, so each query's statement_timeout is local to it.
+      await client.query('BEGIN READ ONLY');
+      const rooms =
+        room === null
+          ? (await client.query<{ room_id: string }>('SELECT room_id FROM members WHERE user_id = $1', [user])).rows.map((r) => r.room_id)
+          : [room];
+      rows = await searchRooms(rooms, ROOMS_PER_SEARCH_QUERY, pageSize(limit), timeoutMs, async (some, remainingMs) => {
+        const match = toSearchQuery(query, some);
+        if (match === null) return [];
+        await client.query("SELECT set_config('statement_timeout', $1, true)", [String(Math.max(1, Math.ceil(remainingMs)))]);
+        const found = await client.query<MessageRow & { pk: number }>(SEARCH, [match, some, user, pageSize(limit)]);
+        return found.rows;
+      });
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      if (isQueryCanceled(error)) throw searchTimeout(timeoutMs, error);
+      rethrowUnavailable(error);
+    } finally {
+      client.release();
+    }
     return readMessages(this.#db(), rows);
   }
 
@@ -608,6 +642,31 @@ export class PostgresStorage implements Storage {
       [id],
     );
     return rows[0] ? toStoredAttachment(rows[0]) : null;
+  }
+
+  async pendingUploads(user: string): Promise<PendingUploads> {
+    const { rows } = await this.#db().query<{ count: number; bytes: number; oldest_at: number | null }>(
+      `SELECT count(*) AS count, coalesce(sum(size), 0)::bigint AS bytes, min(created_at) AS oldest_at
+       FROM attachments WHERE uploader = $1 AND message_id IS NULL`,
+      [user],
+    );
+    return { count: rows[0].count, bytes: rows[0].bytes, oldestAt: rows[0].oldest_at };
+  }
+
+  async expireUploads(before: number, limit: number): Promise<string[]> {
+    return this.#write(async (c) => {
+      // A send binding one of them waits for this row lock, then finds it gone (not_found);
+      // one that bound it first makes the row no longer match here.
+      const { rows } = await c.query<{ blob_key: string }>(
+        `DELETE FROM attachments WHERE id IN (
+           SELECT id FROM attachments WHERE message_id IS NULL AND created_at < $1 ORDER BY created_at LIMIT $2
+           FOR UPDATE SKIP LOCKED
+         ) AND message_id IS NULL
+         RETURNING blob_key`,
+        [before, pageSize(limit)],
+      );
+      return rows.map((r) => r.blob_key);
+    });
   }
 
   // ---- retention

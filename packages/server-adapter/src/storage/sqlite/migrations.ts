@@ -273,10 +273,48 @@ export const MIGRATIONS: readonly Migration[] = [
       END;
     `,
   },
+  {
+    name: 'search terms per room',
+    sql: `
+      -- Every indexed term starts with its room's key (search-terms.ts), so a
+      -- search reads only the terms of rooms the user may read, never the
+      -- whole server's. The tokens are made by parley_search_terms (a
+      -- function the store registers on its connection); the ascii
+      -- tokenizer keeps each of them whole. The table stays contentless in
+      -- 'secure-delete' mode, and the triggers take a message out with the
+      -- very terms it was indexed with, so its words leave the index at once.
+      -- Resetting indexed_pk makes the store index every message again when
+      -- it opens.
+      DROP TRIGGER messages_fts_update;
+      DROP TRIGGER messages_fts_delete;
+      DROP TABLE messages_fts;
+      CREATE VIRTUAL TABLE messages_fts USING fts5 (
+        terms,
+        content = '',
+        tokenize = 'ascii'
+      );
+      INSERT INTO messages_fts (messages_fts, rank) VALUES ('secure-delete', 1);
+      UPDATE fts_state SET indexed_pk = 0;
+      CREATE TRIGGER messages_fts_update AFTER UPDATE OF text, deleted_at ON messages
+        WHEN old.kind = 'user' AND old.pk <= (SELECT indexed_pk FROM fts_state)
+      BEGIN
+        INSERT INTO messages_fts (messages_fts, rowid, terms)
+          SELECT 'delete', old.pk, parley_search_terms(old.room_id, old.text) WHERE old.deleted_at IS NULL AND old.text != '';
+        INSERT INTO messages_fts (rowid, terms)
+          SELECT new.pk, parley_search_terms(new.room_id, new.text) WHERE new.deleted_at IS NULL AND new.text != '';
+      END;
+      CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages
+        WHEN old.kind = 'user' AND old.pk <= (SELECT indexed_pk FROM fts_state)
+          AND old.deleted_at IS NULL AND old.text != ''
+      BEGIN
+        INSERT INTO messages_fts (messages_fts, rowid, terms) VALUES ('delete', old.pk, parley_search_terms(old.room_id, old.text));
+      END;
+    `,
+  },
 ];
 
 /** The first version whose deletes leave no trace in the file (see `SqliteStorage.open`). */
-export const ERASING_VERSION = 3;
+export const ERASING_VERSION = MIGRATIONS.findIndex((m) => m.name === 'erasure of deleted content') + 1;
 
 /** Raised when the database was written by a newer version of Parley. */
 export class SchemaTooNewError extends Error {

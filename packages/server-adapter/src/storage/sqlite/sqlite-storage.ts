@@ -24,6 +24,7 @@ import type {
   ChangeResult,
   CreateRoomInput,
   MessageChange,
+  PendingUploads,
   ReceiptResult,
   RetentionResult,
   Storage,
@@ -39,14 +40,14 @@ import { MessageReader } from './message-reader.js';
 import { appendSystemMessage, appendUserMessage, changeMessage, indexNewMessages } from './message-writes.js';
 import { ERASING_VERSION, migrate } from './migrations.js';
 import { openDatabase } from './open-database.js';
-import { toFtsQuery } from './fts-query.js';
+import { registerSearchTerms, toFtsQuery } from './fts-query.js';
+import { DEFAULT_SEARCH_TIMEOUT_MS, searchRooms, type SearchOptions } from '../search-plan.js';
 import {
   toStoredAttachment,
   toStoredInvitation,
   toStoredMember,
   toStoredRoom,
   toUserRoom,
-  type MessageRow,
 } from './rows.js';
 import { asConflict, asNotFound, isConstraint, isFtsError, mustGet } from './sql-errors.js';
 import { prepareStatements, type Statements } from './statements.js';
@@ -86,6 +87,13 @@ const CHECKPOINT_RETRIES = 10;
  * from the search index makes each about 0.3 ms.
  */
 const PURGE_BATCH = 250;
+
+/**
+ * Rooms named in one full-text query. Each costs a term look-up per word, so
+ * a user in thousands of rooms runs several queries, with the time bound
+ * checked between them (a synchronous query cannot be interrupted).
+ */
+const ROOMS_PER_SEARCH_QUERY = 100;
 
 interface OpenState {
   db: Database.Database;
@@ -144,6 +152,8 @@ export class SqliteStorage implements Storage {
       db.pragma('temp_store = MEMORY');
       // Zero freed space (deleted rows, cleared text, pages overflowing long messages).
       db.pragma('secure_delete = ON');
+      // Before migrating: the full-text triggers call it.
+      registerSearchTerms(db);
       const before = migrate(db);
       const s = prepareStatements(db);
       db.transaction(() => indexNewMessages(s))();
@@ -475,19 +485,21 @@ export class SqliteStorage implements Storage {
       .map((row) => ({ text: row.text, replacedAt: row.replaced_at }));
   }
 
-  async search(user: string, query: string, room: string | null, limit: number): Promise<Message[]> {
+  async search(user: string, query: string, room: string | null, limit: number, options: SearchOptions = {}): Promise<Message[]> {
     const { s, reader } = this.#open();
-    const match = toFtsQuery(query);
-    if (match === null) return [];
-    let rows: MessageRow[];
-    try {
-      rows = s.search.all({ match, user, room, limit: pageSize(limit) });
-    } catch (error) {
-      // The query builder quotes every word, so this is a safety net: user
-      // text must never turn into a server error.
-      if (isFtsError(error)) return [];
-      throw error;
-    }
+    const rooms = room === null ? s.userRoomIds.all(user) : [room];
+    const rows = await searchRooms(rooms, ROOMS_PER_SEARCH_QUERY, pageSize(limit), options.timeoutMs ?? DEFAULT_SEARCH_TIMEOUT_MS, (some) => {
+      const match = toFtsQuery(query, some);
+      if (match === null) return [];
+      try {
+        return s.search.all({ match, user, limit: pageSize(limit) });
+      } catch (error) {
+        // The query builder quotes every token, so this is a safety net: user
+        // text must never turn into a server error.
+        if (isFtsError(error)) return [];
+        throw error;
+      }
+    });
     return reader.many(rows);
   }
 
@@ -546,6 +558,15 @@ export class SqliteStorage implements Storage {
   async getAttachment(id: string): Promise<StoredAttachment | null> {
     const row = this.#open().s.getAttachment.get(id);
     return row ? toStoredAttachment(row) : null;
+  }
+
+  async pendingUploads(user: string): Promise<PendingUploads> {
+    const row = mustGet(this.#open().s.pendingUploads.get(user));
+    return { count: row.count, bytes: row.bytes, oldestAt: row.oldest_at };
+  }
+
+  async expireUploads(before: number, limit: number): Promise<string[]> {
+    return this.#write((s) => s.expireUploads.all(before, pageSize(limit)));
   }
 
   // ---- retention

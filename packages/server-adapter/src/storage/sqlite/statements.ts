@@ -260,13 +260,15 @@ export function prepareStatements(db: BetterSqlite3.Database) {
     changesSince: q<[room: string, sinceRev: number, limit: number], MessageRow>(
       `SELECT ${MSG} FROM messages WHERE room_id = ? AND rev > ? ORDER BY rev LIMIT ?`,
     ),
-    search: q<[{ match: string; user: string; room: string | null; limit: number }], MessageRow>(
-      `SELECT ${MSG_M} FROM messages_fts f JOIN messages m ON m.pk = f.rowid
+    // The MATCH names the user's rooms (their terms only); the membership
+    // test drops rows of a room whose key collides with one of theirs.
+    search: q<[{ match: string; user: string; limit: number }], MessageRow & { pk: number }>(
+      `SELECT ${MSG_M}, m.pk AS pk FROM messages_fts f JOIN messages m ON m.pk = f.rowid
        WHERE messages_fts MATCH @match AND m.deleted_at IS NULL
          AND m.room_id IN (SELECT room_id FROM members WHERE user_id = @user)
-         AND (@room IS NULL OR m.room_id = @room)
        ORDER BY f.rowid DESC LIMIT @limit`,
     ),
+    userRoomIds: v<[user: string], string>('SELECT room_id FROM members WHERE user_id = ?'),
     editMessage: q<[text: string, mentions: string | null, editedAt: number, rev: number, id: string], never>(
       'UPDATE messages SET text = ?, mentions = ?, edited_at = ?, rev = ? WHERE id = ?',
     ),
@@ -313,6 +315,15 @@ export function prepareStatements(db: BetterSqlite3.Database) {
        VALUES (@id, @room_id, @uploader, @name, @type, @size, @created_at, @message_id, @blob_key)`,
     ),
     getAttachment: q<[id: string], AttachmentRow>(`SELECT ${ATTACHMENT_COLUMNS} FROM attachments WHERE id = ?`),
+    pendingUploads: q<[uploader: string], { count: number; bytes: number; oldest_at: number | null }>(
+      `SELECT count(*) AS count, coalesce(sum(size), 0) AS bytes, min(created_at) AS oldest_at
+       FROM attachments WHERE uploader = ? AND message_id IS NULL`,
+    ),
+    expireUploads: v<[before: number, limit: number], string>(
+      `DELETE FROM attachments WHERE id IN (
+         SELECT id FROM attachments WHERE message_id IS NULL AND created_at < ? ORDER BY created_at LIMIT ?
+       ) RETURNING blob_key`,
+    ),
     bindAttachment: q<[messageId: string, position: number, id: string, room: string, uploader: string], never>(
       `UPDATE attachments SET message_id = ?, position = ?
        WHERE id = ? AND room_id = ? AND uploader = ? AND message_id IS NULL`,
@@ -343,8 +354,8 @@ export function prepareStatements(db: BetterSqlite3.Database) {
     ftsIndexedPk: v<[], number>('SELECT indexed_pk FROM fts_state WHERE id = 1'),
     maxMessagePk: v<[], number | null>('SELECT max(pk) FROM messages'),
     ftsIndexRange: q<[fromPk: number, toPk: number]>(
-      `INSERT INTO messages_fts (rowid, text)
-       SELECT pk, text FROM messages
+      `INSERT INTO messages_fts (rowid, terms)
+       SELECT pk, parley_search_terms(room_id, text) FROM messages
        WHERE pk > ? AND pk <= ? AND kind = 'user' AND deleted_at IS NULL AND text != ''`,
     ),
     ftsSetIndexedPk: q<[pk: number]>('UPDATE fts_state SET indexed_pk = ? WHERE id = 1'),
