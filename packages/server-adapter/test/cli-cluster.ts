@@ -31,6 +31,14 @@ export interface CliCluster {
   killRedis(): Promise<void>;
   /** Starts the Redis server again on the same port. */
   startRedis(): Promise<void>;
+  /** Freezes the Redis server (SIGSTOP): its sockets stay open and nothing is answered. */
+  pauseRedis(): void;
+  /** Lets a frozen Redis server go on (SIGCONT). */
+  resumeRedis(): void;
+  /** SIGKILLs node `index` and waits for it to exit. */
+  killNode(index: number): Promise<void>;
+  /** Starts node `index` again on its port (after {@link CliCluster.killNode}). */
+  startNode(index: number): Promise<void>;
   /** Closes the clients, SIGKILLs every node and Redis, drops the database and deletes the data directory. */
   close(): Promise<void>;
 }
@@ -77,6 +85,20 @@ export async function startCliCluster(count: number, prefix: string, extraEnv: R
     },
     async startRedis() {
       redis = await startRedis(redisPort);
+    },
+    pauseRedis() {
+      redis?.kill('SIGSTOP');
+    },
+    resumeRedis() {
+      redis?.kill('SIGCONT');
+    },
+    async killNode(index) {
+      const { child } = nodes[index];
+      child.kill('SIGKILL');
+      await exited(child);
+    },
+    async startNode(index) {
+      nodes[index] = await startCli({ dataDir, env, port: nodes[index].port });
     },
     async close() {
       for (const client of clients) client.terminate();

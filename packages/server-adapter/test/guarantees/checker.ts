@@ -12,7 +12,7 @@ import { NodeRouter } from './node-router.js';
 import { RawMember } from './raw-member.js';
 import { Rng } from './rng.js';
 import { SdkMember } from './sdk-member.js';
-import { checkHistory, compareView, heldThrough, readServer } from './verify.js';
+import { checkHistory, compareView, explainRev, heldThrough, readServer } from './verify.js';
 import { act, pause } from './workload.js';
 import type { CutRates, Member } from './workload.js';
 
@@ -172,6 +172,14 @@ export async function runChecker(setup: CheckerSetup): Promise<CheckerResult> {
       for (const member of sdk) await member.loadAll(Date.now() + CATCH_UP_MS);
       const server = await readServer(reader, rooms);
       const messages = checkHistory(server, acks, findings);
+      const explained = new Set<string>();
+      for (const gap of findings.gaps) {
+        for (const rev of gap.revs.slice(0, 3)) {
+          if (explained.has(`${gap.room}@${rev}`)) continue;
+          explained.add(`${gap.room}@${rev}`);
+          findings.note('missing-rev', `${gap.room} rev ${rev}: ${explainRev(gap.room, rev, acks, server.get(gap.room))}`);
+        }
+      }
       for (const member of members) {
         for (const room of rooms) {
           const state = server.get(room);

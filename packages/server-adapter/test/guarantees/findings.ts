@@ -42,6 +42,8 @@ const NOTES_PER_KIND = 12;
 export class Findings {
   readonly bad: BadCounts = { lost: 0, duplicated: 0, outOfOrder: 0, liveGaps: 0, viewMismatches: 0, cursorViolations: 0 };
   readonly figures: RunFigures = { skipCuts: 0, lostAckCuts: 0, randomCuts: 0, refused: 0, refusedRetries: 0, acked: 0 };
+  /** Revs that live streams left out, for the explanation at the end (the first few). */
+  readonly gaps: Array<{ client: string; room: string; revs: number[] }> = [];
   readonly #notes = new Map<string, string[]>();
   readonly #dropped = new Map<string, number>();
 
@@ -49,6 +51,12 @@ export class Findings {
   fail(kind: keyof BadCounts, note: string, n = 1): void {
     this.bad[kind] += n;
     this.note(kind, note);
+  }
+
+  /** Counts a live stream's missing revs and keeps them for the explanation. */
+  liveGap(client: string, room: string, revs: number[], note: string): void {
+    this.fail('liveGaps', note, revs.length);
+    if (this.gaps.length < NOTES_PER_KIND) this.gaps.push({ client, room, revs });
   }
 
   /** Keeps an informational note under `kind`. */

@@ -184,3 +184,16 @@ function describe(message: Message): string {
   const reactions = Object.entries(message.reactions).map(([e, u]) => `${e}${u.length}`).join('');
   return `"${message.text.slice(0, 40)}"${message.deletedAt !== null ? ' deleted' : ''} replies ${message.replyCount}${reactions ? ` ${reactions}` : ''}`;
 }
+
+/** What a rev was, as far as the acks and the history tell (for notes about a missing rev). */
+export function explainRev(room: string, rev: number, acks: AckLog, server: ServerRoom | undefined): string {
+  for (const ack of acks.all()) {
+    if (ack.message.room !== room) continue;
+    if (ack.message.rev === rev) return `${ack.kind} ${ack.args.clientId} by ${ack.client} (seq ${ack.message.seq})`;
+    if (ack.kind === 'send' && ack.args.parentId && ack.message.rev === rev - 1) {
+      return `reply count of the parent of ${ack.client}'s reply ${ack.args.clientId} (seq ${ack.message.seq})`;
+    }
+  }
+  const current = server?.history.find((m) => m.rev === rev);
+  return current ? `the latest change of seq ${current.seq} (${current.kind})` : 'not known (superseded, and no ack names it)';
+}

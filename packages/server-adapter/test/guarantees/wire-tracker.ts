@@ -206,11 +206,8 @@ export class ConnectionTap {
       const missing: number[] = [];
       for (let rev = stream.min + 1; rev < stream.max; rev++) if (!stream.revs.has(rev)) missing.push(rev);
       if (missing.length > 0) {
-        findings.fail(
-          'liveGaps',
-          `${this.#tracker.name} ${room}: live stream ${stream.min}..${stream.max} never carried rev ${shortList(missing)}`,
-          missing.length,
-        );
+        const note = `${this.#tracker.name} ${room}: live stream ${stream.min}..${stream.max} never carried rev ${shortList(missing)}`;
+        findings.liveGap(this.#tracker.name, room, missing, note);
       }
     }
   }
