@@ -49,10 +49,19 @@ function setup() {
     batchMs: 10_000,
   });
   const typing = new TypingManager({ send: () => undefined, timers: defaultTimers, now: Date.now, ttlMs: 3000, throttleMs: 1000 });
-  const registry = new RoomRegistry({ me: () => 'ada', entries: () => [], writer: () => null, readState, typing, events });
+  const gaps: string[] = [];
+  const registry = new RoomRegistry({
+    me: () => 'ada',
+    entries: () => [],
+    writer: () => null,
+    readState,
+    typing,
+    events,
+    liveGap: (room) => gaps.push(room),
+  });
   registry.setInfo(info(10, 20));
   for (let seq = 1; seq <= 10; seq++) registry.applyMessage(msg(seq, seq + 10), 'history');
-  return { registry, events, readState };
+  return { registry, events, readState, gaps };
 }
 
 describe('RoomRegistry', () => {
@@ -61,36 +70,53 @@ describe('RoomRegistry', () => {
     assert.deepEqual(registry.cursors(), [{ room: 'r', seq: 10, rev: 20 }]);
   });
 
-  it('does not let a live event during a resume move the cursor past pages not yet applied', () => {
-    const { registry } = setup();
-    registry.beginResume();
+  it('moves the cursor only over revs it holds contiguously, whatever order live events and sync pages come in', () => {
+    const { registry, gaps } = setup();
+    // A live event that skipped ahead (rev 22 before 21) is shown but does not move the cursor.
+    registry.applyMessage(msg(12, 22), 'live');
+    assert.deepEqual(registry.cursors(), [{ room: 'r', seq: 10, rev: 20 }], 'rev 21 is missing: the cursor stays');
+    assert.deepEqual(gaps, ['r'], 'the gap is reported for a catch-up');
+    assert.deepEqual(registry.gapped(), ['r']);
+    const shown = registry.commit({}) ?? {};
+    assert.equal(shown.r.messages.at(-1)?.seq, 12, 'the message is shown at once');
+
+    // Its predecessor arrives: both join the cursor.
+    registry.applyMessage(msg(11, 21), 'live');
+    assert.deepEqual(registry.cursors(), [{ room: 'r', seq: 12, rev: 22 }]);
+    assert.deepEqual(registry.gapped(), []);
+
+    // A resume's page with more moves to its last message only, even past a live event far ahead.
     registry.applyMessage(msg(30, 50), 'live');
-    assert.deepEqual(registry.cursors(), [{ room: 'r', seq: 10, rev: 20 }], 'held back while syncing');
-    registry.applySync([sync({ messages: [msg(11, 21), msg(12, 22)], more: true, lastSeq: 30, rev: 50 })]);
-    assert.deepEqual(registry.cursors(), [{ room: 'r', seq: 10, rev: 22 }], 'a page with more: rev of its last message');
+    registry.applySync([sync({ messages: [msg(13, 23), msg(14, 24)], more: true, lastSeq: 30, rev: 50 })]);
+    assert.deepEqual(registry.cursors(), [{ room: 'r', seq: 12, rev: 24 }], 'a page with more: rev of its last message');
 
-    // The connection drops here: the next resume must ask from rev 22, not 50.
-    registry.abortResume();
-    assert.deepEqual(registry.cursors(), [{ room: 'r', seq: 10, rev: 22 }]);
-
-    registry.beginResume();
-    registry.applySync([sync({ messages: [msg(13, 23)], more: false, lastSeq: 30, rev: 50 })]);
-    assert.deepEqual(registry.cursors(), [{ room: 'r', seq: 30, rev: 50 }], 'the last page moves to the room position');
-    registry.endResume();
+    // The connection drops here: the next resume asks from rev 24, not 50.
+    registry.applySync([sync({ messages: [msg(15, 25)], more: false, lastSeq: 29, rev: 49 })]);
+    assert.deepEqual(registry.cursors(), [{ room: 'r', seq: 30, rev: 50 }], 'the last page, then the live event that follows on');
+    assert.deepEqual(registry.gapped(), []);
     registry.applyMessage(msg(31, 51), 'live');
-    assert.deepEqual(registry.cursors(), [{ room: 'r', seq: 31, rev: 51 }], 'live events count again');
+    assert.deepEqual(registry.cursors(), [{ room: 'r', seq: 31, rev: 51 }], 'the next live event moves it');
+    registry.applyMessage(msg(5, 51, 'bob', { text: 'an older rev again' }), 'live');
+    assert.deepEqual(registry.cursors(), [{ room: 'r', seq: 31, rev: 51 }], 'a repeat changes nothing');
+  });
+
+  it('starts from the room info on first sight even when live events beat it there', () => {
+    const { registry } = setup();
+    registry.remove('r', 'left');
+    registry.applyMessage(msg(41, 61), 'live');
+    assert.deepEqual(registry.cursors(), [{ room: 'r', seq: 0, rev: 0 }]);
+    registry.setInfo(info(40, 60));
+    assert.deepEqual(registry.cursors(), [{ room: 'r', seq: 41, rev: 61 }]);
   });
 
   it('notifies and counts only new messages from others, however they arrive', () => {
     const { registry, events } = setup();
     const seen: string[] = [];
     events.on('message', (m) => seen.push(m.id));
-    registry.beginResume();
     // Rev order: an edit of an old message, then new messages whose rev order differs from seq order.
     registry.applySync([
       sync({ messages: [msg(5, 30, 'bob', { text: 'edited' }), msg(12, 31), msg(11, 32), msg(13, 33, 'ada')], lastSeq: 13, rev: 33 }),
     ]);
-    registry.endResume();
     assert.deepEqual(seen.sort(), ['m11', 'm12']);
     const state = registry.commit({}) ?? {};
     assert.equal(state.r.info?.unread, 2);
@@ -115,7 +141,6 @@ describe('RoomRegistry', () => {
     const { registry, events } = setup();
     const gaps: unknown[] = [];
     events.on('gap', (g) => gaps.push(g));
-    registry.beginResume();
     registry.applySync([sync({ messages: [msg(41, 60)], gap: { from: 11, to: 40 }, lastSeq: 41, rev: 60 })]);
     const state = registry.commit({}) ?? {};
     assert.deepEqual(gaps, [{ room: 'r', from: 11, to: 40 }]);

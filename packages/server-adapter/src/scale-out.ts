@@ -23,14 +23,27 @@ export function defaultStorage(options: ServerOptions, dataDir: string): Storage
   return createSqliteStorage({ dataDir });
 }
 
+/** How long a single node holds a room event whose predecessor has not been published yet before reading it from storage (ms). */
+const LOCAL_GAP_WAIT_MS = 250;
+
 /**
- * The bus the server uses: the given one; for `redisUrl`, Redis pub/sub with
- * each room's message events put in rev order and gaps filled from `storage`;
- * else the in-process bus.
+ * The bus the server uses: the given one; else, on one node, the in-process
+ * bus, or for `redisUrl`, Redis pub/sub — both with each room's message
+ * events put in rev order and gaps filled from `storage`. One node needs the
+ * order too: connections publish after their own acks, so two senders'
+ * events would otherwise leave in ack order, and a client that resumes from
+ * the newest rev it saw would skip the older ones still on their way.
  */
 export function defaultBus(options: ServerOptions, storage: Storage, logger: Logger): Bus {
   if (options.bus) return options.bus;
-  if (!options.redisUrl) return new InProcessBus();
+  const lastRev = async (room: string): Promise<number | null> => (await storage.getRoom(room))?.rev ?? null;
+  if (!options.redisUrl) {
+    return new RoomOrderBus(new InProcessBus(), storageFill(storage), {
+      gapWaitMs: LOCAL_GAP_WAIT_MS,
+      lastRev,
+      onError: (error, room) => logger.warn({ err: error, room }, 'reading a room event back from storage failed; will retry'),
+    });
+  }
   // ioredis reports every failed reconnect; one line per outage is enough.
   let reported = false;
   const redis = new RedisBus({
@@ -47,7 +60,7 @@ export function defaultBus(options: ServerOptions, storage: Storage, logger: Log
     logger.info('redis bus reconnected; filling missed room messages from storage');
   });
   return new RoomOrderBus(redis, storageFill(storage), {
-    lastRev: async (room) => (await storage.getRoom(room))?.rev ?? null,
+    lastRev,
     onError: (error, room) => logger.warn({ err: error, room }, 'gap fill failed; will retry'),
   });
 }

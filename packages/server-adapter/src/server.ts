@@ -13,7 +13,6 @@ import { isOriginAllowed } from './auth/origin.js';
 import { createTokenService } from './auth/tokens.js';
 import type { TokenService } from './auth/tokens.js';
 import type { Bus } from './bus/bus.js';
-import { InProcessBus } from './bus/in-process-bus.js';
 import { CallCluster } from './calls/call-cluster.js';
 import { localCallHandlers } from './calls/call-handlers.js';
 import { CallService } from './calls/call-service.js';
@@ -216,7 +215,7 @@ class Server implements ParleyServer {
       },
       (user) => connections.count(user),
       // Presence digests go between nodes only when there are other nodes to hear them.
-      this.#bus instanceof InProcessBus ? undefined : this.#bus,
+      this.#bus.local ? undefined : this.#bus,
     );
     const callDirectory = defaultCallDirectory(this.#raw, options, this.#logger);
     const urls = new AttachmentUrls(urlKey(this.#raw.urlSecret, options.auth.secret), options.timing.attachmentUrlTtlMs);
@@ -249,7 +248,7 @@ class Server implements ParleyServer {
     }
     const retention = new RetentionTimer(ctx, options.retentionIntervalMs);
     // Documents are shared with other nodes only when there are other nodes.
-    const workspaces = new WorkspaceEndpoint(ctx, this.#bus instanceof InProcessBus ? undefined : this.#bus);
+    const workspaces = new WorkspaceEndpoint(ctx, this.#bus.local ? undefined : this.#bus);
     presence.start();
     retention.start();
     ctx.calls.start();

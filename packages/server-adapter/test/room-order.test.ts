@@ -18,7 +18,7 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 /** An in-process bus with a resync button. */
 class TestBus extends InProcessBus implements ResyncingBus {
   readonly #listeners = new Set<() => void>();
-  onResync(listener: () => void): () => void {
+  override onResync(listener: () => void): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
   }

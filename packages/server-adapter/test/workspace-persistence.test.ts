@@ -4,9 +4,13 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import * as decoding from 'lib0/decoding';
+import * as encoding from 'lib0/encoding';
 import * as Y from 'yjs';
-import { createRoom } from './helpers.js';
-import { bodyOf, docFromStored, openProvider, startWorkspaceServer, synced, waitUntil } from './workspace-helpers.js';
+import * as syncProtocol from 'y-protocols/sync';
+import { WorkspaceMessage } from '@parley/sdk/protocol';
+import { createRoom, signToken } from './helpers.js';
+import { RawWorkspaceSocket, bodyOf, docFromStored, openProvider, startWorkspaceServer, synced, waitUntil } from './workspace-helpers.js';
 import type { ServerOptions } from '../src/index.js';
 import { createSqliteStorage } from '../src/storage/index.js';
 import type { TestProvider, WorkspaceServer } from './workspace-helpers.js';
@@ -179,4 +183,53 @@ describe('workspace persistence', () => {
       }
     });
   });
+
+  it('stores every acknowledged update, also several that wait for the same missing one', async () => {
+    await withServer({}, async (ws, room) => {
+      // Three edits in a row; the first never reaches the server until the end, so the other two wait for it.
+      const author = new Y.Doc();
+      const updates: Uint8Array[] = [];
+      author.on('update', (update: Uint8Array) => updates.push(update));
+      const body = author.getText('body');
+      body.insert(0, 'a');
+      body.insert(1, 'b');
+      body.insert(2, 'c');
+      body.insert(3, 'd');
+      assert.equal(updates.length, 4);
+      const [first, ...dependent] = updates;
+
+      const socket = await RawWorkspaceSocket.open(ws, room, await signToken('ada'));
+      try {
+        await socket.waitForMessage(WorkspaceMessage.Sync);
+        for (const update of dependent) socket.send(updateMessage(update));
+        await waitUntil(() => ackedCount(socket) >= dependent.length, 'the three waiting updates were acked');
+      } finally {
+        socket.close();
+      }
+      // The document unloads (a graceful stop folds it into a snapshot); only storage holds them now.
+      await ws.stop();
+      const stored = docFromStored(await ws.stored(room));
+      Y.applyUpdate(stored, first);
+      assert.equal(bodyOf(stored), 'abcd', 'every acknowledged edit was stored');
+    });
+  });
 });
+
+/** A y-protocols sync "update" message. */
+function updateMessage(update: Uint8Array): Uint8Array {
+  const encoder = encoding.createEncoder();
+  encoding.writeVarUint(encoder, WorkspaceMessage.Sync);
+  syncProtocol.writeUpdate(encoder, update);
+  return encoding.toUint8Array(encoder);
+}
+
+/** The highest count any ack message on `socket` acknowledged. */
+function ackedCount(socket: RawWorkspaceSocket): number {
+  let acked = 0;
+  for (const message of socket.received) {
+    const decoder = decoding.createDecoder(message);
+    if (decoding.readVarUint(decoder) !== WorkspaceMessage.Ack) continue;
+    acked = Math.max(acked, decoding.readVarUint(decoder));
+  }
+  return acked;
+}

@@ -10,6 +10,7 @@ import type { TokenClaims, TokenSource } from '../engine/token.js';
 import { ParleyError, toParleyError } from '../errors.js';
 import { Emitter } from '../events.js';
 import type { Listener } from '../events.js';
+import { GapCatchUp } from '../managers/gap-catch-up.js';
 import { Outbox } from '../managers/outbox.js';
 import { PresenceManager } from '../managers/presence.js';
 import { ReadStateManager } from '../managers/read-state.js';
@@ -84,6 +85,10 @@ const DEFAULT_REQUEST_TIMEOUT = 30_000;
 const HANDSHAKE_TIMEOUT = Timing.authTimeoutMs + 5_000;
 const TYPING_THROTTLE_MS = 1_000;
 const RECEIPT_BATCH_MS = 250;
+/** A room whose live events skipped a rev is caught up with `sync` if the gap is still open after this (ms)… */
+const GAP_CATCH_UP_MS = 1_500;
+/** …and at most this rarely while gaps keep reappearing. */
+const GAP_CATCH_UP_MAX_MS = 30_000;
 const CACHE_WRITE_DELAY_MS = 50;
 /** Network-driven state changes are published at most this often (about one frame). */
 const PUBLISH_INTERVAL_MS = 16;
@@ -115,6 +120,7 @@ export class ParleyClient {
   private readonly presence: PresenceManager;
   private readonly readState: ReadStateManager;
   private readonly registry: RoomRegistry;
+  private readonly gaps: GapCatchUp;
   private readonly handles = new Map<string, Room>();
   private readonly host: RoomHost;
   private readonly timers: Timers;
@@ -195,6 +201,14 @@ export class ParleyClient {
       readState: this.readState,
       typing: this.typing,
       events: this.events,
+      liveGap: () => this.gaps.noticed(),
+    });
+    this.gaps = new GapCatchUp({
+      timers,
+      delayMs: GAP_CATCH_UP_MS,
+      maxDelayMs: GAP_CATCH_UP_MAX_MS,
+      gapped: () => this.registry.gapped(),
+      catchUp: (rooms) => this.engine.catchUp(rooms),
     });
     this.host = {
       me: () => this.userId,
@@ -213,7 +227,6 @@ export class ParleyClient {
       this.mutate(() => {
         this.userId = welcome.user.id;
         this.user = welcome.user;
-        this.registry.beginResume();
       }),
     );
     this.engine.on('event', (frame) => this.mutate(() => this.handleEvent(frame)));
@@ -604,14 +617,15 @@ export class ParleyClient {
       if (status === 'offline' || status === 'failed' || status === 'idle') {
         this.typing.reset();
         this.readState.stop();
-        this.registry.abortResume();
+        this.gaps.stop();
       }
     });
     this.events.emit('connection', { status, error });
   }
 
   private resumed(): void {
-    this.mutate(() => this.registry.endResume());
+    // A gap the resume could not close (its sync was refused) is tried again later.
+    if (this.registry.gapped().length > 0) this.gaps.noticed();
     this.outbox.start();
     this.readState.flush();
     this.presence.resumed(this.registry.directPeers());

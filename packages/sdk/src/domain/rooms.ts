@@ -4,13 +4,20 @@
  * lists, history) is merged here, cached through the writer, and turned into
  * {@link RoomState}s for the store on commit.
  *
- * Cursor rules (they decide what the next resume asks for):
- * - live events move `rev`/`seq` forward, except while the room is being
- *   synced: sync pages arrive in `rev` order and a live event's higher `rev`
- *   would make an interrupted resume skip the rest of the pages;
- * - a sync page with `more` moves `rev` to its last message; the last page
- *   moves both to the room's values (and past any live event seen meanwhile);
- * - acks do not move it: the matching live event does, in commit order.
+ * Cursor rules (they decide what the next resume asks for): the cursor is the
+ * last position up to which the client holds *everything*, never merely the
+ * newest thing it saw, so no ordering fault anywhere can make a resume skip
+ * a change.
+ * - a live event moves `rev` (and `seq`) forward only when it is the next rev
+ *   (`cursor.rev + 1`); one further ahead is applied to the list but only
+ *   remembered (`ahead`), and joins the cursor once the revs before it have
+ *   arrived. A gap that does not close by itself is caught up with `sync`
+ *   for that room (`RoomsContext.liveGap`);
+ * - a sync page with `more` moves `rev` to its last message (pages come in
+ *   rev order from the cursor asked for); the last page moves both to the
+ *   room's values at the time of the read; remembered revs then join if
+ *   they follow on;
+ * - acks do not move it: the matching live event does, in room order.
  */
 import type { Emitter } from '../events.js';
 import type { ReadStateManager } from '../managers/read-state.js';
@@ -33,10 +40,8 @@ export class RoomModel {
   info: RoomInfo | null = null;
   readonly list = new MessageList();
   cursor: RoomCursorState = { seq: 0, rev: 0 };
-  /** Being resumed: live events are held back from the cursor. */
-  syncing = false;
-  liveSeq = 0;
-  liveRev = 0;
+  /** Live events received beyond the cursor's next rev: rev → the message's seq. */
+  readonly ahead = new Map<number, number>();
   /** The `lastSeq` of the last info the server sent: its unread count already includes messages up to here. */
   countedSeq = 0;
   gap: { from: number; to: number } | null = null;
@@ -59,10 +64,14 @@ export interface RoomsContext {
   readState: ReadStateManager;
   typing: TypingManager;
   events: Emitter<ClientEvents>;
+  /** A live event skipped ahead of the room's cursor: the client catches the room up if the gap stays open. */
+  liveGap(room: string): void;
 }
 
 /** Rooms the resume refreshes members of, so our messages can show delivered/read. */
 const SMALL_ROOM = 50;
+/** Revs remembered ahead of a room's cursor; past this the oldest are forgotten (a catch-up brings them again). */
+const MAX_AHEAD = 10_000;
 
 /** See the module comment. */
 export class RoomRegistry {
@@ -129,15 +138,6 @@ export class RoomRegistry {
     return [...this.models.values()].map((m) => ({ room: m.id, seq: m.cursor.seq, rev: m.cursor.rev }));
   }
 
-  /** A resume starts: hold live events back from the cursors. */
-  beginResume(): void {
-    for (const model of this.models.values()) {
-      model.syncing = true;
-      model.liveSeq = 0;
-      model.liveRev = 0;
-    }
-  }
-
   /** Applies one round of `sync` answers. */
   applySync(results: readonly RoomSync[]): void {
     for (const result of results) {
@@ -152,35 +152,22 @@ export class RoomRegistry {
         this.ctx.events.emit('gap', { room: model.id, ...result.gap });
       }
       if (result.more) {
+        // A page holds every change after the cursor asked for up to its last one.
         const last = result.messages[result.messages.length - 1];
-        if (last) model.cursor = { ...model.cursor, rev: Math.max(model.cursor.rev, last.rev) };
+        if (last) this.advance(model, last.rev, 0);
       } else {
-        this.finishSync(model, result.lastSeq, result.rev);
+        // The last page: everything up to the room's rev and seq when the server read them.
+        this.advance(model, result.rev, result.lastSeq);
       }
       this.persist(model);
     }
   }
 
-  /** The resume is over (also when the server refused part of it): live events count again. */
-  endResume(): void {
-    for (const model of this.models.values()) {
-      if (model.syncing) {
-        this.finishSync(model, 0, 0);
-        this.persist(model);
-      }
-    }
-  }
-
-  /**
-   * The connection dropped mid-resume: forget what live events said, so the
-   * next resume starts from the last page that was fully applied.
-   */
-  abortResume(): void {
-    for (const model of this.models.values()) {
-      model.syncing = false;
-      model.liveSeq = 0;
-      model.liveRev = 0;
-    }
+  /** Rooms whose live events skipped ahead of their cursor and have not closed the gap. */
+  gapped(): string[] {
+    const out: string[] = [];
+    for (const model of this.models.values()) if (model.ahead.size > 0) out.push(model.id);
+    return out;
   }
 
   /** Applies `rooms.list`: the authoritative set of rooms the user is in. */
@@ -221,9 +208,10 @@ export class RoomRegistry {
   /** A room's info arrived or changed. */
   setInfo(info: RoomInfo): void {
     const model = this.ensure(info.id);
-    if (model.cursor.seq === 0 && model.cursor.rev === 0 && model.list.size === 0) {
+    if (model.cursor.seq === 0 && model.cursor.rev === 0) {
       // First sight of the room: start from now; history loads on demand.
-      model.cursor = { seq: info.lastSeq, rev: info.rev };
+      // (Live events that beat this info here are remembered ahead and join now.)
+      this.advance(model, info.rev, info.lastSeq);
     }
     model.info = info;
     model.countedSeq = Math.max(model.countedSeq, info.lastSeq);
@@ -238,15 +226,7 @@ export class RoomRegistry {
     const model = this.ensure(message.room);
     const knownSeq = model.cursor.seq;
     const result = model.list.merge(message, { knownSeq, contiguous: source === 'history' });
-    if (source === 'live') {
-      if (model.syncing) {
-        model.liveSeq = Math.max(model.liveSeq, message.seq);
-        model.liveRev = Math.max(model.liveRev, message.rev);
-      } else {
-        model.cursor = { seq: Math.max(model.cursor.seq, message.seq), rev: Math.max(model.cursor.rev, message.rev) };
-        this.persist(model);
-      }
-    }
+    if (source === 'live') this.liveRev(model, message);
     if (result === 'ignored') return result;
     this.dirty.add(model.id);
     this.ctx.writer()?.putMessages(model.id, [message]);
@@ -367,14 +347,35 @@ export class RoomRegistry {
     };
   }
 
-  private finishSync(model: RoomModel, lastSeq: number, rev: number): void {
-    model.cursor = {
-      seq: Math.max(model.cursor.seq, lastSeq, model.liveSeq),
-      rev: Math.max(model.cursor.rev, rev, model.liveRev),
-    };
-    model.syncing = false;
-    model.liveSeq = 0;
-    model.liveRev = 0;
+  /** A live event's rev: the cursor's next one moves it, one further ahead is remembered. */
+  private liveRev(model: RoomModel, message: Message): void {
+    const { rev, seq } = message;
+    if (rev <= model.cursor.rev) return;
+    if (rev === model.cursor.rev + 1) {
+      this.advance(model, rev, seq);
+      this.persist(model);
+      return;
+    }
+    if (model.ahead.size >= MAX_AHEAD) model.ahead.delete(Math.min(...model.ahead.keys()));
+    model.ahead.set(rev, seq);
+    this.ctx.liveGap(model.id);
+  }
+
+  /**
+   * The client now holds everything up to `rev` (and `seq`): moves the cursor
+   * there if it is further, then over remembered revs that follow on.
+   */
+  private advance(model: RoomModel, rev: number, seq: number): void {
+    let cursor = { seq: Math.max(model.cursor.seq, seq), rev: Math.max(model.cursor.rev, rev) };
+    const ahead = model.ahead;
+    if (ahead.size > 0) {
+      for (const known of [...ahead.keys()]) if (known <= cursor.rev) ahead.delete(known);
+      for (let next = ahead.get(cursor.rev + 1); next !== undefined; next = ahead.get(cursor.rev + 1)) {
+        ahead.delete(cursor.rev + 1);
+        cursor = { seq: Math.max(cursor.seq, next), rev: cursor.rev + 1 };
+      }
+    }
+    model.cursor = cursor;
   }
 
   private persist(model: RoomModel): void {

@@ -304,23 +304,41 @@ export class Engine extends Emitter<EngineEvents> {
     void this.resume(this.epoch);
   }
 
+  /**
+   * Catches `rooms` up with `sync` from their cursors, as a resume does for
+   * every room (used when a room's live events left a gap that did not close).
+   * Resolves when done, or at once when not connected: the next resume covers it.
+   */
+  async catchUp(rooms: readonly string[]): Promise<void> {
+    if (!this.authed || rooms.length === 0) return;
+    const wanted = new Set(rooms);
+    await this.syncRooms(this.epoch, () => this.options.resume.cursors().filter((c) => wanted.has(c.room)));
+  }
+
+  /** Pages `sync` for the rooms `cursors()` returns until none has more; false when the socket changed meanwhile. */
+  private async syncRooms(epoch: number, cursorsOf: () => RoomCursor[]): Promise<boolean> {
+    const hooks = this.options.resume;
+    let cursors = cursorsOf();
+    while (cursors.length > 0) {
+      const pages: Array<Promise<RequestResult<'sync'>>> = [];
+      for (let i = 0; i < cursors.length; i += SYNC_BATCH) {
+        pages.push(this.request('sync', { rooms: cursors.slice(i, i + SYNC_BATCH) }));
+      }
+      const results = (await Promise.all(pages)).flatMap((page) => page.rooms);
+      if (epoch !== this.epoch) return false;
+      hooks.applySync(results);
+      const more = new Set(results.filter((r) => r.more).map((r) => r.room));
+      const before = new Map(cursors.map((c) => [c.room, c.rev]));
+      // Only rooms that still have more AND made progress, so a faulty page cannot loop forever.
+      cursors = cursorsOf().filter((c) => more.has(c.room) && c.rev > (before.get(c.room) ?? Infinity));
+    }
+    return true;
+  }
+
   private async resume(epoch: number): Promise<void> {
     const hooks = this.options.resume;
     try {
-      let cursors = hooks.cursors();
-      while (cursors.length > 0) {
-        const pages: Array<Promise<RequestResult<'sync'>>> = [];
-        for (let i = 0; i < cursors.length; i += SYNC_BATCH) {
-          pages.push(this.request('sync', { rooms: cursors.slice(i, i + SYNC_BATCH) }));
-        }
-        const results = (await Promise.all(pages)).flatMap((page) => page.rooms);
-        if (epoch !== this.epoch) return;
-        hooks.applySync(results);
-        const more = new Set(results.filter((r) => r.more).map((r) => r.room));
-        const before = new Map(cursors.map((c) => [c.room, c.rev]));
-        // Only rooms that still have more AND made progress, so a faulty page cannot loop forever.
-        cursors = hooks.cursors().filter((c) => more.has(c.room) && c.rev > (before.get(c.room) ?? Infinity));
-      }
+      if (!(await this.syncRooms(epoch, () => hooks.cursors()))) return;
       const list = await this.request('rooms.list', {});
       if (epoch !== this.epoch) return;
       hooks.applyRooms(list);

@@ -25,6 +25,12 @@ export interface BusMessage {
 export type BusHandler = (message: BusMessage, topic: string) => void;
 
 export interface Bus {
+  /**
+   * True when every subscriber lives in this process (the single-node
+   * default): nothing needs to cross to other nodes, so presence digests,
+   * workspace updates and call forwarding stay local.
+   */
+  readonly local?: boolean;
   publish(topic: string, message: BusMessage): Promise<void>;
   /** Subscribes; returns a function that removes this subscription. */
   subscribe(topic: string, handler: BusHandler): () => void;

@@ -1,8 +1,14 @@
-/** The default bus: delivers to subscribers in this process, synchronously and in publish order. */
+/**
+ * The default bus: delivers to subscribers in this process, synchronously and
+ * in publish order. Publish order is not a room's rev order (each connection
+ * publishes after its own ack), so the server puts `RoomOrderBus` on top, as
+ * it does for Redis.
+ */
 import type { Bus, BusHandler, BusMessage } from './bus.js';
 
 /** A single-node {@link Bus}; a throwing handler never stops delivery to the others. */
 export class InProcessBus implements Bus {
+  readonly local = true;
   /** Per topic: the one handler (nearly always: the hub subscribes once per topic), or a set once there are more. */
   readonly #topics = new Map<string, BusHandler | Set<BusHandler>>();
   #closed = false;
@@ -37,6 +43,11 @@ export class InProcessBus implements Bus {
       }
       this.#topics.delete(topic);
     };
+  }
+
+  /** Part of the resyncing-bus contract: nothing published here is ever lost, so `listener` never runs. */
+  onResync(_listener: () => void): () => void {
+    return () => undefined;
   }
 
   /** Drops every subscription; later publishes are ignored. */

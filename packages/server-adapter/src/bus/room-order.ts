@@ -98,6 +98,11 @@ export class RoomOrderBus implements ResyncingBus {
     });
   }
 
+  /** The inner bus's: whether every subscriber is in this process. */
+  get local(): boolean {
+    return this.#inner.local === true;
+  }
+
   publish(topic: string, message: BusMessage): Promise<void> {
     return this.#inner.publish(topic, message);
   }

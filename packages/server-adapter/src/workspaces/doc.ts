@@ -210,7 +210,7 @@ export class WorkspaceDoc implements Subscriber {
       throw protocolViolation('malformed document update');
     }
     const store = this.doc.store;
-    const pendingBefore = [store.pendingStructs, store.pendingDs];
+    const pendingBefore = pendingOf(store);
     this.#captured = null;
     let failure: unknown = null;
     try {
@@ -221,7 +221,8 @@ export class WorkspaceDoc implements Subscriber {
     const effective = this.#captured;
     this.#captured = null;
     // Structs waiting for missing dependencies change no content yet but must survive a restart.
-    const pendingChanged = store.pendingStructs !== pendingBefore[0] || store.pendingDs !== pendingBefore[1];
+    const pendingAfter = pendingOf(store);
+    const pendingChanged = pendingAfter[0] !== pendingBefore[0] || pendingAfter[1] !== pendingBefore[1];
     const toStore = pendingChanged ? update : effective;
     const handled = toStore ? this.#persist(toStore, effective ?? update, from) : this.whenHandled();
     if (failure !== null) {
@@ -490,4 +491,14 @@ function withIdentity(state: unknown, user: UserInfo): unknown {
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * What a document holds back for missing dependencies, by identity. Yjs keeps
+ * the pending structs object and replaces its `update` when more arrive, so
+ * the bytes are compared, not the object (a new pending delete set is a new
+ * array too, sometimes without new content: that only stores an update twice).
+ */
+function pendingOf(store: Y.Doc['store']): [Uint8Array | null, Uint8Array | null] {
+  return [store.pendingStructs?.update ?? null, store.pendingDs];
 }
