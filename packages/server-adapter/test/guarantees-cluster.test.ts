@@ -50,13 +50,16 @@ async function faults(cluster: CliCluster, cast: Cast, rng: Rng): Promise<Record
     for (const member of cast.members) member.router.allow(all.filter((i) => i !== victim));
     await cluster.killNode(victim);
     figures.node_kills += 1;
+    cast.event(`node ${victim} SIGKILLed`);
     await pause(rng.int(200, 600));
     await cluster.startNode(victim);
+    cast.event(`node ${victim} up`);
     await pause(rng.int(1_000, 2_000));
 
     // Redis goes away; a raw and an SDK client open the first sockets of their rooms on the fresh node.
     await cluster.killRedis();
     figures.redis_kills += 1;
+    cast.event('redis SIGKILLed');
     await pause(300);
     const late: Member[] = [cast.raw[round % cast.raw.length], cast.sdk[round % cast.sdk.length]];
     for (const member of late) {
@@ -64,8 +67,10 @@ async function faults(cluster: CliCluster, cast: Cast, rng: Rng): Promise<Record
       member.cut();
     }
     figures.late_joins += await connectedWithin(late, LATE_JOIN_MS);
+    cast.event(`${late.map((m) => m.name).join(' and ')} joined through node ${victim} during the outage`);
     await pause(rng.int(500, 1_500));
     await cluster.startRedis();
+    cast.event('redis up');
     await pause(rng.int(1_500, 2_500));
     for (const member of cast.members) member.router.allow(null);
 
@@ -73,8 +78,10 @@ async function faults(cluster: CliCluster, cast: Cast, rng: Rng): Promise<Record
     await pause(rng.int(1_000, 2_000));
     cluster.pauseRedis();
     figures.redis_pauses += 1;
+    cast.event('redis SIGSTOPped');
     await pause(rng.int(1_500, 3_000));
     cluster.resumeRedis();
+    cast.event('redis SIGCONTinued');
     await pause(1_000);
   }
   return figures;

@@ -60,7 +60,7 @@ describe('guarantees on one node (SQLite)', () => {
       workDeadline: Date.now() + 75_000 * ROUNDS,
       cuts: { random: 0.01, lostAck: 0.01, skipAhead: 0.5 },
       readerUrl: () => url,
-      async faults(_cast, rng) {
+      async faults(cast, rng) {
         let kills = 0;
         for (let i = 0; i < KILLS * ROUNDS; i++) {
           await pause(rng.int(1_500, 3_000));
@@ -69,8 +69,10 @@ describe('guarantees on one node (SQLite)', () => {
           running.kill('SIGKILL');
           await exited(running);
           kills += 1;
+          cast.event(`server SIGKILLed (${kills})`);
           await pause(rng.int(0, 400));
           await start();
+          cast.event('server up');
         }
         return { kills };
       },

@@ -39,6 +39,8 @@ export interface AckedMutation {
   message: Message;
   /** When the client first sent it, among that client's mutations (replay keeps this order). */
   order: number;
+  /** Through which node, and when, the first ack came (for notes). */
+  where: string;
 }
 
 /** See the module comment. */

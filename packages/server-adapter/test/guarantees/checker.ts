@@ -12,7 +12,8 @@ import { NodeRouter } from './node-router.js';
 import { RawMember } from './raw-member.js';
 import { Rng } from './rng.js';
 import { SdkMember } from './sdk-member.js';
-import { checkHistory, compareView, explainRev, heldThrough, readServer } from './verify.js';
+import { RevIndex } from './rev-index.js';
+import { checkHistory, compareView, heldThrough, judgeLiveGaps, readServer } from './verify.js';
 import { act, pause } from './workload.js';
 import type { CutRates, Member } from './workload.js';
 
@@ -23,6 +24,8 @@ export interface Cast {
   readonly members: readonly Member[];
   /** Set once the fault schedule is over. */
   readonly stopped: boolean;
+  /** Puts a fault on the run's timeline (shown with a failing run's notes). */
+  event(text: string): void;
 }
 
 /** What a deployment gives the run. */
@@ -76,6 +79,7 @@ export async function runChecker(setup: CheckerSetup): Promise<CheckerResult> {
   const rng = new Rng(setup.seed);
   const findings = new Findings();
   const acks = new AckLog(findings);
+  const revs = new RevIndex();
   const users = {
     owner: 'owner',
     sdk: Array.from({ length: setup.sdkClients }, (_, i) => `sdk${i}`),
@@ -109,6 +113,7 @@ export async function runChecker(setup: CheckerSetup): Promise<CheckerResult> {
         rng: rng.fork(),
         findings,
         acks,
+        revs,
         cuts: setup.cuts,
       }),
     );
@@ -124,6 +129,7 @@ export async function runChecker(setup: CheckerSetup): Promise<CheckerResult> {
         rng: rng.fork(),
         findings,
         acks,
+        revs,
         cuts: setup.cuts,
       }),
     );
@@ -137,6 +143,7 @@ export async function runChecker(setup: CheckerSetup): Promise<CheckerResult> {
     get stopped() {
       return stopped;
     },
+    event: (text) => findings.event(text),
   };
 
   try {
@@ -172,14 +179,7 @@ export async function runChecker(setup: CheckerSetup): Promise<CheckerResult> {
       for (const member of sdk) await member.loadAll(Date.now() + CATCH_UP_MS);
       const server = await readServer(reader, rooms);
       const messages = checkHistory(server, acks, findings);
-      const explained = new Set<string>();
-      for (const gap of findings.gaps) {
-        for (const rev of gap.revs.slice(0, 3)) {
-          if (explained.has(`${gap.room}@${rev}`)) continue;
-          explained.add(`${gap.room}@${rev}`);
-          findings.note('missing-rev', `${gap.room} rev ${rev}: ${explainRev(gap.room, rev, acks, server.get(gap.room))}`);
-        }
-      }
+      judgeLiveGaps(findings, revs, server, acks);
       for (const member of members) {
         for (const room of rooms) {
           const state = server.get(room);
@@ -203,7 +203,7 @@ export async function runChecker(setup: CheckerSetup): Promise<CheckerResult> {
         `guarantees ${setup.label} seed=${setup.seed} ${faultText} clients=${members.length} rooms=${rooms.length} ` +
         `messages=${messages} acked=${f.acked} lost=${bad.lost} duplicated=${bad.duplicated} out_of_order=${bad.outOfOrder} ` +
         `live_gaps=${bad.liveGaps} view_mismatches=${bad.viewMismatches} cursor_violations=${bad.cursorViolations} ` +
-        `skip_cuts=${f.skipCuts} lost_ack_cuts=${f.lostAckCuts} random_cuts=${f.randomCuts} refused=${f.refused} refused_retries=${f.refusedRetries}`;
+        `superseded_gaps=${f.supersededGaps} skip_cuts=${f.skipCuts} lost_ack_cuts=${f.lostAckCuts} random_cuts=${f.randomCuts} refused=${f.refused} refused_retries=${f.refusedRetries}`;
       return { findings, summary, notes: findings.report(), faults: faultFigures, messages };
     } finally {
       reader.terminate();

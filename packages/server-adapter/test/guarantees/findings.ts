@@ -11,7 +11,7 @@ export interface BadCounts {
   duplicated: number;
   /** Live events of a room on one connection with a rev at or below one already received there. */
   outOfOrder: number;
-  /** Revs a connection never received live although a later rev of the room came on it. */
+  /** Revs a connection never received live although a later rev of the room came on it (and no newer state of their message). */
   liveGaps: number;
   /** (client, room) pairs whose view differs from the server's history at the end. */
   viewMismatches: number;
@@ -25,6 +25,8 @@ export interface RunFigures {
   skipCuts: number;
   /** Sockets cut instead of delivering a mutation's ack (the server committed, the client never heard). */
   lostAckCuts: number;
+  /** Revs left out of a live stream because a newer state of their message came instead (allowed). */
+  supersededGaps: number;
   /** Sockets cut at random moments. */
   randomCuts: number;
   /** Mutations the server refused for good (e.g. a reaction to a message deleted meanwhile). */
@@ -37,14 +39,36 @@ export interface RunFigures {
 
 /** Notes kept per kind, so one noisy failure does not hide the others. */
 const NOTES_PER_KIND = 12;
+/** Timeline entries kept. */
+const MAX_TIMELINE = 200;
+/** Gap candidates kept for judging. */
+const MAX_GAPS = 5_000;
+
+/**
+ * Revs a connection's live stream of a room left out between two it
+ * carried. Allowed only where the change was superseded: its message came
+ * later on the same stream in a newer state (read back from storage), or
+ * nobody ever saw that rev at all.
+ */
+export interface GapCandidate {
+  client: string;
+  room: string;
+  revs: number[];
+  /** The newest rev of each message the stream carried. */
+  delivered: ReadonlyMap<string, number>;
+  /** Which node, and when the connection lived, for notes. */
+  where: string;
+}
 
 /** Counters and notes of one run. */
 export class Findings {
   readonly bad: BadCounts = { lost: 0, duplicated: 0, outOfOrder: 0, liveGaps: 0, viewMismatches: 0, cursorViolations: 0 };
-  readonly figures: RunFigures = { skipCuts: 0, lostAckCuts: 0, randomCuts: 0, refused: 0, refusedRetries: 0, acked: 0 };
-  /** Revs that live streams left out, for the explanation at the end (the first few). */
-  readonly gaps: Array<{ client: string; room: string; revs: number[] }> = [];
+  readonly figures: RunFigures = { skipCuts: 0, lostAckCuts: 0, supersededGaps: 0, randomCuts: 0, refused: 0, refusedRetries: 0, acked: 0 };
+  /** Revs that live streams left out, judged at the end (see {@link GapCandidate}). */
+  readonly gaps: GapCandidate[] = [];
   readonly #notes = new Map<string, string[]>();
+  readonly #timeline: string[] = [];
+  readonly #start = Date.now();
   readonly #dropped = new Map<string, number>();
 
   /** Counts `n` of a bad kind and keeps `note` (the first few per kind). */
@@ -53,10 +77,20 @@ export class Findings {
     this.note(kind, note);
   }
 
-  /** Counts a live stream's missing revs and keeps them for the explanation. */
-  liveGap(client: string, room: string, revs: number[], note: string): void {
-    this.fail('liveGaps', note, revs.length);
-    if (this.gaps.length < NOTES_PER_KIND) this.gaps.push({ client, room, revs });
+  /** Seconds since the run started, for notes: `+12.3s`. */
+  clock(): string {
+    return `+${((Date.now() - this.#start) / 1000).toFixed(1)}s`;
+  }
+
+  /** Adds a fault (or other moment) to the run's timeline. */
+  event(text: string): void {
+    if (this.#timeline.length < MAX_TIMELINE) this.#timeline.push(`${this.clock()} ${text}`);
+  }
+
+  /** Keeps revs a live stream left out, to be judged once the history is known. */
+  gap(candidate: GapCandidate): void {
+    if (this.gaps.length < MAX_GAPS) this.gaps.push(candidate);
+    else this.fail('liveGaps', `${candidate.client} ${candidate.room}: too many gaps to judge; counted as missing`, candidate.revs.length);
   }
 
   /** Keeps an informational note under `kind`. */
@@ -67,9 +101,10 @@ export class Findings {
     this.#notes.set(kind, list);
   }
 
-  /** Every kept note, grouped by kind, for the test's output. */
+  /** Every kept note, grouped by kind, then the timeline, for the test's output. */
   report(): string[] {
     const lines: string[] = [];
+    for (const entry of this.#timeline) lines.push(`  [timeline] ${entry}`);
     for (const [kind, list] of this.#notes) {
       for (const text of list) lines.push(`  [${kind}] ${text}`);
       const dropped = this.#dropped.get(kind);

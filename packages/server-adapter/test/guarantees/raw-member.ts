@@ -15,6 +15,7 @@ import type { Message, RequestArgs, RequestResult, RequestType, ServerFrame } fr
 import type { AckLog } from './ack-log.js';
 import type { Findings } from './findings.js';
 import type { NodeRouter } from './node-router.js';
+import type { RevIndex } from './rev-index.js';
 import type { Rng } from './rng.js';
 import { WireTracker } from './wire-tracker.js';
 import type { ConnectionTap } from './wire-tracker.js';
@@ -85,6 +86,7 @@ export interface RawMemberOptions {
   rng: Rng;
   findings: Findings;
   acks: AckLog;
+  revs: RevIndex;
   cuts: CutRates;
 }
 
@@ -109,6 +111,7 @@ export class RawMember implements Member {
       user: options.user,
       findings: options.findings,
       acks: options.acks,
+      revs: options.revs,
       roomsFromStart: options.rooms,
     });
     for (const room of options.rooms) this.#views.set(room, new Map());
@@ -160,7 +163,7 @@ export class RawMember implements Member {
     while (!this.#link) {
       if (Date.now() > deadline) return false;
       try {
-        this.#link = await this.#open(this.router.url());
+        this.#link = await this.#open(this.router.url(), this.router.index);
       } catch {
         this.router.next();
         await pause(50 + this.#options.rng.int(0, 100));
@@ -350,10 +353,10 @@ export class RawMember implements Member {
     });
   }
 
-  #open(url: string): Promise<Link> {
+  #open(url: string, node: number): Promise<Link> {
     return new Promise((resolve, reject) => {
       const ws = new WebSocket(url);
-      const link = new Link(ws, this.tracker.connection());
+      const link = new Link(ws, this.tracker.connection(node));
       const timer = setTimeout(() => {
         link.cut();
         reject(new Disconnected('connect timeout'));

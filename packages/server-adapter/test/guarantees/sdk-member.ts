@@ -15,6 +15,7 @@ import type { Message, ServerFrame } from '@parley/sdk/protocol';
 import type { AckLog } from './ack-log.js';
 import type { Findings } from './findings.js';
 import type { NodeRouter } from './node-router.js';
+import type { RevIndex } from './rev-index.js';
 import type { Rng } from './rng.js';
 import { WireTracker } from './wire-tracker.js';
 import type { ConnectionTap } from './wire-tracker.js';
@@ -44,6 +45,7 @@ export interface SdkMemberOptions {
   rng: Rng;
   findings: Findings;
   acks: AckLog;
+  revs: RevIndex;
   cuts: CutRates;
 }
 
@@ -58,11 +60,12 @@ class TappedSocket implements WebSocketLike {
   readonly #member: SdkMember;
   #cut = false;
 
-  constructor(member: SdkMember, tap: ConnectionTap) {
+  constructor(member: SdkMember) {
     this.#member = member;
-    this.#tap = tap;
     const router = member.router;
-    this.#ws = new WebSocket(router.url());
+    const url = router.url();
+    this.#tap = member.tracker.connection(router.index);
+    this.#ws = new WebSocket(url);
     let opened = false;
     this.#ws.on('open', () => {
       opened = true;
@@ -138,13 +141,19 @@ export class SdkMember implements Member {
     this.options = options;
     this.name = options.name;
     this.router = options.router;
-    this.tracker = new WireTracker({ name: options.name, user: options.user, findings: options.findings, acks: options.acks });
+    this.tracker = new WireTracker({
+      name: options.name,
+      user: options.user,
+      findings: options.findings,
+      acks: options.acks,
+      revs: options.revs,
+    });
     const random = options.rng.fork();
     // eslint-disable-next-line @typescript-eslint/no-this-alias -- the constructor below is the SDK's, `this` there is the socket
     const member = this;
     const Tapped = class extends TappedSocket {
       constructor() {
-        super(member, member.tracker.connection());
+        super(member);
         member.#socket = this;
       }
     };

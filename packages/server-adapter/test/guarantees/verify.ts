@@ -7,6 +7,7 @@ import type { Message, RoomInfo } from '@parley/sdk/protocol';
 import type { TestClient } from '../helpers.js';
 import type { AckLog, AckedMutation } from './ack-log.js';
 import type { Findings } from './findings.js';
+import type { RevIndex } from './rev-index.js';
 
 /** Pages of history read per room at most. */
 const MAX_PAGES = 500;
@@ -185,13 +186,45 @@ function describe(message: Message): string {
   return `"${message.text.slice(0, 40)}"${message.deletedAt !== null ? ' deleted' : ''} replies ${message.replyCount}${reactions ? ` ${reactions}` : ''}`;
 }
 
+/**
+ * Judges the revs live streams left out: allowed where the change was
+ * superseded (its message came later on that stream in a newer state, or
+ * nobody ever saw the rev); every other one counts in `liveGaps`, with a
+ * note saying which connection missed what.
+ */
+export function judgeLiveGaps(findings: Findings, revs: RevIndex, server: Map<string, ServerRoom>, acks: AckLog): void {
+  const explained = new Set<string>();
+  for (const gap of findings.gaps) {
+    const state = server.get(gap.room);
+    const missed: number[] = [];
+    for (const rev of gap.revs) {
+      const id = revs.messageAt(gap.room, rev) ?? state?.history.find((m) => m.rev === rev)?.id;
+      const later = id === undefined ? undefined : gap.delivered.get(id);
+      if (id === undefined || (later !== undefined && later > rev)) findings.figures.supersededGaps += 1;
+      else missed.push(rev);
+    }
+    if (missed.length === 0) continue;
+    findings.fail('liveGaps', `${gap.client} ${gap.room}: never received rev ${shortList(missed)} (${gap.where})`, missed.length);
+    for (const rev of missed.slice(0, 3)) {
+      if (explained.has(`${gap.room}@${rev}`)) continue;
+      explained.add(`${gap.room}@${rev}`);
+      findings.note('missing-rev', `${gap.room} rev ${rev}: ${explainRev(gap.room, rev, acks, state)}`);
+    }
+  }
+}
+
+/** `3, 4, 5 … 40` style, for notes. */
+function shortList(revs: number[]): string {
+  return revs.length <= 8 ? revs.join(', ') : `${revs.slice(0, 6).join(', ')} … ${revs[revs.length - 1]} (${revs.length})`;
+}
+
 /** What a rev was, as far as the acks and the history tell (for notes about a missing rev). */
-export function explainRev(room: string, rev: number, acks: AckLog, server: ServerRoom | undefined): string {
+function explainRev(room: string, rev: number, acks: AckLog, server: ServerRoom | undefined): string {
   for (const ack of acks.all()) {
     if (ack.message.room !== room) continue;
-    if (ack.message.rev === rev) return `${ack.kind} ${ack.args.clientId} by ${ack.client} (seq ${ack.message.seq})`;
+    if (ack.message.rev === rev) return `${ack.kind} ${ack.args.clientId} by ${ack.client} (seq ${ack.message.seq}), acked through ${ack.where}`;
     if (ack.kind === 'send' && ack.args.parentId && ack.message.rev === rev - 1) {
-      return `reply count of the parent of ${ack.client}'s reply ${ack.args.clientId} (seq ${ack.message.seq})`;
+      return `reply count of the parent of ${ack.client}'s reply ${ack.args.clientId} (seq ${ack.message.seq}), acked through ${ack.where}`;
     }
   }
   const current = server?.history.find((m) => m.rev === rev);

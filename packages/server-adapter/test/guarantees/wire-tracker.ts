@@ -3,9 +3,9 @@
  * checks the ordering and resume guarantees there:
  *
  * - live `message`/`message.updated` events of a room on one connection must
- *   come in strictly increasing rev (`outOfOrder` counts the others), and
- *   must not leave out a rev between two that came (`liveGaps`, counted when
- *   the connection ends);
+ *   come in strictly increasing rev (`outOfOrder` counts the others); revs a
+ *   stream left out between two it carried are kept as gap candidates and
+ *   judged at the end (allowed only when superseded: see `GapCandidate`);
  * - every `sync` the client sends must start at or below the rev up to which
  *   it holds everything ({@link RevCoverage}); `cursorViolations` counts the
  *   resumes that start beyond it.
@@ -19,6 +19,7 @@ import { MUTATION_TYPES } from './ack-log.js';
 import type { AckLog, MutationArgs } from './ack-log.js';
 import type { Findings } from './findings.js';
 import { RevCoverage } from './rev-coverage.js';
+import type { RevIndex } from './rev-index.js';
 
 /** A request this connection sent, kept until its answer. */
 interface SentRequest {
@@ -31,6 +32,8 @@ interface LiveStream {
   min: number;
   max: number;
   revs: Set<number>;
+  /** The newest rev of each message received. */
+  delivered: Map<string, number>;
 }
 
 /** Settings of a {@link WireTracker}. */
@@ -40,6 +43,8 @@ export interface WireTrackerOptions {
   user: string;
   findings: Findings;
   acks: AckLog;
+  /** Shared by every client of the run. */
+  revs: RevIndex;
   /**
    * Rooms the client holds from their beginning (a raw client resumes them
    * from rev 0). Other rooms start where the client first hears of them, as
@@ -68,16 +73,21 @@ export class WireTracker {
     for (const room of options.roomsFromStart ?? []) this.#coverage.set(room, new RevCoverage(0));
   }
 
-  /** Starts tracking a new connection (ending the previous one). */
-  connection(): ConnectionTap {
+  /** Starts tracking a new connection to `node` (ending the previous one). */
+  connection(node: number): ConnectionTap {
     this.#current?.close();
-    this.#current = new ConnectionTap(this, ++this.#connections);
+    this.#current = new ConnectionTap(this, ++this.#connections, node);
     return this.#current;
   }
 
   /** The rev up to which the client holds everything in `room` (0 when unknown). */
   contiguous(room: string): number {
     return this.#coverage.get(room)?.contiguous() ?? 0;
+  }
+
+  /** Rooms the client knows. */
+  rooms(): string[] {
+    return [...this.#coverage.keys()];
   }
 
   /** The newest seq held along with {@link WireTracker.contiguous} (for a resume's `seq`). */
@@ -138,15 +148,22 @@ export class ConnectionTap {
   readonly #tracker: WireTracker;
   /** This connection's number within the tracker. */
   readonly #serial: number;
+  /** Its node and when it opened, for notes. */
+  readonly #where: string;
+  readonly #node: number;
   readonly #requests = new Map<number, SentRequest>();
   readonly #live = new Map<string, LiveStream>();
   /** Rooms with a `sync` in flight on this connection. */
   readonly #syncing = new Set<string>();
   #closed = false;
 
-  constructor(tracker: WireTracker, serial: number) {
+  constructor(tracker: WireTracker, serial: number, node: number) {
     this.#tracker = tracker;
     this.#serial = serial;
+    this.#node = node;
+    this.#where = `node ${node}, connection ${serial} from ${tracker.options.findings.clock()}`;
+    // Until its resume answers, a known room's live events may run ahead of what the client holds.
+    for (const room of tracker.rooms()) this.#syncing.add(room);
   }
 
   /** A frame the client sends. */
@@ -205,10 +222,9 @@ export class ConnectionTap {
     for (const [room, stream] of this.#live) {
       const missing: number[] = [];
       for (let rev = stream.min + 1; rev < stream.max; rev++) if (!stream.revs.has(rev)) missing.push(rev);
-      if (missing.length > 0) {
-        const note = `${this.#tracker.name} ${room}: live stream ${stream.min}..${stream.max} never carried rev ${shortList(missing)}`;
-        findings.liveGap(this.#tracker.name, room, missing, note);
-      }
+      if (missing.length === 0) continue;
+      const where = `${this.#where} to ${findings.clock()}, live ${stream.min}..${stream.max}`;
+      findings.gap({ client: this.#tracker.name, room, revs: missing, delivered: stream.delivered, where });
     }
   }
 
@@ -225,11 +241,13 @@ export class ConnectionTap {
     const kind = MUTATION_TYPES[request.type];
     if (kind) {
       const { message } = result as { message: Message };
+      this.#tracker.options.revs.saw(message);
       this.#tracker.coverage(message.room)?.add(message.rev, message.rev);
       const args = request.frame as unknown as MutationArgs;
       const { user, acks } = this.#tracker.options;
       const order = this.#tracker.sent(args.clientId, this.#serial);
-      acks.record({ user, client: this.#tracker.name, kind, args, message, order });
+      const where = `node ${this.#node} at ${this.#tracker.options.findings.clock()}`;
+      acks.record({ user, client: this.#tracker.name, kind, args, message, order, where });
       return;
     }
     switch (request.type) {
@@ -245,6 +263,7 @@ export class ConnectionTap {
         return;
       case 'message.history':
         for (const message of (result as { messages: Message[] }).messages) {
+          this.#tracker.options.revs.saw(message);
           this.#tracker.coverage(message.room)?.add(message.rev, message.rev);
         }
         return;
@@ -280,7 +299,10 @@ export class ConnectionTap {
       if (!coverage) continue;
       const cursor = cursors.find((c) => c.room === result.room);
       const from = cursor?.rev ?? 0;
-      for (const message of result.messages) coverage.add(message.rev, message.rev);
+      for (const message of result.messages) {
+        this.#tracker.options.revs.saw(message);
+        coverage.add(message.rev, message.rev);
+      }
       const last = result.messages[result.messages.length - 1];
       const through = result.more ? (last?.rev ?? from) : result.rev;
       // The answer covers what lies after the cursor; a hole below the cursor stays a hole.
@@ -293,21 +315,25 @@ export class ConnectionTap {
   }
 
   #liveEvent(type: string, message: Message): boolean {
-    const { findings } = this.#tracker.options;
-    const stream = this.#live.get(message.room);
-    if (!stream) this.#live.set(message.room, { min: message.rev, max: message.rev, revs: new Set([message.rev]) });
-    else {
+    const { findings, revs } = this.#tracker.options;
+    revs.saw(message);
+    let stream = this.#live.get(message.room);
+    if (!stream) {
+      stream = { min: message.rev, max: message.rev, revs: new Set([message.rev]), delivered: new Map() };
+      this.#live.set(message.room, stream);
+    } else {
       if (message.rev <= stream.max) {
         const what = message.rev === stream.max || stream.revs.has(message.rev) ? 'again' : 'after';
         findings.fail(
           'outOfOrder',
-          `${this.#tracker.name} ${message.room}: ${type} rev ${message.rev} (seq ${message.seq}) came ${what === 'again' ? 'a second time' : `after rev ${stream.max}`} on one connection`,
+          `${this.#tracker.name} ${message.room}: ${type} rev ${message.rev} (seq ${message.seq}) came ${what === 'again' ? 'a second time' : `after rev ${stream.max}`} (${this.#where})`,
         );
       }
       stream.max = Math.max(stream.max, message.rev);
       stream.min = Math.min(stream.min, message.rev);
       stream.revs.add(message.rev);
     }
+    stream.delivered.set(message.id, Math.max(stream.delivered.get(message.id) ?? 0, message.rev));
     // A room first heard of through a live event starts there, as the SDK's does.
     const coverage = this.#tracker.coverage(message.room, message.rev);
     if (!coverage) return false;
@@ -317,9 +343,4 @@ export class ConnectionTap {
     if (type === 'message' && coverage.contiguous() >= message.rev) this.#tracker.heldSeq(message.room, message.seq);
     return skipped;
   }
-}
-
-/** `3, 4, 5 … 40` style, for notes. */
-function shortList(revs: number[]): string {
-  return revs.length <= 8 ? revs.join(', ') : `${revs.slice(0, 6).join(', ')} … ${revs[revs.length - 1]} (${revs.length})`;
 }
