@@ -64,7 +64,7 @@ async function faults(cluster: CliCluster, cast: Cast, rng: Rng): Promise<Record
     const late: Member[] = [cast.raw[round % cast.raw.length], cast.sdk[round % cast.sdk.length]];
     for (const member of late) {
       member.router.allow([victim]);
-      member.cut();
+      member.cut(`moved to node ${victim}`);
     }
     figures.late_joins += await connectedWithin(late, LATE_JOIN_MS);
     cast.event(`${late.map((m) => m.name).join(' and ')} joined through node ${victim} during the outage`);

@@ -183,7 +183,7 @@ export async function runChecker(setup: CheckerSetup): Promise<CheckerResult> {
       for (const member of members) {
         for (const room of rooms) {
           const state = server.get(room);
-          if (state) compareView(member.name, room, member.view(room), state.history, findings);
+          if (state) compareView(`${member.name} (on node ${member.router.index})`, room, member.view(room), state.history, findings);
         }
       }
       for (const member of sdk) {

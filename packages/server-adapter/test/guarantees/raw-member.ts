@@ -56,6 +56,8 @@ class Link {
   readonly pending = new Map<number, Pending>();
   dead = false;
   nextId = 1;
+  /** Why the client cut it, if it did. */
+  cutBecause: string | null = null;
 
   constructor(
     readonly ws: WebSocket,
@@ -63,9 +65,10 @@ class Link {
   ) {}
 
   /** Cuts the socket without a close handshake, as a network failure would. */
-  cut(): void {
+  cut(why: string): void {
     if (this.dead) return;
     this.dead = true;
+    this.cutBecause = why;
     this.ws.terminate();
   }
 }
@@ -138,7 +141,7 @@ export class RawMember implements Member {
     const room = rng.pick(this.#options.rooms);
     if (rng.chance(this.#options.cuts.random)) {
       this.#options.findings.figures.randomCuts += 1;
-      this.#link.cut();
+      this.#link.cut('random cut');
       return;
     }
     if (roll < 0.55) await this.#send(room);
@@ -149,8 +152,8 @@ export class RawMember implements Member {
   }
 
   /** Cuts the current socket (the fault schedule moves the member to another node). */
-  cut(): void {
-    this.#link?.cut();
+  cut(why: string): void {
+    this.#link?.cut(why);
   }
 
   /** Whether the member's socket is up. */
@@ -176,7 +179,7 @@ export class RawMember implements Member {
     } catch (error) {
       if (!(error instanceof Disconnected || error instanceof Refused)) throw error;
       // A refused resume leaves the member where it was: start over on a fresh socket.
-      this.#link?.cut();
+      this.#link?.cut('resume refused');
       return false;
     }
   }
@@ -198,7 +201,7 @@ export class RawMember implements Member {
 
   /** Closes the socket for good. */
   close(): void {
-    this.#link?.cut();
+    this.#link?.cut('end of the run');
   }
 
   // ── actions ───────────────────────────────────────────────────────────────
@@ -345,7 +348,7 @@ export class RawMember implements Member {
         // No answer: the socket is as good as dead (a paused node, a lost link).
         link.pending.delete(id);
         reject(new Disconnected(`no answer to ${String(type)} within ${REQUEST_TIMEOUT_MS} ms`));
-        link.cut();
+        link.cut(`no answer to ${String(type)} within ${REQUEST_TIMEOUT_MS} ms`);
       }, REQUEST_TIMEOUT_MS);
       link.pending.set(id, { resolve, reject, timer });
       link.tap.outbound(text);
@@ -358,15 +361,15 @@ export class RawMember implements Member {
       const ws = new WebSocket(url);
       const link = new Link(ws, this.tracker.connection(node));
       const timer = setTimeout(() => {
-        link.cut();
+        link.cut('connect timeout');
         reject(new Disconnected('connect timeout'));
       }, CONNECT_TIMEOUT_MS);
       ws.on('error', () => undefined);
       ws.on('message', (data) => this.#receive(link, Buffer.isBuffer(data) ? data.toString('utf8') : String(data)));
-      ws.on('close', () => {
+      ws.on('close', (code) => {
         clearTimeout(timer);
         link.dead = true;
-        link.tap.close();
+        link.tap.close(link.cutBecause ?? `closed by the server (${code})`);
         for (const pending of link.pending.values()) {
           clearTimeout(pending.timer);
           pending.reject(new Disconnected('socket closed'));
@@ -380,7 +383,7 @@ export class RawMember implements Member {
           clearTimeout(timer);
           if (frame.type === 'welcome') resolve(link);
           else {
-            link.cut();
+            link.cut('auth refused');
             reject(new Error(`auth refused: ${JSON.stringify(frame)}`));
           }
         }, reject);
@@ -396,7 +399,7 @@ export class RawMember implements Member {
     if (link.tap.answersMutation(frame) && frame.type === 'ack' && rng.chance(cuts.lostAck)) {
       // The server committed; the client never hears of it and must retry.
       findings.figures.lostAckCuts += 1;
-      link.cut();
+      link.cut('ack swallowed');
       return;
     }
     const { skippedAhead } = link.tap.inbound(frame);
@@ -412,7 +415,8 @@ export class RawMember implements Member {
     }
     if (skippedAhead && rng.chance(cuts.skipAhead)) {
       findings.figures.skipCuts += 1;
-      link.cut();
+      link.tap.endsAtLatestEvent();
+      link.cut('cut after a skip-ahead');
     }
   }
 }

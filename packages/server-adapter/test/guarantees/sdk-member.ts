@@ -59,6 +59,7 @@ class TappedSocket implements WebSocketLike {
   readonly #tap: ConnectionTap;
   readonly #member: SdkMember;
   #cut = false;
+  #cutBecause: string | null = null;
 
   constructor(member: SdkMember) {
     this.#member = member;
@@ -78,7 +79,7 @@ class TappedSocket implements WebSocketLike {
       this.onerror?.({});
     });
     this.#ws.on('close', (code, reason) => {
-      this.#tap.close();
+      this.#tap.close(this.#cutBecause ?? `closed (${code})`);
       this.onclose?.({ code, reason: reason.toString('utf8') });
     });
   }
@@ -98,9 +99,10 @@ class TappedSocket implements WebSocketLike {
   }
 
   /** Drops the connection without a close handshake; nothing more reaches the SDK. */
-  cut(): void {
+  cut(why: string): void {
     if (this.#cut) return;
     this.#cut = true;
+    this.#cutBecause = why;
     this.#ws.terminate();
   }
 
@@ -111,7 +113,7 @@ class TappedSocket implements WebSocketLike {
     const { rng, cuts, findings } = this.#member.options;
     if (frame.type === 'ack' && this.#tap.answersMutation(frame) && rng.chance(cuts.lostAck)) {
       findings.figures.lostAckCuts += 1;
-      this.cut();
+      this.cut('ack swallowed');
       return;
     }
     const { skippedAhead } = this.#tap.inbound(frame);
@@ -119,7 +121,8 @@ class TappedSocket implements WebSocketLike {
     if (skippedAhead && rng.chance(cuts.skipAhead)) {
       // The SDK has just applied an event beyond a hole: its next resume must still start below the hole.
       findings.figures.skipCuts += 1;
-      this.cut();
+      this.#tap.endsAtLatestEvent();
+      this.cut('cut after a skip-ahead');
     }
   }
 }
@@ -190,7 +193,7 @@ export class SdkMember implements Member {
     const { rng, findings, cuts } = this.options;
     if (rng.chance(cuts.random)) {
       findings.figures.randomCuts += 1;
-      this.cut();
+      this.cut('random cut');
       return;
     }
     if (this.#queued.size >= MAX_QUEUED) {
@@ -206,8 +209,8 @@ export class SdkMember implements Member {
     else await this.client.room(room).loadOlder(50).catch(() => undefined);
   }
 
-  cut(): void {
-    this.#socket?.cut();
+  cut(why: string): void {
+    this.#socket?.cut(why);
   }
 
   async settle(deadline: number): Promise<boolean> {

@@ -30,8 +30,8 @@ export interface Member {
   readonly connected: boolean;
   /** One action of the workload; resolves within a bounded time. */
   step(): Promise<void>;
-  /** Cuts its socket now. */
-  cut(): void;
+  /** Cuts its socket now (`why` shows in notes about that connection). */
+  cut(why: string): void;
   /** Waits (until `deadline`) to be connected with every mutation acknowledged or refused. */
   settle(deadline: number): Promise<boolean>;
   /** Its messages of `room` in seq order (committed ones only). */
