@@ -77,6 +77,7 @@ export class LimitError extends RequestError {}
 
 const AUTH_CODES: ReadonlySet<string> = new Set([
   ErrorCode.AuthFailed,
+  ErrorCode.SessionRevoked,
   ErrorCode.TokenExpired,
   ErrorCode.Unauthenticated,
   ErrorCode.UnsupportedVersion,
@@ -116,6 +117,7 @@ export function errorFromClose(closeCode: number, reason: CloseReason): ParleyEr
   if (reason.retryAfterMs !== undefined) init.retryAfterMs = reason.retryAfterMs;
   switch (closeCode) {
     case CloseCode.AuthFailed:
+      if (reason.code === ErrorCode.SessionRevoked) return new AuthError(ErrorCode.SessionRevoked, "the user's sessions were ended by the host", init);
       return new AuthError(ErrorCode.AuthFailed, 'the server rejected the token', init);
     case CloseCode.TokenExpired:
       return new AuthError(ErrorCode.TokenExpired, 'the token expired', { ...init, retryable: true });

@@ -4,8 +4,9 @@
  *
  *   parley-server [--port 8787] [--host 127.0.0.1] [--data-dir .parley-data] [--dev] [--static DIR]...
  *
- * Environment: PORT, HOST, PARLEY_DATA_DIR, PARLEY_DEV=1, PARLEY_JWT_SECRET,
- * PARLEY_JWT_PUBLIC_KEY (PEM), PARLEY_ALLOWED_ORIGINS (comma-separated),
+ * Environment: PORT, HOST, PARLEY_DATA_DIR, PARLEY_DEV=1, PARLEY_DEV_ALLOW_REMOTE=1, PARLEY_JWT_SECRET,
+ * PARLEY_JWT_PUBLIC_KEY (PEM), PARLEY_JWT_ISSUER, PARLEY_JWT_AUDIENCE, PARLEY_JWT_REQUIRE_EXP=0,
+ * PARLEY_MAX_TOKEN_AGE (seconds), PARLEY_METRICS_TOKEN, PARLEY_ALLOWED_ORIGINS (comma-separated),
  * DATABASE_URL (PostgreSQL instead of SQLite), REDIS_URL (Redis bus for several nodes),
  * PARLEY_CALLS=0, PARLEY_CALL_WORKERS, PARLEY_RTC_LISTEN_IP, PARLEY_RTC_ANNOUNCED_ADDRESS,
  * PARLEY_RTC_MIN_PORT, PARLEY_RTC_MAX_PORT (calls).
@@ -18,12 +19,20 @@ const USAGE = `Usage: parley-server [options]
   --port <n>          port (env PORT, default 8787)
   --host <addr>       interface (env HOST, default 127.0.0.1)
   --data-dir <dir>    SQLite and attachments (env PARLEY_DATA_DIR, default .parley-data)
-  --dev               dev mode: POST /v1/dev/token mints tokens (env PARLEY_DEV=1)
+  --dev               dev mode: POST /v1/dev/token mints tokens for this machine (env PARLEY_DEV=1);
+                      listens on loopback only
+  --dev-allow-remote  let a dev-mode server listen beyond loopback: anyone who reaches it
+                      can mint tokens (env PARLEY_DEV_ALLOW_REMOTE=1)
+  --jwt-issuer <s>    required iss claim (env PARLEY_JWT_ISSUER)
+  --jwt-audience <s>  required aud claim (env PARLEY_JWT_AUDIENCE)
+  --max-token-age <s> refuse tokens older than this many seconds after iat (env PARLEY_MAX_TOKEN_AGE)
   --static <dir>      serve a directory at /, or /path=<dir> at /path/ (repeatable; alias --serve)
   --database-url <u>  PostgreSQL storage instead of SQLite (env DATABASE_URL)
   --redis-url <u>     Redis bus, so several nodes serve the same rooms (env REDIS_URL)
   -h, --help          this text
-Environment: PARLEY_JWT_SECRET, PARLEY_JWT_PUBLIC_KEY, PARLEY_ALLOWED_ORIGINS, PARLEY_REDIS_PREFIX
+Environment: PARLEY_JWT_SECRET (at least 32 bytes), PARLEY_JWT_PUBLIC_KEY, PARLEY_JWT_REQUIRE_EXP=0
+  (accept tokens without exp), PARLEY_METRICS_TOKEN (bearer token for /metrics; without it /metrics
+  is off outside dev mode), PARLEY_ALLOWED_ORIGINS, PARLEY_REDIS_PREFIX
 Calls: PARLEY_CALLS=0 (off), PARLEY_CALL_WORKERS, PARLEY_RTC_LISTEN_IP (default 127.0.0.1),
   PARLEY_RTC_ANNOUNCED_ADDRESS, PARLEY_RTC_MIN_PORT, PARLEY_RTC_MAX_PORT`;
 
@@ -34,6 +43,10 @@ async function main(): Promise<void> {
       host: { type: 'string' },
       'data-dir': { type: 'string' },
       dev: { type: 'boolean' },
+      'dev-allow-remote': { type: 'boolean' },
+      'jwt-issuer': { type: 'string' },
+      'jwt-audience': { type: 'string' },
+      'max-token-age': { type: 'string' },
       static: { type: 'string', multiple: true },
       serve: { type: 'string', multiple: true },
       'database-url': { type: 'string' },
@@ -51,6 +64,12 @@ async function main(): Promise<void> {
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid port ${String(values.port ?? env.PORT)}`);
   const host = values.host ?? env.HOST ?? '127.0.0.1';
   const dev = values.dev === true || env.PARLEY_DEV === '1';
+  const devAllowRemote = values['dev-allow-remote'] === true || env.PARLEY_DEV_ALLOW_REMOTE === '1';
+  const maxAgeText = values['max-token-age'] ?? (env.PARLEY_MAX_TOKEN_AGE || undefined);
+  const maxTokenAgeSeconds = maxAgeText === undefined ? undefined : Number(maxAgeText);
+  if (maxTokenAgeSeconds !== undefined && !(Number.isInteger(maxTokenAgeSeconds) && maxTokenAgeSeconds > 0)) {
+    throw new Error(`invalid --max-token-age ${String(maxAgeText)}: a whole number of seconds`);
+  }
   const origins = env.PARLEY_ALLOWED_ORIGINS?.split(',').map((o) => o.trim()).filter(Boolean);
 
   const server = createServer({
@@ -58,8 +77,14 @@ async function main(): Promise<void> {
     auth: {
       secret: env.PARLEY_JWT_SECRET || undefined,
       publicKey: env.PARLEY_JWT_PUBLIC_KEY || undefined,
+      issuer: values['jwt-issuer'] ?? (env.PARLEY_JWT_ISSUER || undefined),
+      audience: values['jwt-audience'] ?? (env.PARLEY_JWT_AUDIENCE || undefined),
+      requireExp: env.PARLEY_JWT_REQUIRE_EXP !== '0',
+      maxTokenAgeSeconds,
       dev,
+      devAllowRemote,
     },
+    metricsToken: env.PARLEY_METRICS_TOKEN || undefined,
     allowedOrigins: origins,
     static: [...(values.static ?? []), ...(values.serve ?? [])],
     databaseUrl: values['database-url'] ?? (env.DATABASE_URL || undefined),
@@ -70,6 +95,9 @@ async function main(): Promise<void> {
   const { url } = await server.listen(port, host);
   console.log(`Parley server listening on ${url}`);
   if (dev) console.log(`Dev mode: mint tokens with POST ${url}/v1/dev/token {"user":"ada"} (never expose this server)`);
+  if (dev && devAllowRemote) {
+    console.warn('WARNING: dev mode beyond loopback (--dev-allow-remote): anyone who can reach this server can mint tokens for any user.');
+  }
 
   let stopping = false;
   const stop = (signal: string): void => {

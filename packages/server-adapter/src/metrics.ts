@@ -1,5 +1,14 @@
 /** Prometheus metrics with a registry per server, so several servers in one process never collide. */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { CloseCode } from '@parley/sdk/protocol';
+
+/** Close codes with a series of their own; a peer may close with any code, so the rest share one. */
+const KNOWN_CLOSE_CODES: ReadonlySet<number> = new Set<number>([...Object.values(CloseCode), 1005, 1006]);
+
+/** The `code` label of a close: the code itself when known, else `other` (labels stay bounded). */
+export function closeCodeLabel(code: number): string {
+  return KNOWN_CLOSE_CODES.has(code) ? String(code) : 'other';
+}
 
 /** The server's instruments; `text()` renders them for `GET /metrics`. */
 export class Metrics {

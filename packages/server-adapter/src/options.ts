@@ -7,26 +7,41 @@ import { DEFAULT_LIMITS, Timing } from '@parley/sdk/protocol';
 import type { AttachmentInfo, Limits, RoomKind, UserInfo } from '@parley/sdk/protocol';
 import type { Logger } from 'pino';
 import type { Bus } from './bus/bus.js';
+import type { OriginPolicy } from './auth/origin.js';
+import { weakSecretReason } from './auth/secret.js';
+import { DEFAULT_CSP } from './http/static-headers.js';
 import { resolveCallOptions } from './calls/call-options.js';
 import type { CallOptions } from './calls/call-options.js';
 import type { Storage } from './storage/storage.js';
 
 /** How tokens are verified (and, in dev mode, minted). */
 export interface AuthOptions {
-  /** Shared secret for HS256 tokens. */
+  /** Shared secret for HS256 tokens: at least 32 bytes (shorter ones are refused with a `ConfigError`). */
   secret?: string;
   /** PEM public key (SPKI) for RS256, ES256/384/512 or EdDSA tokens. */
   publicKey?: string;
-  /** Required `iss` claim, when set. */
+  /** Required `iss` claim, when set. Set it (and `audience`) so tokens another service signs with the same key are refused. */
   issuer?: string;
   /** Required `aud` claim, when set. */
   audience?: string;
+  /** Tokens must carry `exp`; default true. Turn off only for a host that cannot set it (its tokens then live until revoked). */
+  requireExp?: boolean;
   /**
-   * Dev mode: `POST /v1/dev/token` mints tokens for any user. Never enable it
-   * on a server reachable by others. Without `secret`, a random one is made
-   * and kept in the data directory so tokens survive restarts.
+   * Longest a token is accepted after its `iat` (seconds), whatever its `exp`
+   * says; tokens then need `iat`. An open connection is closed (4004) when its
+   * token reaches this age. Default: no limit beyond `exp`.
+   */
+  maxTokenAgeSeconds?: number;
+  /**
+   * Dev mode: `POST /v1/dev/token` mints tokens for any user, signed with a
+   * dev-only secret kept in the data directory (never `secret`), valid for an
+   * hour and accepted only by a server in dev mode. Never enable it on a
+   * server reachable by others: `listen()` refuses an address other than
+   * loopback unless `devAllowRemote` is set too.
    */
   dev?: boolean;
+  /** Lets a dev-mode server listen on a non-loopback address (anyone who reaches it can mint tokens). Default false. */
+  devAllowRemote?: boolean;
 }
 
 /** What the moderation hook sees about a message before it is stored. */
@@ -129,6 +144,12 @@ export interface ServerOptions {
   hooks?: ServerHooks;
   /** Directories served at `/`, or with `/path=dir` at `/path/` (first match wins). */
   static?: string[];
+  /**
+   * Content-Security-Policy of the HTML pages served from `static`; `false`
+   * sends none. Default: scripts, styles and connections from this server
+   * only, no framing by other sites (see `DEFAULT_CSP`).
+   */
+  contentSecurityPolicy?: string | false;
   /** A pino logger, or `false` for silence. Default: pino to stdout at `info`. */
   logger?: Logger | false;
   /** How often retention runs. Default 60 s. */
@@ -140,6 +161,12 @@ export interface ServerOptions {
    * 4013 and a jittered `retryAfterMs`, so clients come back spread out. Default 50 000.
    */
   maxConnections?: number;
+  /**
+   * Bearer token that `GET /metrics` requires (`Authorization: Bearer <token>`).
+   * Without one, `/metrics` answers 404, except in dev mode (which serves this
+   * machine only). Prometheus sends it with `authorization: { credentials: … }`.
+   */
+  metricsToken?: string;
   /** Key for signing attachment URLs; share it between nodes. Default: derived from the auth secret, else random. */
   urlSecret?: string;
   /**
@@ -166,9 +193,13 @@ export interface ResolvedOptions {
   dataDir: string;
   auth: AuthOptions;
   allowedOrigins: string[] | null;
+  /** The allow-list as the Origin checks apply it. */
+  originPolicy: OriginPolicy;
   limits: Limits;
   hooks: ServerHooks;
   static: string[];
+  contentSecurityPolicy: string | null;
+  metricsToken: string | null;
   retentionIntervalMs: number;
   timing: TimingOptions;
   abuse: AbuseOptions;
@@ -225,6 +256,11 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
   if (!auth.secret && !auth.publicKey && !auth.dev) {
     throw new ConfigError('auth needs a secret, a publicKey or dev: true');
   }
+  const weak = auth.secret ? weakSecretReason(auth.secret) : null;
+  if (weak) throw new ConfigError(weak);
+  if (auth.maxTokenAgeSeconds !== undefined && !(auth.maxTokenAgeSeconds > 0)) {
+    throw new ConfigError('auth.maxTokenAgeSeconds must be positive');
+  }
   const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
   if (limits.hardMaxFrameBytes < limits.maxFrameBytes) {
     throw new ConfigError('limits.hardMaxFrameBytes must be at least limits.maxFrameBytes');
@@ -245,9 +281,12 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
     dataDir: options.dataDir ?? '.parley-data',
     auth,
     allowedOrigins: origins && origins.length > 0 ? [...origins] : null,
+    originPolicy: { allowed: origins && origins.length > 0 ? [...origins] : null, loopbackHostsOnly: auth.dev === true },
     limits,
     hooks: options.hooks ?? {},
     static: options.static ?? [],
+    contentSecurityPolicy: options.contentSecurityPolicy === false ? null : (options.contentSecurityPolicy ?? DEFAULT_CSP),
+    metricsToken: options.metricsToken || null,
     retentionIntervalMs: options.retentionIntervalMs ?? 60_000,
     timing: { ...DEFAULT_TIMING, ...options.timing },
     abuse: { ...DEFAULT_ABUSE, ...options.abuse },

@@ -9,7 +9,9 @@ import type { Duplex } from 'node:stream';
 import { join, resolve } from 'node:path';
 import { WebSocketServer } from 'ws';
 import { CloseCode, ErrorCode, WORKSPACE_PATH, encodeCloseReason } from '@parley/sdk/protocol';
+import { isLoopbackHost } from './auth/loopback.js';
 import { isOriginAllowed } from './auth/origin.js';
+import { announceRevocation, closeRevokedSessions } from './auth/revocations.js';
 import { createTokenService } from './auth/tokens.js';
 import type { TokenService } from './auth/tokens.js';
 import type { Bus } from './bus/bus.js';
@@ -27,7 +29,7 @@ import type { HttpHandler } from './http/routes.js';
 import { createLogger } from './logger.js';
 import type { Logger } from './logger.js';
 import { Metrics } from './metrics.js';
-import { resolveOptions } from './options.js';
+import { ConfigError, resolveOptions } from './options.js';
 import type { ResolvedOptions, ServerOptions } from './options.js';
 import { Presence } from './presence/presence.js';
 import { Publisher } from './rooms/publisher.js';
@@ -63,6 +65,13 @@ export interface ParleyServer {
    * the Parley HTTP routes; every other request reaches the host's own listeners.
    */
   attach(httpServer: HttpServer, options?: AttachOptions): Promise<void>;
+  /**
+   * Ends every session of `user`, on every node: their open chat and
+   * workspace sockets close with 4001 (reason `session_revoked`), and tokens
+   * issued before now are refused from now on. Tokens issued afterwards work
+   * (the host decides whether to give the user one). Resolves once stored.
+   */
+  revokeSessions(user: string): Promise<void>;
   /**
    * Graceful stop: `/healthz` answers 503, new sockets are refused, frames
    * already received are finished, sockets close with 1001 and a jittered
@@ -133,6 +142,13 @@ class Server implements ParleyServer {
   }
 
   async listen(port = 8787, host = '127.0.0.1'): Promise<ListenResult> {
+    const auth = this.#options.auth;
+    if (auth.dev && !auth.devAllowRemote && !isLoopbackHost(host)) {
+      throw new ConfigError(
+        `dev mode mints tokens for anyone who can reach the server, so it listens on loopback only; ` +
+          `${host} is not. Use 127.0.0.1, or set auth.devAllowRemote (CLI: --dev-allow-remote) if you really mean it.`,
+      );
+    }
     const running = await this.#start();
     const http = createHttpServer((req, res) => running.handler(req, res, () => notFound(res)));
     http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -181,6 +197,13 @@ class Server implements ParleyServer {
     this.#logger.info({ path: this.#wsPath }, 'attached');
   }
 
+  async revokeSessions(user: string): Promise<void> {
+    await this.#start();
+    const before = Date.now();
+    await this.#storage.revokeSessions(user, before);
+    await announceRevocation(this.#bus, user, before);
+  }
+
   close(): Promise<void> {
     this.#closing ??= this.#close();
     return this.#closing;
@@ -200,6 +223,7 @@ class Server implements ParleyServer {
     await mkdir(dataDir, { recursive: true });
     await this.#storage.open();
     const tokens = await createTokenService(options.auth, dataDir);
+    tokens.checkRevocationsWith((user) => this.#storage.sessionsRevokedBefore(user));
     const metrics = new Metrics();
     const publisher = new Publisher(this.#bus, this.#logger);
     const connections = new ConnectionRegistry<Connection>(options.limits.userRate);
@@ -257,7 +281,8 @@ class Server implements ParleyServer {
       workspaces.checkAlive();
     }, options.timing.pingIntervalMs);
     liveness.unref();
-    if (tokens.dev) this.#logger.warn('dev mode: POST /v1/dev/token mints tokens for anyone');
+    this.#detach.push(closeRevokedSessions(this.#bus, () => [...connections.all, ...workspaces.sockets]));
+    if (tokens.dev) this.#logger.warn('dev mode: POST /v1/dev/token mints tokens for anyone on this machine');
     const running: Running = { ctx, handler: createHttpHandler(ctx, () => this.#wsPath), retention, liveness, workspaces };
     return running;
   }
@@ -276,7 +301,7 @@ class Server implements ParleyServer {
       return true;
     }
     this.#wss.handleUpgrade(req, socket, head, (ws) => {
-      if (!isOriginAllowed(req, running.ctx.options.allowedOrigins)) {
+      if (!isOriginAllowed(req, running.ctx.options.originPolicy)) {
         this.#logger.warn({ origin: req.headers.origin }, 'origin refused');
         ws.on('error', () => undefined);
         ws.close(CloseCode.OriginForbidden, encodeCloseReason({ code: ErrorCode.Forbidden }));

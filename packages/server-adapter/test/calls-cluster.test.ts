@@ -22,7 +22,7 @@ import { startCliCluster } from './cli-cluster.js';
 import type { CliCluster } from './cli-cluster.js';
 import { exited } from './cli-process.js';
 import type { CliProcess } from './cli-process.js';
-import { FrameError } from './helpers.js';
+import { FrameError, metricsText } from './helpers.js';
 import { clusterServicesMissing } from './redis-process.js';
 
 /** Claims live 3 s here (default 6 s), forwarded requests wait 3 s (default 10 s): the dead-node cases finish sooner. */
@@ -44,7 +44,7 @@ async function whyNot(): Promise<string | null> {
 
 /** The call gauges of a node's `/metrics`, by name without `parley_`. */
 async function gauges(node: CliProcess): Promise<Record<string, number>> {
-  const text = await (await fetch(`${node.base}/metrics`)).text();
+  const text = await metricsText(`${node.base}`);
   const out: Record<string, number> = {};
   for (const match of text.matchAll(/^parley_(calls?_[a-z_]+) (\d+(?:\.\d+)?)$/gm)) out[match[1]] = Number(match[2]);
   return out;

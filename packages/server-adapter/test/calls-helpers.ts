@@ -9,7 +9,7 @@ import type { TestContext } from 'node:test';
 import type { CallSource, MediaParameters, RequestResult } from '@parley/sdk/protocol';
 import type { ServerOptions } from '../src/index.js';
 import { locateWorkerBinary } from '../src/calls/worker-binary.js';
-import { startServer } from './helpers.js';
+import { metricsText, startServer } from './helpers.js';
 import type { TestClient, TestServer } from './helpers.js';
 
 /**
@@ -32,7 +32,7 @@ export function startCallServer(options: Partial<ServerOptions> = {}): Promise<T
 
 /** The call gauges of `/metrics`, by name without the `parley_` prefix. */
 export async function callGauges(server: TestServer): Promise<Record<string, number>> {
-  const text = await (await fetch(`${server.url}/metrics`)).text();
+  const text = await metricsText(`${server.url}`);
   const out: Record<string, number> = {};
   for (const match of text.matchAll(/^parley_(calls?_[a-z_]+) (\d+(?:\.\d+)?)$/gm)) out[match[1]] = Number(match[2]);
   return out;

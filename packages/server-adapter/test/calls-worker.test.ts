@@ -5,12 +5,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { callGauges, eventually, joinCall, requireWorker, startCallServer } from './calls-helpers.js';
-import { createRoom } from './helpers.js';
+import { createRoom, metricsText } from './helpers.js';
 import type { TestClient, TestServer } from './helpers.js';
 
 /** The server's worker pids, from the `parley_call_worker_calls{pid}` gauge. */
 async function workerPids(ts: TestServer): Promise<number[]> {
-  const text = await (await fetch(`${ts.url}/metrics`)).text();
+  const text = await metricsText(`${ts.url}`);
   return [...text.matchAll(/^parley_call_worker_calls\{pid="(\d+)"\} (\d+)$/gm)].map((m) => Number(m[1]));
 }
 

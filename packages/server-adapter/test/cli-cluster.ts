@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exited, freePort, startCli } from './cli-process.js';
 import type { CliProcess } from './cli-process.js';
-import { SECRET, TestClient, signToken } from './helpers.js';
+import { METRICS_TOKEN, SECRET, TestClient, signToken } from './helpers.js';
 import { startRedis } from './redis-process.js';
 import { createTestDatabase, randomName } from './service-helpers.js';
 import type { TestDatabase } from './service-helpers.js';
@@ -54,6 +54,7 @@ export async function startCliCluster(count: number, prefix: string, extraEnv: R
     REDIS_URL: `redis://127.0.0.1:${redisPort}`,
     PARLEY_REDIS_PREFIX: `${randomName('t')}:`,
     PARLEY_JWT_SECRET: SECRET,
+    PARLEY_METRICS_TOKEN: METRICS_TOKEN,
     PARLEY_DEV: '',
     ...extraEnv,
   };

@@ -25,6 +25,16 @@ import type { ParleyServer, ServerOptions } from '../src/index.js';
 /** The HS256 secret test servers use unless told otherwise. */
 export const SECRET = 'test-secret-that-is-long-enough-for-hs256';
 
+/** The bearer token test servers require on `/metrics`. */
+export const METRICS_TOKEN = 'test-metrics-token';
+
+/** The Prometheus text of the server at `base` (`http://127.0.0.1:<port>`). */
+export async function metricsText(base: string): Promise<string> {
+  const response = await fetch(`${base}/metrics`, { headers: { Authorization: `Bearer ${METRICS_TOKEN}` } });
+  if (!response.ok) throw new Error(`GET /metrics: HTTP ${response.status}`);
+  return response.text();
+}
+
 /** Default bound for every wait in tests. */
 export const WAIT_MS = 5_000;
 
@@ -46,7 +56,7 @@ export interface TestServer {
 /** Starts a server on a free port with a fresh data directory; options override the test defaults. */
 export async function startServer(options: Partial<ServerOptions> = {}): Promise<TestServer> {
   const dataDir = await mkdtemp(join(tmpdir(), 'parley-test-'));
-  const server = createServer({ dataDir, logger: false, auth: { secret: SECRET }, ...options });
+  const server = createServer({ dataDir, logger: false, auth: { secret: SECRET }, metricsToken: METRICS_TOKEN, ...options });
   let port: number;
   try {
     ({ port } = await server.listen(0, '127.0.0.1'));
@@ -76,13 +86,15 @@ export async function startServer(options: Partial<ServerOptions> = {}): Promise
   };
 }
 
-/** Signs a test token. `exp` is seconds since the epoch; `secret` defaults to {@link SECRET}. */
+/** Signs a test token. `exp` and `iat` are seconds since the epoch (null: no such claim); `secret` defaults to {@link SECRET}. */
 export async function signToken(
   user: string,
-  options: { name?: string; exp?: number; secret?: string; issuer?: string; audience?: string } = {},
+  options: { name?: string; exp?: number | null; iat?: number | null; secret?: string; issuer?: string; audience?: string } = {},
 ): Promise<string> {
-  const jwt = new SignJWT(options.name ? { name: options.name } : {}).setProtectedHeader({ alg: 'HS256' }).setSubject(user).setIssuedAt();
-  jwt.setExpirationTime(options.exp ?? Math.floor(Date.now() / 1000) + 3600);
+  const jwt = new SignJWT(options.name ? { name: options.name } : {}).setProtectedHeader({ alg: 'HS256' }).setSubject(user);
+  // null leaves the claim out.
+  if (options.iat !== null) jwt.setIssuedAt(options.iat);
+  if (options.exp !== null) jwt.setExpirationTime(options.exp ?? Math.floor(Date.now() / 1000) + 3600);
   if (options.issuer) jwt.setIssuer(options.issuer);
   if (options.audience) jwt.setAudience(options.audience);
   return jwt.sign(new TextEncoder().encode(options.secret ?? SECRET));

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { CloseCode, ErrorCode } from '@parley/sdk/protocol';
 import type { ErrorFrame, ServerFrame } from '@parley/sdk/protocol';
 import type { ServerOptions } from '../src/index.js';
-import { TestClient, cid, createRoom, send, signToken, startServer } from './helpers.js';
+import { TestClient, cid, createRoom, metricsText, send, signToken, startServer } from './helpers.js';
 import type { TestServer } from './helpers.js';
 
 type ErrorOf = Extract<ServerFrame, { type: 'error' }>;
@@ -26,7 +26,7 @@ async function withServer(options: Partial<ServerOptions>, body: (ts: TestServer
 /** Polls `/metrics` until `name` reaches `value` (bounded). */
 async function waitForMetric(ts: TestServer, name: string, value: number): Promise<void> {
   for (let i = 0; i < 200; i++) {
-    const text = await (await fetch(`${ts.url}/metrics`)).text();
+    const text = await metricsText(`${ts.url}`);
     const match = new RegExp(`^${name} (\\d+)`, 'm').exec(text);
     if (match && Number(match[1]) >= value) return;
     await new Promise((resolve) => setTimeout(resolve, 25));
@@ -193,10 +193,10 @@ describe('limits and bad input', () => {
       assert.equal(closed.code, CloseCode.TryAgainLater);
       assert.equal(closed.reason.code, ErrorCode.Unavailable);
       assert.ok((closed.reason.retryAfterMs ?? 0) >= 5_000);
-      assert.match(await (await fetch(`${ts.url}/metrics`)).text(), /^parley_connections_shed_total 1$/m);
+      assert.match(await metricsText(`${ts.url}`), /^parley_connections_shed_total 1$/m);
       await ada.close();
       // The server counts the socket gone once its own close handler ran.
-      for (let i = 0; i < 200 && !/^parley_connections 1$/m.test(await (await fetch(`${ts.url}/metrics`)).text()); i++) {
+      for (let i = 0; i < 200 && !/^parley_connections 1$/m.test(await metricsText(`${ts.url}`)); i++) {
         await new Promise((resolve) => setTimeout(resolve, 25));
       }
       const later = await ts.connect('carol');

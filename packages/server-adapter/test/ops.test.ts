@@ -11,7 +11,7 @@ import WebSocket, { WebSocketServer } from 'ws';
 import { CloseCode, ErrorCode } from '@parley/sdk/protocol';
 import type { ErrorFrame } from '@parley/sdk/protocol';
 import { createServer } from '../src/index.js';
-import { SECRET, TestClient, cid, createRoom, send, signToken, startServer } from './helpers.js';
+import { METRICS_TOKEN, SECRET, TestClient, cid, createRoom, send, signToken, startServer } from './helpers.js';
 
 describe('ops', () => {
   it('answers /healthz and exposes Prometheus metrics', async () => {
@@ -27,7 +27,7 @@ describe('ops', () => {
       const ids = Array.from({ length: 5 }, () => ada.sendWithId({ type: 'ping' }));
       await Promise.all(ids.map((id) => ada.answerTo(id)));
 
-      const res = await fetch(`${ts.url}/metrics`);
+      const res = await fetch(`${ts.url}/metrics`, { headers: { Authorization: `Bearer ${METRICS_TOKEN}` } });
       assert.equal(res.status, 200);
       assert.match(res.headers.get('content-type') ?? '', /text\/plain/);
       const text = await res.text();

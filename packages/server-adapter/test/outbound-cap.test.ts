@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CloseCode } from '@parley/sdk/protocol';
-import { cid, createRoom, send, startServer } from './helpers.js';
+import { cid, createRoom, metricsText, send, startServer } from './helpers.js';
 import type { TestServer } from './helpers.js';
 
 async function metric(ts: TestServer, name: string): Promise<number | null> {
-  const text = await (await fetch(`${ts.url}/metrics`)).text();
+  const text = await metricsText(`${ts.url}`);
   const match = new RegExp(`^${name} (\\d+)`, 'm').exec(text);
   return match ? Number(match[1]) : null;
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { PresenceStatus, ServerFrame } from '@parley/sdk/protocol';
-import { createRoom, startServer } from './helpers.js';
+import { createRoom, metricsText, startServer } from './helpers.js';
 import type { TestClient, TestServer } from './helpers.js';
 
 type PresenceEvent = Extract<ServerFrame, { type: 'presence' }>;
@@ -13,7 +13,7 @@ function presenceOf(client: TestClient, user: string, status: PresenceStatus): P
 /** Waits until the server's connection gauge shows `count` open sockets (bounded). */
 async function waitForConnections(ts: TestServer, count: number): Promise<void> {
   for (let i = 0; i < 100; i++) {
-    const text = await (await fetch(`${ts.url}/metrics`)).text();
+    const text = await metricsText(`${ts.url}`);
     const match = /^parley_connections (\d+)/m.exec(text);
     if (match && Number(match[1]) === count) return;
     await new Promise((resolve) => setTimeout(resolve, 20));

@@ -307,6 +307,17 @@ export function storageConformance(name: string, makeStorage: () => Promise<Stor
         await storage.setBlock('alice', 'bob', false, now());
         assert.equal(await storage.isBlockedEither('bob', 'alice'), false);
       });
+
+      it('keeps the latest session revocation point per user', async () => {
+        assert.equal(await storage.sessionsRevokedBefore('alice'), null);
+        await storage.revokeSessions('alice', 2_000_000_000_000);
+        assert.equal(await storage.sessionsRevokedBefore('alice'), 2_000_000_000_000);
+        await storage.revokeSessions('alice', 1_000_000_000_000);
+        assert.equal(await storage.sessionsRevokedBefore('alice'), 2_000_000_000_000, 'never moves back');
+        await storage.revokeSessions('alice', 2_000_000_000_500);
+        assert.equal(await storage.sessionsRevokedBefore('alice'), 2_000_000_000_500);
+        assert.equal(await storage.sessionsRevokedBefore('bob'), null);
+      });
     });
 
     describe('sending', () => {

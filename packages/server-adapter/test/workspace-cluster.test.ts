@@ -17,7 +17,7 @@ import { createServer } from '../src/index.js';
 import type { ParleyServer } from '../src/index.js';
 import { createPostgresStorage } from '../src/storage/postgres/index.js';
 import { exited, freePort } from './cli-process.js';
-import { SECRET, TestClient, signToken } from './helpers.js';
+import { METRICS_TOKEN, SECRET, TestClient, metricsText, signToken } from './helpers.js';
 import { clusterServicesMissing, startRedis } from './redis-process.js';
 import { createTestDatabase, randomName } from './service-helpers.js';
 import type { TestDatabase } from './service-helpers.js';
@@ -78,6 +78,7 @@ describe('workspaces across two nodes on PostgreSQL and Redis', { skip: reason ?
         dataDir: join(dataDir, String(i)),
         logger: false,
         auth: { secret: SECRET },
+        metricsToken: METRICS_TOKEN,
         databaseUrl: database.url,
         redisUrl: `redis://127.0.0.1:${redisPort}`,
         redisPrefix: prefix,
@@ -166,7 +167,7 @@ describe('workspaces across two nodes on PostgreSQL and Redis', { skip: reason ?
 
     redis = await startRedis(redisPort);
     await waitUntil(() => text(bob) === 'before. during the outage. ', 'bob gets the edit after Redis is back', 20_000);
-    const metrics = await (await fetch(`${nodes[1].base.replace('ws:', 'http:')}/metrics`)).text();
+    const metrics = await metricsText(`${nodes[1].base.replace('ws:', 'http:')}`);
     assert.match(metrics, /^parley_workspace_catch_ups_total [1-9]/m, 'node 1 counts its catch-up from storage');
     // And live relaying works again.
     alice.doc.getText('body').insert(text(alice).length, 'after.');

@@ -15,7 +15,7 @@ import { createServer } from '../src/index.js';
 import type { ParleyServer, ServerOptions } from '../src/index.js';
 import { createSqliteStorage } from '../src/storage/index.js';
 import type { StoredWorkspace } from '../src/storage/storage.js';
-import { SECRET, TestClient, signToken } from './helpers.js';
+import { METRICS_TOKEN, SECRET, TestClient, signToken } from './helpers.js';
 import type { Closed } from './helpers.js';
 
 export { SECRET };
@@ -45,7 +45,7 @@ export interface WorkspaceServer {
 /** Starts a server on 127.0.0.1:0 with SQLite in a fresh temp directory. */
 export async function startWorkspaceServer(options: Partial<ServerOptions> = {}): Promise<WorkspaceServer> {
   const dataDir = await mkdtemp(join(tmpdir(), 'parley-ws-test-'));
-  const make = (): ParleyServer => createServer({ dataDir, logger: false, auth: { secret: SECRET }, ...options });
+  const make = (): ParleyServer => createServer({ dataDir, logger: false, auth: { secret: SECRET }, metricsToken: METRICS_TOKEN, ...options });
   let server = make();
   let port: number;
   try {

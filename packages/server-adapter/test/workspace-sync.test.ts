@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import * as Y from 'yjs';
-import { createRoom } from './helpers.js';
+import { createRoom, metricsText } from './helpers.js';
 import { bodyOf, openProvider, startWorkspaceServer, synced, waitUntil } from './workspace-helpers.js';
 import type { TestProvider, WorkspaceServer } from './workspace-helpers.js';
 
@@ -98,7 +98,7 @@ describe('workspace sync', () => {
 
   /** One sample of `/metrics` (0 when absent). */
   async function metric(name: string): Promise<number> {
-    const text = await (await fetch(`http://127.0.0.1:${ws.port}/metrics`)).text();
+    const text = await metricsText(`http://127.0.0.1:${ws.port}`);
     const line = text.split('\n').find((l) => l.startsWith(`${name} `));
     return line ? Number(line.slice(name.length + 1)) : 0;
   }

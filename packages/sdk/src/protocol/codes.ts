@@ -18,6 +18,8 @@ export const ErrorCode = {
   AuthFailed: 'auth_failed',
   /** The token has expired; get a fresh one and reconnect. */
   TokenExpired: 'token_expired',
+  /** The host ended the user's sessions after this token was issued (close 4001); sign the user in again. */
+  SessionRevoked: 'session_revoked',
   /** The user may not do this (role, room kind, broadcast room…). */
   Forbidden: 'forbidden',
   /** No such room, message, user or attachment (or not visible to the user). */

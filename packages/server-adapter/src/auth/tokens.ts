@@ -2,29 +2,40 @@
  * Token verification (JWT through jose) and, in dev mode, minting. The key is
  * chosen by the token's `alg` family, never by the token alone, so a public
  * key can never be abused as an HMAC secret.
+ *
+ * Dev tokens are signed with a secret of their own (kept in the data
+ * directory) and carry the issuer `parley-dev`; only a server in dev mode
+ * accepts them, so a dev server never hands out tokens that a production
+ * server sharing its configured secret would accept.
  */
 import { createPublicKey, randomBytes } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { SignJWT, errors as joseErrors, jwtVerify } from 'jose';
-import type { JWTHeaderParameters } from 'jose';
+import { SignJWT, decodeJwt, errors as joseErrors, jwtVerify } from 'jose';
+import type { JWTHeaderParameters, JWTPayload, JWTVerifyOptions } from 'jose';
 import type { UserInfo } from '@parley/sdk/protocol';
 import type { AuthOptions } from '../options.js';
 import { ConfigError } from '../options.js';
 
 const MAX_USER_ID = 128;
 const MAX_NAME = 200;
-const DEV_TOKEN_TTL = '30d';
 const DEV_SECRET_FILE = 'dev-secret';
+/** Lifetime of a dev token (s); clients fetch a new one through their token function. */
+export const DEV_TOKEN_TTL_SECONDS = 3_600;
+/** The `iss` of dev tokens; a server accepts it only in dev mode, verified with the dev secret. */
+export const DEV_ISSUER = 'parley-dev';
 
-/** Why a token was refused: `auth_failed` (do not retry it) or `token_expired` (get a new one). */
+/** Says whether a user's sessions were ended after a token was issued (see `ParleyServer.revokeSessions`). */
+export type RevocationCheck = (user: string) => Promise<number | null>;
+
+/** Why a token was refused: `auth_failed` (do not retry it), `session_revoked` (the host ended the user's sessions) or `token_expired` (get a new one). */
 export class TokenError extends Error {
   override readonly name = 'TokenError';
-  readonly code: 'auth_failed' | 'token_expired';
+  readonly code: 'auth_failed' | 'session_revoked' | 'token_expired';
 
   /** Creates a token failure with its wire code. */
-  constructor(code: 'auth_failed' | 'token_expired', message: string) {
+  constructor(code: 'auth_failed' | 'session_revoked' | 'token_expired', message: string) {
     super(message);
     this.code = code;
   }
@@ -33,21 +44,27 @@ export class TokenError extends Error {
 /** A verified token: who it speaks for and when it stops being valid. */
 export interface VerifiedToken {
   user: UserInfo;
-  /** Epoch milliseconds of `exp`, or null when the token never expires. */
+  /** Epoch milliseconds after which the token is no longer accepted (`exp`, or `iat` + the maximum age), or null. */
   expiresAt: number | null;
+  /** Epoch milliseconds of `iat`, or null when the token has none. */
+  issuedAt: number | null;
 }
 
 /** Verifies tokens; mints them in dev mode. */
 export class TokenService {
   readonly #secret: Uint8Array | null;
+  readonly #devSecret: Uint8Array | null;
   readonly #publicKey: KeyObject | null;
   readonly #algorithms: string[];
   readonly #options: AuthOptions;
+  #revokedBefore: RevocationCheck = () => Promise.resolve(null);
 
   /** Use {@link createTokenService}, which also prepares the dev secret. */
-  constructor(options: AuthOptions, secret: string | null) {
+  constructor(options: AuthOptions, devSecret: string | null) {
     this.#options = options;
-    this.#secret = secret ? new TextEncoder().encode(secret) : null;
+    const encoder = new TextEncoder();
+    this.#secret = options.secret ? encoder.encode(options.secret) : null;
+    this.#devSecret = options.dev && devSecret ? encoder.encode(devSecret) : null;
     this.#publicKey = options.publicKey ? createPublicKey(options.publicKey) : null;
     this.#algorithms = [
       ...(this.#secret ? ['HS256', 'HS384', 'HS512'] : []),
@@ -57,42 +74,81 @@ export class TokenService {
 
   /** Whether `POST /v1/dev/token` may mint tokens. */
   get dev(): boolean {
-    return this.#options.dev === true && this.#secret !== null;
+    return this.#devSecret !== null;
   }
 
-  /** Checks signature, issuer, audience and expiry; throws {@link TokenError}. */
+  /** Installs the lookup of users whose sessions were revoked (the server does, once storage is open). */
+  checkRevocationsWith(check: RevocationCheck): void {
+    this.#revokedBefore = check;
+  }
+
+  /**
+   * Checks signature, issuer, audience, expiry (`exp` is required unless
+   * `requireExp: false`), the maximum age and revocation; throws {@link TokenError}.
+   */
   async verify(token: string): Promise<VerifiedToken> {
-    let payload;
+    let payload: JWTPayload;
     try {
-      ({ payload } = await jwtVerify(token, (header: JWTHeaderParameters) => this.#keyFor(header), {
-        algorithms: this.#algorithms,
-        issuer: this.#options.issuer,
-        audience: this.#options.audience,
-      }));
+      ({ payload } = this.#isDevToken(token)
+        ? await jwtVerify(token, this.#devSecret!, { algorithms: ['HS256'], issuer: DEV_ISSUER, requiredClaims: ['exp'] })
+        : await jwtVerify(token, (header: JWTHeaderParameters) => this.#keyFor(header), this.#verifyOptions()));
     } catch (error) {
       if (error instanceof joseErrors.JWTExpired) throw new TokenError('token_expired', 'the token has expired');
+      if (error instanceof joseErrors.JWTClaimValidationFailed && error.claim === 'exp') {
+        throw new TokenError('auth_failed', 'the token has no exp claim; tokens must expire');
+      }
       throw new TokenError('auth_failed', 'the token could not be verified');
     }
     const sub = payload.sub;
     if (typeof sub !== 'string' || sub.length === 0 || sub.length > MAX_USER_ID) {
       throw new TokenError('auth_failed', 'the token has no usable sub claim');
     }
+    const issuedAt = typeof payload.iat === 'number' ? payload.iat * 1000 : null;
+    const revokedBefore = await this.#revokedBefore(sub);
+    if (revokedBefore !== null && revokes(revokedBefore, issuedAt)) {
+      throw new TokenError('session_revoked', "the user's sessions were revoked after this token was issued");
+    }
     const rawName = payload.name;
     const name = typeof rawName === 'string' && rawName.trim() ? rawName.trim().slice(0, MAX_NAME) : sub;
-    return { user: { id: sub, name }, expiresAt: typeof payload.exp === 'number' ? payload.exp * 1000 : null };
+    const maxAge = this.#options.maxTokenAgeSeconds;
+    const ends = [
+      typeof payload.exp === 'number' ? payload.exp * 1000 : null,
+      maxAge !== undefined && issuedAt !== null ? issuedAt + maxAge * 1000 : null,
+    ].filter((t): t is number => t !== null);
+    return { user: { id: sub, name }, expiresAt: ends.length > 0 ? Math.min(...ends) : null, issuedAt };
   }
 
-  /** Mints an HS256 token for `user` (dev mode only). */
+  /** Mints a dev token for `user` (dev mode only): signed with the dev secret, issuer `parley-dev`, one hour. */
   async mint(user: string, name?: string): Promise<string> {
-    if (!this.dev || !this.#secret) throw new ConfigError('tokens are minted in dev mode only');
-    const jwt = new SignJWT(name ? { name } : {})
+    if (!this.#devSecret) throw new ConfigError('tokens are minted in dev mode only');
+    return new SignJWT(name ? { name } : {})
       .setProtectedHeader({ alg: 'HS256' })
       .setSubject(user)
+      .setIssuer(DEV_ISSUER)
       .setIssuedAt()
-      .setExpirationTime(DEV_TOKEN_TTL);
-    if (this.#options.issuer) jwt.setIssuer(this.#options.issuer);
-    if (this.#options.audience) jwt.setAudience(this.#options.audience);
-    return jwt.sign(this.#secret);
+      .setExpirationTime(`${DEV_TOKEN_TTL_SECONDS}s`)
+      .sign(this.#devSecret);
+  }
+
+  /** In dev mode, a token that says it is a dev token is verified as one (and only with the dev secret). */
+  #isDevToken(token: string): boolean {
+    if (!this.#devSecret) return false;
+    try {
+      return decodeJwt(token).iss === DEV_ISSUER;
+    } catch {
+      return false;
+    }
+  }
+
+  #verifyOptions(): JWTVerifyOptions {
+    const options = this.#options;
+    return {
+      algorithms: this.#algorithms,
+      issuer: options.issuer,
+      audience: options.audience,
+      requiredClaims: options.requireExp === false ? [] : ['exp'],
+      maxTokenAge: options.maxTokenAgeSeconds,
+    };
   }
 
   #keyFor(header: JWTHeaderParameters): Uint8Array | KeyObject {
@@ -126,14 +182,24 @@ function algorithmsFor(key: KeyObject): string[] {
 }
 
 /**
- * Builds the token service. In dev mode without a secret, a random secret is
- * kept in `<dataDir>/dev-secret` so minted tokens survive a restart.
+ * Whether a revocation at `before` (epoch ms) ends a session whose token was
+ * issued at `issuedAt`. `iat` has whole seconds (rounded down), so a token
+ * from the same second as the revocation counts as older; one without `iat`
+ * always does.
+ */
+export function revokes(before: number, issuedAt: number | null): boolean {
+  return issuedAt === null || issuedAt <= before;
+}
+
+/**
+ * Builds the token service. In dev mode, a random dev secret is kept in
+ * `<dataDir>/dev-secret` (readable by the owner only) so minted tokens survive
+ * a restart; it is never the configured production secret.
  */
 export async function createTokenService(options: AuthOptions, dataDir: string): Promise<TokenService> {
-  let secret = options.secret ?? null;
-  if (!secret && options.dev) secret = await loadDevSecret(dataDir);
-  return new TokenService(options, secret);
+  return new TokenService(options, options.dev ? await loadDevSecret(dataDir) : null);
 }
+
 
 async function loadDevSecret(dataDir: string): Promise<string> {
   const file = join(dataDir, DEV_SECRET_FILE);

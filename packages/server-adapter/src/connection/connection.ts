@@ -17,9 +17,10 @@ import type {
 } from '@parley/sdk/protocol';
 import { parseClientFrame } from '@parley/sdk/protocol/schema';
 import type { Logger } from 'pino';
-import { TokenError } from '../auth/tokens.js';
+import { TokenError, revokes } from '../auth/tokens.js';
 import type { RequestContext, ServerContext } from '../context.js';
 import { toRequestError } from '../errors.js';
+import { closeCodeLabel } from '../metrics.js';
 import { newSessionId } from '../rooms/ids.js';
 import { dispatch } from './dispatch.js';
 import { SEND_TEXT, sendFramed } from './framed-send.js';
@@ -73,6 +74,8 @@ export class Connection implements Subscriber, Expiring {
   #early: Held[] | null = null;
   #state: State = 'auth';
   #user: UserInfo | null = null;
+  /** When the token was issued (epoch ms), for revocation. */
+  #issuedAt: number | null = null;
   #running = false;
   #idleWaiters: Array<() => void> | null = null;
   /** Resolves once the newest frame taken from the queue has been answered. */
@@ -499,6 +502,7 @@ export class Connection implements Subscriber, Expiring {
     if (this.#authTimer) clearTimeout(this.#authTimer);
     this.#authTimer = null;
     this.#user = user;
+    this.#issuedAt = verified.issuedAt;
     server.connections.bindUser(this, user.id);
     try {
       await server.storage.upsertUser(user);
@@ -531,6 +535,12 @@ export class Connection implements Subscriber, Expiring {
     for (const held of early) this.#write(held.data, held.type);
     server.presence.connected(user.id, now);
     if (verified.expiresAt !== null) this.#expiryKey = expiries.add(this, verified.expiresAt);
+  }
+
+  /** The host ended `user`'s sessions as of `before` (epoch ms): closes this socket if its token is older. */
+  sessionsRevoked(user: string, before: number): void {
+    if (this.#user?.id !== user || !revokes(before, this.#issuedAt)) return;
+    this.close(CloseCode.AuthFailed, { code: ErrorCode.SessionRevoked });
   }
 
   /** The token has expired: closes with 4004 (called by the expiry watch). */
@@ -586,7 +596,7 @@ export class Connection implements Subscriber, Expiring {
     const user = this.#user;
     this.#server.connections.remove(this, user?.id ?? null);
     this.#server.metrics.connections.dec();
-    this.#server.metrics.closes.inc({ code: String(code) });
+    this.#server.metrics.closes.inc({ code: closeCodeLabel(code) });
     this.#log.info({ code, user: user?.id }, 'connection closed');
     if (user && !this.#server.draining) {
       const clean = code === CloseCode.Normal || code === CloseCode.GoingAway;

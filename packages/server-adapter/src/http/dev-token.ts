@@ -1,13 +1,23 @@
 /** `POST /v1/dev/token`: mints a token for any user, in dev mode only. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { isLoopbackAddress } from '../auth/loopback.js';
 import type { TokenService } from '../auth/tokens.js';
 import { readSmallBody, sendError, sendJson } from './respond.js';
 
 const MAX_BODY = 4096;
 
 /** Answers the dev token route (404 unless dev mode is on). */
-export async function handleDevToken(req: IncomingMessage, res: ServerResponse, tokens: TokenService): Promise<void> {
+export async function handleDevToken(
+  req: IncomingMessage,
+  res: ServerResponse,
+  tokens: TokenService,
+  allowRemote: boolean,
+): Promise<void> {
   if (!tokens.dev) return sendError(res, 404, 'not_found', 'dev mode is off');
+  // Whatever address the server is bound to (or the host server it is attached to), tokens go to this machine only.
+  if (!allowRemote && !isLoopbackAddress(req.socket.remoteAddress)) {
+    return sendError(res, 403, 'forbidden', 'dev tokens are minted for clients on this machine only');
+  }
   if (req.method !== 'POST') return sendError(res, 405, 'bad_request', 'use POST', { Allow: 'POST' });
   const body = await readSmallBody(req, MAX_BODY);
   if (!body) return sendError(res, 413, 'payload_too_large', 'body too large');

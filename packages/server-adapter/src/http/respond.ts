@@ -1,6 +1,7 @@
 /** Small helpers for the HTTP routes: JSON answers and CORS. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isOriginAllowed } from '../auth/origin.js';
+import type { OriginPolicy } from '../auth/origin.js';
 
 /** Writes a JSON body with `status`. */
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
@@ -30,9 +31,9 @@ export function sendError(
  * Adds CORS headers for an allowed Origin. Answers a preflight itself and
  * returns true when it did; a disallowed Origin simply gets no CORS headers.
  */
-export function applyCors(req: IncomingMessage, res: ServerResponse, allowed: readonly string[] | null): boolean {
+export function applyCors(req: IncomingMessage, res: ServerResponse, policy: OriginPolicy): boolean {
   const origin = req.headers.origin;
-  const ok = origin !== undefined && isOriginAllowed(req, allowed);
+  const ok = origin !== undefined && isOriginAllowed(req, policy);
   if (ok) {
     res.setHeader('Access-Control-Allow-Origin', origin);
     res.setHeader('Vary', 'Origin');

@@ -9,7 +9,9 @@ import type { ServerContext } from '../context.js';
 import { ATTACHMENTS_PATH } from './attachment-urls.js';
 import { handleDownload, handleUpload } from './attachments.js';
 import { handleDevToken } from './dev-token.js';
+import { metricsRefusal } from './metrics-access.js';
 import { applyCors, sendError, sendJson } from './respond.js';
+import { setStaticHeaders } from './static-headers.js';
 
 /** A Node request listener with a fallback for requests it does not own. */
 export type HttpHandler = (req: IncomingMessage, res: ServerResponse, next: () => void) => void;
@@ -21,7 +23,7 @@ export function createHttpHandler(server: ServerContext, wsPath: () => string): 
     const serve = sirv(dir, {
       dev: true,
       etag: true,
-      setHeaders: (res) => res.setHeader('X-Content-Type-Options', 'nosniff'),
+      setHeaders: (res, pathname) => setStaticHeaders(res, pathname, server.options.contentSecurityPolicy),
     });
     if (mount === '') return serve;
     // sirv serves from `/`: strip the mount for it, and put the URL back for the next handler.
@@ -52,15 +54,17 @@ export function createHttpHandler(server: ServerContext, wsPath: () => string): 
       return sendJson(res, 200, { status: 'ok' });
     }
     if (path === '/metrics') {
+      const refusal = metricsRefusal(req, server.options.metricsToken, server.tokens.dev);
+      if (refusal) return sendError(res, refusal.status, refusal.code, refusal.message, refusal.headers);
       const text = await server.metrics.text();
       res.writeHead(200, { 'Content-Type': server.metrics.contentType, 'Cache-Control': 'no-store' });
       res.end(text);
       return;
     }
     if (path === ATTACHMENTS_PATH || path.startsWith(`${ATTACHMENTS_PATH}/`) || path === '/v1/dev/token') {
-      if (applyCors(req, res, server.options.allowedOrigins)) return;
+      if (applyCors(req, res, server.options.originPolicy)) return;
       if (server.draining) return sendError(res, 503, 'unavailable', 'the server is shutting down', { 'Retry-After': '5' });
-      if (path === '/v1/dev/token') return handleDevToken(req, res, server.tokens);
+      if (path === '/v1/dev/token') return handleDevToken(req, res, server.tokens, server.options.auth.devAllowRemote === true);
       if (path === ATTACHMENTS_PATH) return handleUpload(req, res, server, url);
       const id = safeDecode(path.slice(ATTACHMENTS_PATH.length + 1));
       if (id === null) return sendError(res, 400, 'bad_request', 'malformed attachment id');

@@ -211,6 +211,11 @@ export interface Storage {
   /** True when either user blocked the other. */
   isBlockedEither(a: string, b: string): Promise<boolean>;
 
+  /** Ends every session of `user` whose token was issued before `before` (epoch ms); a later call moves the point forward only. */
+  revokeSessions(user: string, before: number): Promise<void>;
+  /** The point set by {@link revokeSessions}, or null when the user's sessions were never revoked. */
+  sessionsRevokedBefore(user: string): Promise<number | null>;
+
   /** Appends a user message: next seq and rev, binds attachments, bumps the parent's reply count. */
   appendMessage(input: AppendMessageInput): Promise<AppendResult>;
   /** Applies an edit (keeping the old text in the edit history), a soft delete or a reaction. */

@@ -12,7 +12,7 @@ import type { RawData, WebSocket } from 'ws';
 import { CloseCode, ErrorCode, READ_ONLY_REASON, encodeCloseReason } from '@parley/sdk/protocol';
 import type { CloseReason, MemberInfo, UserInfo } from '@parley/sdk/protocol';
 import type { Logger } from 'pino';
-import { TokenError } from '../auth/tokens.js';
+import { TokenError, revokes } from '../auth/tokens.js';
 import { jitter } from '../connection/connection.js';
 import { TokenBucket } from '../connection/rate-limit.js';
 import type { ServerContext } from '../context.js';
@@ -59,6 +59,8 @@ export class WorkspaceConnection implements DocPeer {
   #early: Uint8Array[] | null = [];
   #earlyBytes = 0;
   #user: UserInfo | null = null;
+  /** When the socket's token was issued (epoch ms), for revocation. */
+  #issuedAt: number | null = null;
   #doc: WorkspaceDoc | null = null;
   #access: WorkspaceAccess | null = null;
   #writable = false;
@@ -124,6 +126,12 @@ export class WorkspaceConnection implements DocPeer {
   }
 
   /** Closes with `code` and a JSON reason; cuts the socket if the client does not answer in time. */
+  /** The host ended `user`'s sessions as of `before` (epoch ms): closes this socket if its token is older. */
+  sessionsRevoked(user: string, before: number): void {
+    if (this.#user?.id !== user || !revokes(before, this.#issuedAt)) return;
+    this.close(CloseCode.AuthFailed, { code: ErrorCode.SessionRevoked });
+  }
+
   close(code: number, reason: CloseReason): void {
     if (this.#state === 'closing' || this.#state === 'closed') return;
     this.#state = 'closing';
@@ -180,6 +188,7 @@ export class WorkspaceConnection implements DocPeer {
       return;
     }
     this.#user = user;
+    this.#issuedAt = verified.issuedAt;
     this.#log = this.#log.child({ user: user.id });
     sockets.bindUser(this, user.id);
 

@@ -72,7 +72,7 @@ export class WorkspaceEndpoint {
       ws.on('error', () => undefined);
       const refuse = (code: number, reason: CloseReason): void => ws.close(code, encodeCloseReason(reason));
       if (this.#server.draining) return refuse(CloseCode.GoingAway, { retryAfterMs: jitter(1_000, 5_000) });
-      if (!isOriginAllowed(req, this.#server.options.allowedOrigins)) {
+      if (!isOriginAllowed(req, this.#server.options.originPolicy)) {
         this.#server.logger.warn({ origin: req.headers.origin }, 'workspace origin refused');
         return refuse(CloseCode.OriginForbidden, { code: ErrorCode.Forbidden });
       }

@@ -170,6 +170,16 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       CREATE INDEX workspace_updates_by_room ON workspace_updates (room_id, id);
     `,
   },
+  {
+    name: 'session revocations',
+    sql: `
+      -- Tokens of the user issued before revoked_before (epoch ms) are refused.
+      CREATE TABLE session_revocations (
+        user_id        TEXT PRIMARY KEY,
+        revoked_before BIGINT NOT NULL
+      );
+    `,
+  },
 ];
 
 /** Raised when the database was migrated by a newer version of Parley. */

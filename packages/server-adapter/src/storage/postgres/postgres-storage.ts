@@ -367,6 +367,26 @@ export class PostgresStorage implements Storage {
     return rowCount === 1;
   }
 
+  // ---- sessions
+
+  async revokeSessions(user: string, before: number): Promise<void> {
+    await this.#write((c) =>
+      c.query(
+        `INSERT INTO session_revocations (user_id, revoked_before) VALUES ($1, $2)
+         ON CONFLICT (user_id) DO UPDATE SET revoked_before = GREATEST(session_revocations.revoked_before, EXCLUDED.revoked_before)`,
+        [user, before],
+      ),
+    );
+  }
+
+  async sessionsRevokedBefore(user: string): Promise<number | null> {
+    const { rows } = await this.#db().query<{ revoked_before: string }>(
+      'SELECT revoked_before FROM session_revocations WHERE user_id = $1',
+      [user],
+    );
+    return rows.length === 0 ? null : Number(rows[0].revoked_before);
+  }
+
   // ---- messages
 
   async appendMessage(input: AppendMessageInput): Promise<AppendResult> {

@@ -197,6 +197,16 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX workspace_updates_by_room ON workspace_updates (room_id, id);
     `,
   },
+  {
+    name: 'session revocations',
+    sql: `
+      -- Tokens of the user issued before revoked_before (epoch ms) are refused.
+      CREATE TABLE session_revocations (
+        user_id        TEXT PRIMARY KEY,
+        revoked_before INTEGER NOT NULL
+      ) STRICT, WITHOUT ROWID;
+    `,
+  },
 ];
 
 /** Raised when the database was written by a newer version of Parley. */

@@ -301,6 +301,16 @@ export class SqliteStorage implements Storage {
     return this.#open().s.isBlockedEither.get({ a, b }) === 1;
   }
 
+  // ---- sessions
+
+  async revokeSessions(user: string, before: number): Promise<void> {
+    await this.#write((s) => s.revokeSessions.run(user, before));
+  }
+
+  async sessionsRevokedBefore(user: string): Promise<number | null> {
+    return this.#open().s.sessionsRevokedBefore.get(user) ?? null;
+  }
+
   // ---- messages
 
   async appendMessage(input: AppendMessageInput): Promise<AppendResult> {

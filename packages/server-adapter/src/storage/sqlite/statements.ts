@@ -194,6 +194,13 @@ export function prepareStatements(db: BetterSqlite3.Database) {
            OR EXISTS (SELECT 1 FROM blocks WHERE user_id = @b AND target_id = @a)`,
     ),
 
+    // Session revocations
+    revokeSessions: q<[user: string, before: number], never>(
+      `INSERT INTO session_revocations (user_id, revoked_before) VALUES (?, ?)
+       ON CONFLICT (user_id) DO UPDATE SET revoked_before = max(revoked_before, excluded.revoked_before)`,
+    ),
+    sessionsRevokedBefore: v<[user: string], number>('SELECT revoked_before FROM session_revocations WHERE user_id = ?'),
+
     // Messages
     insertMessage: q<
       [
