@@ -87,5 +87,6 @@ describe('guarantees on one node (SQLite)', () => {
       { lost: 0, duplicated: 0, outOfOrder: 0, liveGaps: 0, viewMismatches: 0, cursorViolations: 0 },
       `seed ${seed}:\n${result.notes.join('\n')}`,
     );
+    assert.deepEqual(result.unsettled, [], 'every client reconnected and drained its outbox once the faults were healed');
   });
 });

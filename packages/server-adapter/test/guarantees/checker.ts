@@ -63,14 +63,16 @@ export interface CheckerResult {
   notes: string[];
   faults: Record<string, number>;
   messages: number;
+  /** Clients that were not connected with an empty outbox after the faults (each also has a note). */
+  unsettled: string[];
 }
 
 /** How long the clients get, after the faults, to reconnect and drain their outboxes. */
-const SETTLE_MS = 30_000;
+const SETTLE_MS = 45_000;
 /** How long the run waits, at most, for every client to catch up. */
 const CATCH_UP_MS = 20_000;
 /** No frame for this long means nothing more is coming. */
-const SILENCE_MS = 3_000;
+const SILENCE_MS = 5_000;
 /** Caught up and no frame for this long: quiet. */
 const QUIET_MS = 300;
 
@@ -169,9 +171,8 @@ export async function runChecker(setup: CheckerSetup): Promise<CheckerResult> {
     for (const member of members) member.router.allow(null);
     const settleBy = Date.now() + SETTLE_MS;
     const settled = await Promise.all(members.map((m) => m.settle(settleBy)));
-    members.forEach((m, i) => {
-      if (!settled[i]) findings.note('settle', `${m.name} did not settle within ${SETTLE_MS} ms (connected: ${m.connected})`);
-    });
+    const unsettled = members.filter((_, i) => !settled[i]).map((m) => m.name);
+    for (const name of unsettled) findings.note('settle', `${name} was not connected with an empty outbox within ${SETTLE_MS} ms`);
 
     const reader = await TestClient.connect(setup.readerUrl(), await signToken(users.owner));
     try {
@@ -204,7 +205,7 @@ export async function runChecker(setup: CheckerSetup): Promise<CheckerResult> {
         `messages=${messages} acked=${f.acked} lost=${bad.lost} duplicated=${bad.duplicated} out_of_order=${bad.outOfOrder} ` +
         `live_gaps=${bad.liveGaps} view_mismatches=${bad.viewMismatches} cursor_violations=${bad.cursorViolations} ` +
         `superseded_gaps=${f.supersededGaps} skip_cuts=${f.skipCuts} lost_ack_cuts=${f.lostAckCuts} random_cuts=${f.randomCuts} refused=${f.refused} refused_retries=${f.refusedRetries}`;
-      return { findings, summary, notes: findings.report(), faults: faultFigures, messages };
+      return { findings, summary, notes: findings.report(), faults: faultFigures, messages, unsettled };
     } finally {
       reader.terminate();
     }
