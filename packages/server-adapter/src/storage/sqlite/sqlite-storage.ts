@@ -15,6 +15,7 @@ import type {
   AppendMessageInput,
   AppendResult,
   ChangeResult,
+  ClientOperation,
   CreateRoomInput,
   MessageChange,
   ReceiptResult,
@@ -330,6 +331,11 @@ export class SqliteStorage implements Storage {
   ): Promise<ChangeResult> {
     const { reader } = this.#open();
     return this.#write((s) => changeMessage(s, reader, messageId, user, clientId, change, now));
+  }
+
+  async clientOperation(user: string, clientId: string): Promise<ClientOperation | null> {
+    const row = this.#open().s.getClientOp.get(user, clientId);
+    return row ? { op: row.op as ClientOperation['op'], messageId: row.message_id } : null;
   }
 
   async getMessage(id: string): Promise<Message | null> {
