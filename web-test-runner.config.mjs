@@ -36,6 +36,7 @@ function parleyServers() {
       dataDir: entry.dataDir,
       logger: false,
       auth: { dev: true, secret },
+      invitations: 'direct',
       allowedOrigins: ['*'],
       calls: { workers: 1 },
     });
@@ -142,6 +143,7 @@ function parleyCluster() {
         dataDir,
         logger: false,
         auth: { dev: true, secret },
+        invitations: 'direct',
         allowedOrigins: ['*'],
         calls: { workers: 1 },
         databaseUrl: database.url,

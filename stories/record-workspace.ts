@@ -29,7 +29,7 @@ async function waitFor(check: () => boolean, what: string): Promise<void> {
 
 async function main(): Promise<void> {
   const dataDir = await mkdtemp(join(tmpdir(), 'parley-stories-ws-'));
-  const server = createServer({ dataDir, logger: false, auth: { dev: true, secret: 'storybook-recording-secret-long-enough-for-hs256' } });
+  const server = createServer({ dataDir, logger: false, auth: { dev: true, secret: 'storybook-recording-secret-long-enough-for-hs256' }, invitations: 'direct' });
   const clients: ParleyClient[] = [];
   try {
     const { port } = await server.listen(0, '127.0.0.1');

@@ -41,6 +41,7 @@ async function main(): Promise<void> {
     dataDir,
     logger: false,
     auth: { dev: true, secret: 'storybook-recording-secret-long-enough-for-hs256' },
+    invitations: 'direct',
   });
   const clients: ParleyClient[] = [];
   try {

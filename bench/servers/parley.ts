@@ -31,6 +31,7 @@ if (!dataDir) throw new Error('--data-dir is required');
 const server = createServer({
   dataDir,
   auth: { secret: BENCH_SECRET, dev: values.dev },
+  invitations: 'direct',
   static: values.serve,
   logger: false,
   databaseUrl: values['database-url'],

@@ -25,7 +25,7 @@ export type {
 } from './domain/call-types.js';
 export type { MediaDevicesLike } from './managers/media-devices.js';
 export { Room } from './domain/room.js';
-export type { SendOptions } from './domain/room.js';
+export type { InviteResult, SendOptions } from './domain/room.js';
 export type { ClientState, LocalMessage, MessageStatus, RoomState } from './domain/state.js';
 // Workspaces: types only here; Yjs and the workspace code load on the first `client.workspace()`.
 export type { Workspace, WorkspaceTasks } from './domain/workspace.js';
@@ -57,6 +57,7 @@ export type { Timers, WebSocketConstructor, WebSocketLike } from './transport/pl
 export { CloseCode, ErrorCode } from './protocol/codes.js';
 export type {
   AttachmentInfo,
+  InvitationInfo,
   MemberInfo,
   Message,
   MessageEdit,

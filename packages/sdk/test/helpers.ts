@@ -36,7 +36,7 @@ export async function startServer(options: Partial<Pick<ServerOptions, 'limits' 
   let server: ParleyServer | null = null;
   let port = 0;
   const start = async (): Promise<void> => {
-    server = createServer({ dataDir, logger: false, auth: { dev: true, secret: SECRET }, ...options });
+    server = createServer({ dataDir, logger: false, auth: { dev: true, secret: SECRET }, invitations: 'direct', ...options });
     ({ port } = await server.listen(port, '127.0.0.1'));
   };
   const stop = async (): Promise<void> => {

@@ -26,6 +26,8 @@ const USAGE = `Usage: parley-server [options]
   --jwt-issuer <s>    required iss claim (env PARLEY_JWT_ISSUER)
   --jwt-audience <s>  required aud claim (env PARLEY_JWT_AUDIENCE)
   --max-token-age <s> refuse tokens older than this many seconds after iat (env PARLEY_MAX_TOKEN_AGE)
+  --invitations <m>   accept (default): people added to a room are invited and join when they accept;
+                      direct: they are added at once (env PARLEY_INVITATIONS)
   --static <dir>      serve a directory at /, or /path=<dir> at /path/ (repeatable; alias --serve)
   --database-url <u>  PostgreSQL storage instead of SQLite (env DATABASE_URL)
   --redis-url <u>     Redis bus, so several nodes serve the same rooms (env REDIS_URL)
@@ -47,6 +49,7 @@ async function main(): Promise<void> {
       'jwt-issuer': { type: 'string' },
       'jwt-audience': { type: 'string' },
       'max-token-age': { type: 'string' },
+      invitations: { type: 'string' },
       static: { type: 'string', multiple: true },
       serve: { type: 'string', multiple: true },
       'database-url': { type: 'string' },
@@ -65,6 +68,8 @@ async function main(): Promise<void> {
   const host = values.host ?? env.HOST ?? '127.0.0.1';
   const dev = values.dev === true || env.PARLEY_DEV === '1';
   const devAllowRemote = values['dev-allow-remote'] === true || env.PARLEY_DEV_ALLOW_REMOTE === '1';
+  const invitations = values.invitations ?? (env.PARLEY_INVITATIONS || 'accept');
+  if (invitations !== 'accept' && invitations !== 'direct') throw new Error(`invalid --invitations ${invitations}: accept or direct`);
   const maxAgeText = values['max-token-age'] ?? (env.PARLEY_MAX_TOKEN_AGE || undefined);
   const maxTokenAgeSeconds = maxAgeText === undefined ? undefined : Number(maxAgeText);
   if (maxTokenAgeSeconds !== undefined && !(Number.isInteger(maxTokenAgeSeconds) && maxTokenAgeSeconds > 0)) {
@@ -85,6 +90,7 @@ async function main(): Promise<void> {
       devAllowRemote,
     },
     metricsToken: env.PARLEY_METRICS_TOKEN || undefined,
+    invitations,
     allowedOrigins: origins,
     static: [...(values.static ?? []), ...(values.serve ?? [])],
     databaseUrl: values['database-url'] ?? (env.DATABASE_URL || undefined),

@@ -167,6 +167,14 @@ export interface ServerOptions {
    * machine only). Prometheus sends it with `authorization: { credentials: … }`.
    */
   metricsToken?: string;
+  /**
+   * Consent to membership. `'accept'` (default): adding a user to a room
+   * (`room.create` members, `room.invite`) invites them, and they become a
+   * member when they accept (`room.accept`). `'direct'`: they are added at
+   * once — for hosts that decide membership themselves. Public rooms are
+   * joined freely and direct rooms opened by either side in both modes.
+   */
+  invitations?: 'accept' | 'direct';
   /** Key for signing attachment URLs; share it between nodes. Default: derived from the auth secret, else random. */
   urlSecret?: string;
   /**
@@ -198,6 +206,7 @@ export interface ResolvedOptions {
   limits: Limits;
   hooks: ServerHooks;
   static: string[];
+  invitations: 'accept' | 'direct';
   contentSecurityPolicy: string | null;
   metricsToken: string | null;
   retentionIntervalMs: number;
@@ -285,6 +294,7 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
     limits,
     hooks: options.hooks ?? {},
     static: options.static ?? [],
+    invitations: options.invitations ?? 'accept',
     contentSecurityPolicy: options.contentSecurityPolicy === false ? null : (options.contentSecurityPolicy ?? DEFAULT_CSP),
     metricsToken: options.metricsToken || null,
     retentionIntervalMs: options.retentionIntervalMs ?? 60_000,

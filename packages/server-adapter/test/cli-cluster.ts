@@ -55,6 +55,7 @@ export async function startCliCluster(count: number, prefix: string, extraEnv: R
     PARLEY_REDIS_PREFIX: `${randomName('t')}:`,
     PARLEY_JWT_SECRET: SECRET,
     PARLEY_METRICS_TOKEN: METRICS_TOKEN,
+    PARLEY_INVITATIONS: 'direct',
     PARLEY_DEV: '',
     ...extraEnv,
   };

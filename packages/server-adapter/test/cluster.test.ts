@@ -249,6 +249,7 @@ function startScriptedNode(env: Record<string, string>, dataDir: string, presenc
       databaseUrl: process.env.DATABASE_URL,
       redisUrl: process.env.REDIS_URL,
       redisPrefix: process.env.PARLEY_REDIS_PREFIX,
+      invitations: 'direct',
       logger: false,
       timing: { presenceTimeoutMs: ${presenceTimeoutMs}, presenceSweepMs: 200 },
     });

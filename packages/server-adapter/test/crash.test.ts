@@ -97,7 +97,7 @@ describe('crash safety', () => {
     const base = `http://127.0.0.1:${port}`;
     const wsUrl = `ws://127.0.0.1:${port}/v1/ws`;
     const deadline = Date.now() + DEADLINE_MS;
-    child = (await startCli({ port, dataDir, args: ['--dev'], env: { PARLEY_JWT_SECRET: '' } })).child;
+    child = (await startCli({ port, dataDir, args: ['--dev', '--invitations', 'direct'], env: { PARLEY_JWT_SECRET: '' } })).child;
 
     const tokens = new Map<string, string>();
     for (const user of USERS) tokens.set(user, await devToken(base, user));
@@ -113,7 +113,7 @@ describe('crash safety', () => {
           child.kill('SIGKILL');
           await exited(child);
           kills += 1;
-          child = (await startCli({ port, dataDir, args: ['--dev'], env: { PARLEY_JWT_SECRET: '' } })).child;
+          child = (await startCli({ port, dataDir, args: ['--dev', '--invitations', 'direct'], env: { PARLEY_JWT_SECRET: '' } })).child;
         }
         await sleep(5);
       }

@@ -56,7 +56,8 @@ export interface TestServer {
 /** Starts a server on a free port with a fresh data directory; options override the test defaults. */
 export async function startServer(options: Partial<ServerOptions> = {}): Promise<TestServer> {
   const dataDir = await mkdtemp(join(tmpdir(), 'parley-test-'));
-  const server = createServer({ dataDir, logger: false, auth: { secret: SECRET }, metricsToken: METRICS_TOKEN, ...options });
+  // Members are added at once unless a test is about consent (invitations: 'accept').
+  const server = createServer({ dataDir, logger: false, auth: { secret: SECRET }, metricsToken: METRICS_TOKEN, invitations: 'direct', ...options });
   let port: number;
   try {
     ({ port } = await server.listen(0, '127.0.0.1'));

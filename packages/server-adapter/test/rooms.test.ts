@@ -163,7 +163,7 @@ describe('rooms', () => {
       const room = await staffedRoom();
       assert.equal(await mel.fail('room.invite', { room, user: 'otto' }), ErrorCode.Forbidden);
       const { member } = await mona.request('room.invite', { room, user: 'otto' });
-      assert.equal(member.role, 'member');
+      assert.equal(member?.role, 'member');
       await otto.waitFor((f) => f.type === 'room.added' && f.room.id === room);
       assert.equal(await adam.fail('room.invite', { room, user: 'otto' }), ErrorCode.Conflict);
       await mona.request('room.ban', { room, user: 'otto' });

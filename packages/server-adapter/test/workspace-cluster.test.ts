@@ -79,6 +79,7 @@ describe('workspaces across two nodes on PostgreSQL and Redis', { skip: reason ?
         logger: false,
         auth: { secret: SECRET },
         metricsToken: METRICS_TOKEN,
+        invitations: 'direct',
         databaseUrl: database.url,
         redisUrl: `redis://127.0.0.1:${redisPort}`,
         redisPrefix: prefix,

@@ -53,7 +53,7 @@ describe('workspace crash safety', () => {
     dataDir = await mkdtemp(join(tmpdir(), 'parley-ws-crash-'));
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
-    child = (await startCli({ port, dataDir, args: ['--dev'], env: { PARLEY_JWT_SECRET: '' } })).child;
+    child = (await startCli({ port, dataDir, args: ['--dev', '--invitations', 'direct'], env: { PARLEY_JWT_SECRET: '' } })).child;
     const writerToken = await devToken(base, 'writer');
     const chat = await TestClient.connect(`ws://127.0.0.1:${port}/v1/ws`, writerToken);
     const { room } = await chat.request('room.create', { kind: 'workspace', name: 'crash doc', members: ['reader'] });
@@ -87,7 +87,7 @@ describe('workspace crash safety', () => {
     if (child) await exited(child);
     const expected = doc.getText('body').toString().slice(0, ackedAtKill);
 
-    child = (await startCli({ port, dataDir, args: ['--dev'], env: { PARLEY_JWT_SECRET: '' } })).child;
+    child = (await startCli({ port, dataDir, args: ['--dev', '--invitations', 'direct'], env: { PARLEY_JWT_SECRET: '' } })).child;
     const readerDoc = new Y.Doc();
     const reader = provider(port, room.id, await devToken(base, 'reader'), readerDoc);
     try {

@@ -45,7 +45,7 @@ export interface WorkspaceServer {
 /** Starts a server on 127.0.0.1:0 with SQLite in a fresh temp directory. */
 export async function startWorkspaceServer(options: Partial<ServerOptions> = {}): Promise<WorkspaceServer> {
   const dataDir = await mkdtemp(join(tmpdir(), 'parley-ws-test-'));
-  const make = (): ParleyServer => createServer({ dataDir, logger: false, auth: { secret: SECRET }, metricsToken: METRICS_TOKEN, ...options });
+  const make = (): ParleyServer => createServer({ dataDir, logger: false, auth: { secret: SECRET }, metricsToken: METRICS_TOKEN, invitations: 'direct', ...options });
   let server = make();
   let port: number;
   try {

@@ -1,7 +1,7 @@
 /** Events a {@link ParleyClient} emits (`client.on(name, listener)`). */
 import type { ConnectionStatus } from '../engine/engine.js';
 import type { ParleyError } from '../errors.js';
-import type { Message } from '../protocol/model.js';
+import type { InvitationInfo, Message } from '../protocol/model.js';
 
 /** Event name → payload. */
 export interface ClientEvents {
@@ -17,6 +17,8 @@ export interface ClientEvents {
   error: ParleyError;
   /** Retention removed messages of `room` before this client saw them. */
   gap: { room: string; from: number; to: number };
+  /** Someone invited the user to a room (accept or decline it with the client). */
+  invitation: InvitationInfo;
   /** The user left or was removed from a room. */
   'room.removed': { room: string; reason: 'left' | 'kicked' | 'banned' };
 }

@@ -24,7 +24,7 @@ import { OfflineWriter } from '../offline/writer.js';
 import type { EventFrame, PresenceInfo, RequestArgs, RequestResult, RequestType } from '../protocol/frames.js';
 import type { Limits } from '../protocol/limits.js';
 import { Timing } from '../protocol/limits.js';
-import type { AttachmentInfo, Message, PresenceStatus, RoomInfo, UserInfo } from '../protocol/model.js';
+import type { AttachmentInfo, InvitationInfo, Message, PresenceStatus, RoomInfo, UserInfo } from '../protocol/model.js';
 import { WORKSPACE_PATH } from '../protocol/workspace.js';
 import { Store } from '../store/store.js';
 import type { ReadableStore } from '../store/store.js';
@@ -337,6 +337,26 @@ export class ParleyClient {
     return this.roomFrom(await this.request('room.join', { room: id }));
   }
 
+  /** Accepts an invitation (`state.invitations`): the user becomes a member of the room. */
+  async acceptInvitation(room: string): Promise<Room> {
+    const handle = this.roomFrom(await this.request('room.accept', { room }));
+    this.mutate(() => this.dropInvitation(room));
+    return handle;
+  }
+
+  /** Declines an invitation; nobody else is told. */
+  async declineInvitation(room: string): Promise<void> {
+    await this.request('room.decline', { room });
+    this.mutate(() => this.dropInvitation(room));
+  }
+
+  /** Reloads the pending invitations into `state.invitations` (the client also does after every reconnect). */
+  async refreshInvitations(): Promise<readonly InvitationInfo[]> {
+    const { invitations } = await this.request('invitations.list', {});
+    this.mutate(() => this.state$.patch({ invitations }));
+    return invitations;
+  }
+
   /** Public rooms whose name matches `query`. */
   async discoverRooms(query?: string, limit?: number): Promise<RoomInfo[]> {
     const args: RequestArgs<'rooms.discover'> = {};
@@ -629,6 +649,7 @@ export class ParleyClient {
     this.outbox.start();
     this.readState.flush();
     this.presence.resumed(this.registry.directPeers());
+    this.refreshInvitations().catch(() => undefined);
     for (const room of this.registry.roomsNeedingMarkers()) {
       this.room(room)
         .members()
@@ -649,6 +670,14 @@ export class ParleyClient {
         return;
       case 'room.removed':
         registry.remove(frame.room, frame.reason);
+        return;
+      case 'invitation':
+        this.dropInvitation(frame.invitation.room);
+        this.state$.patch({ invitations: [frame.invitation, ...this.state.invitations] });
+        this.events.emit('invitation', frame.invitation);
+        return;
+      case 'invitation.removed':
+        this.dropInvitation(frame.room);
         return;
       case 'member':
         registry.memberChanged(frame.room, frame.member, frame.change !== 'joined' && frame.change !== 'updated');
@@ -672,6 +701,11 @@ export class ParleyClient {
         this.presence.received(frame.presence);
         return;
     }
+  }
+
+  private dropInvitation(room: string): void {
+    const invitations = this.state.invitations;
+    if (invitations.some((i) => i.room === room)) this.state$.patch({ invitations: invitations.filter((i) => i.room !== room) });
   }
 
   private dispatch(entry: OutboxEntry, messageId: string | null): Promise<unknown> {

@@ -10,7 +10,7 @@ import type { TypingManager } from '../managers/typing.js';
 import type { MessageTarget } from '../offline/types.js';
 import type { RequestArgs, RequestResult, RequestType } from '../protocol/frames.js';
 import type { Limits } from '../protocol/limits.js';
-import type { AttachmentInfo, MemberInfo, Message, MessageEdit, Retention, Role } from '../protocol/model.js';
+import type { AttachmentInfo, InvitationInfo, MemberInfo, Message, MessageEdit, Retention, Role } from '../protocol/model.js';
 import type { ReadableStore, SliceListener } from '../store/store.js';
 import type { RoomRegistry } from './rooms.js';
 import type { ClientState, LocalMessage, RoomState } from './state.js';
@@ -32,6 +32,12 @@ export interface RoomHost {
 }
 
 /** Options of {@link Room.send}. */
+/** What `room.invite()` did: added the user at once, or invited them to accept. */
+export interface InviteResult {
+  member: MemberInfo | null;
+  invitation: InvitationInfo | null;
+}
+
 export interface SendOptions {
   /** Reply in the thread of this message. */
   parentId?: string;
@@ -173,9 +179,14 @@ export class Room {
     return members;
   }
 
-  /** Adds a user to the room. */
-  async invite(user: string): Promise<MemberInfo> {
-    return this.memberUpdate(await this.host.request('room.invite', { room: this.id, user }));
+  /**
+   * Adds a user to the room (`member`), or, on a server that asks for
+   * consent, invites them (`invitation`): they join when they accept.
+   */
+  async invite(user: string): Promise<InviteResult> {
+    const result = await this.host.request('room.invite', { room: this.id, user });
+    if (result.member) return { member: this.memberUpdate({ member: result.member }), invitation: null };
+    return { member: null, invitation: result.invitation ?? null };
   }
 
   /** Removes a user (they may join again if the room allows). */

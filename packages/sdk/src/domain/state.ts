@@ -4,7 +4,7 @@ import type { ParleyError } from '../errors.js';
 import type { CallState } from './call-types.js';
 import type { WorkspaceState } from './workspace-types.js';
 import type { PresenceInfo } from '../protocol/frames.js';
-import type { MemberInfo, Message, RoomInfo, UserInfo } from '../protocol/model.js';
+import type { InvitationInfo, MemberInfo, Message, RoomInfo, UserInfo } from '../protocol/model.js';
 
 /**
  * Where a message stands: `pending` (queued or in flight), `sent` (committed
@@ -67,6 +67,8 @@ export interface ClientState {
   workspaces: Readonly<Record<string, WorkspaceState>>;
   /** Open workspaces with local changes the server has not confirmed ("3 messages and 1 document pending"). */
   pendingDocuments: number;
+  /** Invitations waiting for the user to accept or decline, newest first (servers that ask for consent). */
+  invitations: readonly InvitationInfo[];
 }
 
 /** The state before anything is loaded. */
@@ -83,5 +85,6 @@ export function initialState(): ClientState {
     calls: {},
     workspaces: {},
     pendingDocuments: 0,
+    invitations: [],
   };
 }

@@ -2,6 +2,7 @@ import type { CallEventFrame, CallRequests } from './calls.js';
 import type { ErrorCode } from './codes.js';
 import type { Limits } from './limits.js';
 import type {
+  InvitationInfo,
   MemberInfo,
   Message,
   MessageEdit,
@@ -64,7 +65,17 @@ export interface Requests extends CallRequests {
   'room.members': { args: { room: string }; result: { members: MemberInfo[] } };
   'room.join': { args: { room: string }; result: { room: RoomInfo } };
   'room.leave': { args: { room: string }; result: Record<string, never> };
-  'room.invite': { args: { room: string; user: string }; result: { member: MemberInfo } };
+  /**
+   * Adds `user` at once (`member`), or, on a server that asks for consent,
+   * invites them (`invitation`): they become a member when they accept.
+   */
+  'room.invite': { args: { room: string; user: string }; result: { member?: MemberInfo; invitation?: InvitationInfo } };
+  /** The user's pending invitations, newest first. */
+  'invitations.list': { args: Record<string, never>; result: { invitations: InvitationInfo[] } };
+  /** Accepts an invitation: the user becomes a member (`room.added` follows). */
+  'room.accept': { args: { room: string }; result: { room: RoomInfo } };
+  /** Declines an invitation (nobody else is told). */
+  'room.decline': { args: { room: string }; result: Record<string, never> };
   'room.kick': { args: { room: string; user: string }; result: Record<string, never> };
   'room.ban': { args: { room: string; user: string }; result: Record<string, never> };
   'room.unban': { args: { room: string; user: string }; result: Record<string, never> };
@@ -170,6 +181,10 @@ export type EventFrame =
   | { type: 'room.added'; room: RoomInfo }
   | { type: 'room.updated'; room: RoomInfo }
   | { type: 'room.removed'; room: string; reason: 'left' | 'kicked' | 'banned' }
+  /** To the invited user's devices: someone invited them to a room. */
+  | { type: 'invitation'; invitation: InvitationInfo }
+  /** To the invited user's devices: an invitation is gone (accepted or declined on another device, or the room is gone). */
+  | { type: 'invitation.removed'; room: string; reason: 'accepted' | 'declined' | 'gone' }
   | { type: 'member'; room: string; member: MemberInfo; change: 'joined' | 'left' | 'updated' | 'kicked' | 'banned' }
   | { type: 'receipt'; room: string; user: string; readSeq: number; deliveredSeq: number }
   | { type: 'unread'; room: string; readSeq: number; unread: number; unreadTotal: number }

@@ -61,6 +61,23 @@ export interface MemberInfo {
   mutedUntil: number | null;
 }
 
+/**
+ * An invitation to a room, waiting for the invited user to accept or decline
+ * (servers that ask for consent; see the `invitations` server option). Until
+ * accepted, the user is not a member and sees nothing of the room but this.
+ */
+export interface InvitationInfo {
+  room: string;
+  kind: RoomKind;
+  name: string;
+  /** Who invited, and their display name. */
+  inviter: string;
+  inviterName: string;
+  /** The role the user will have. */
+  role: Role;
+  invitedAt: number;
+}
+
 /** An uploaded file attached to a message. */
 export interface AttachmentInfo {
   id: string;

@@ -4,6 +4,7 @@ import type { HandlerMap, RequestContext } from '../context.js';
 import { callHandlers } from '../calls/call-handlers.js';
 import { presenceHandlers } from '../presence/presence-handlers.js';
 import { attachmentHandlers } from '../rooms/attachment-handlers.js';
+import { invitationHandlers } from '../rooms/invitation-handlers.js';
 import { messageHandlers } from '../rooms/message-handlers.js';
 import { roomHandlers } from '../rooms/room-handlers.js';
 import { syncHandlers } from '../rooms/sync-handlers.js';
@@ -13,6 +14,7 @@ const handlers: HandlerMap = {
   ...presenceHandlers,
   ...syncHandlers,
   ...roomHandlers,
+  ...invitationHandlers,
   ...messageHandlers,
   ...attachmentHandlers,
   ...callHandlers,

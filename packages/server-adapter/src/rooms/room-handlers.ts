@@ -7,6 +7,7 @@ import { isStorageError } from '../storage/errors.js';
 import type { StoredMember, StoredRoom } from '../storage/storage.js';
 import { memberOf, pageSize, visibleRoom } from './access.js';
 import { announceAdded, announceMemberUpdated, announceMessage, announceRemoved, announceRoomUpdated } from './announce.js';
+import { invite, requireNoBlocks } from './invitation-handlers.js';
 import { newRoomId } from './ids.js';
 import { can, nextOwner } from './policy.js';
 import type { RoomAction } from './policy.js';
@@ -89,13 +90,16 @@ export const roomHandlers: HandlerMap<
   },
 
   async 'room.create'(ctx, args) {
-    const { storage } = ctx.server;
+    const { storage, options } = ctx.server;
     const me = ctx.user.id;
     const invited = [...new Set(args.members ?? [])].filter((user) => user !== me);
-    if (invited.length + 1 > ctx.server.options.limits.maxRoomMembers) throw forbidden('too many members');
+    if (invited.length + 1 > options.limits.maxRoomMembers) throw forbidden('too many members');
+    await requireNoBlocks(ctx, invited);
+    // With consent, the others are invited once the room exists; without, they are members from the start.
+    const consent = options.invitations === 'accept';
     const members: Array<{ user: string; role: StoredMember['role'] }> = [
       { user: me, role: 'owner' },
-      ...invited.map((user) => ({ user, role: 'member' as const })),
+      ...(consent ? [] : invited.map((user) => ({ user, role: 'member' as const }))),
     ];
     if (args.room !== undefined && (await storage.getRoom(args.room))) {
       throw new RequestError(ErrorCode.Conflict, `a room with id ${args.room} exists`);
@@ -111,6 +115,7 @@ export const roomHandlers: HandlerMap<
       members,
     });
     ctx.defer(() => announceCreated(ctx, room.id));
+    if (consent) for (const user of invited) await invite(ctx, room, user, 'member');
     return { room: await roomInfoFor(storage, room, me) };
   },
 
@@ -205,7 +210,9 @@ export const roomHandlers: HandlerMap<
     requireAllowed('invite', room, member);
     if (await storage.getMember(room.id, args.user)) throw new RequestError(ErrorCode.Conflict, 'already a member');
     if (await storage.isBanned(room.id, args.user)) throw new RequestError(ErrorCode.Banned, 'the user is banned from this room');
+    await requireNoBlocks(ctx, [args.user]);
     checkCapacity(ctx, room);
+    if (ctx.server.options.invitations === 'accept') return { invitation: await invite(ctx, room, args.user, 'member') };
     const { systemMessage, ...added } = await storage.addMember(room.id, args.user, 'member', ctx.now, {
       event: 'invited',
       actor: me,

@@ -48,6 +48,15 @@ export interface StoredRoom {
   directKey: string | null;
 }
 
+/** An invitation waiting for the invited user to accept or decline. */
+export interface StoredInvitation {
+  room: string;
+  user: string;
+  inviter: string;
+  role: Role;
+  invitedAt: number;
+}
+
 /** A membership row. */
 export interface StoredMember {
   room: string;
@@ -216,6 +225,20 @@ export interface Storage {
   setBlock(user: string, target: string, blocked: boolean, now: number): Promise<void>;
   /** True when either user blocked the other. */
   isBlockedEither(a: string, b: string): Promise<boolean>;
+
+  /** Records an invitation; `conflict` when the user is already invited to or a member of the room, `not_found` without the room. */
+  addInvitation(invitation: StoredInvitation): Promise<void>;
+  getInvitation(room: string, user: string): Promise<StoredInvitation | null>;
+  /** The user's pending invitations, newest first, at most `limit`. */
+  listInvitations(user: string, limit: number): Promise<StoredInvitation[]>;
+  /**
+   * Turns the invitation into a membership with its role, a `joined` system
+   * message and the invitation removed, in one transaction; `not_found`
+   * when there is no such invitation.
+   */
+  acceptInvitation(room: string, user: string, now: number): Promise<StoredMember & WithSystemMessage>;
+  /** Removes an invitation; false when there was none. */
+  removeInvitation(room: string, user: string): Promise<boolean>;
 
   /** Ends every session of `user` whose token was issued before `before` (epoch ms); a later call moves the point forward only. */
   revokeSessions(user: string, before: number): Promise<void>;

@@ -171,6 +171,21 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
     `,
   },
   {
+    name: 'invitations',
+    sql: `
+      -- Invitations waiting for the invited user's consent (servers with invitations: 'accept').
+      CREATE TABLE invitations (
+        room_id    TEXT NOT NULL REFERENCES rooms (id),
+        user_id    TEXT NOT NULL,
+        inviter    TEXT NOT NULL,
+        role       TEXT NOT NULL,
+        invited_at BIGINT NOT NULL,
+        PRIMARY KEY (room_id, user_id)
+      );
+      CREATE INDEX invitations_by_user ON invitations (user_id, invited_at);
+    `,
+  },
+  {
     name: 'session revocations',
     sql: `
       -- Tokens of the user issued before revoked_before (epoch ms) are refused.

@@ -24,6 +24,7 @@ import type {
   RetentionResult,
   Storage,
   StoredAttachment,
+  StoredInvitation,
   StoredMember,
   StoredRoom,
   StoredWorkspace,
@@ -34,10 +35,12 @@ import {
   MEMBER_COLUMNS,
   ROOM_COLUMNS,
   toStoredAttachment,
+  toStoredInvitation,
   toStoredMember,
   toStoredRoom,
   toUserRoom,
   type AttachmentRow,
+  type InvitationRow,
   type MemberRow,
   type MessageRow,
   type RoomRow,
@@ -283,24 +286,62 @@ export class PostgresStorage implements Storage {
     now: number,
     system: SystemMessageInput | null,
   ): Promise<StoredMember & WithSystemMessage> {
-    return this.#write(async (c) => {
-      const roomRow = await getRoomRow(c, room, true);
-      if (!roomRow) throw new StorageError('not_found', `room ${room} not found`);
+    return this.#write((c) => insertMember(c, room, user, role, now, system), [room]);
+  }
+
+  // ---- invitations
+
+  async addInvitation(invitation: StoredInvitation): Promise<void> {
+    const { room, user, inviter, role, invitedAt } = invitation;
+    await this.#write(async (c) => {
+      if (!(await getRoomRow(c, room, true))) throw new StorageError('not_found', `room ${room} not found`);
       if (await getMemberRow(c, room, user)) throw new StorageError('conflict', `${user} is already a member of ${room}`);
-      const systemMessage = system ? await appendSystemMessage(c, room, system, now) : null;
-      // A newcomer starts with everything before their arrival marked as read.
-      const seen = systemMessage ? systemMessage.seq : roomRow.last_seq;
       try {
-        await c.query(
-          `INSERT INTO members (room_id, user_id, role, joined_at, read_seq, delivered_seq) VALUES ($1, $2, $3, $4, $5, $5)`,
-          [room, user, role, now, seen],
-        );
+        await c.query('INSERT INTO invitations (room_id, user_id, inviter, role, invited_at) VALUES ($1, $2, $3, $4, $5)', [
+          room,
+          user,
+          inviter,
+          role,
+          invitedAt,
+        ]);
       } catch (error) {
-        asConflict(error, `${user} is already a member of ${room}`);
+        asConflict(error, `${user} is already invited to ${room}`);
       }
-      await c.query('UPDATE rooms SET member_count = member_count + 1 WHERE id = $1', [room]);
-      return { ...toStoredMember(mustGet(await getMemberRow(c, room, user))), systemMessage };
     }, [room]);
+  }
+
+  async getInvitation(room: string, user: string): Promise<StoredInvitation | null> {
+    const { rows } = await this.#db().query<InvitationRow>(
+      'SELECT room_id, user_id, inviter, role, invited_at FROM invitations WHERE room_id = $1 AND user_id = $2',
+      [room, user],
+    );
+    return rows.length === 0 ? null : toStoredInvitation(rows[0]);
+  }
+
+  async listInvitations(user: string, limit: number): Promise<StoredInvitation[]> {
+    const { rows } = await this.#db().query<InvitationRow>(
+      'SELECT room_id, user_id, inviter, role, invited_at FROM invitations WHERE user_id = $1 ORDER BY invited_at DESC LIMIT $2',
+      [user, limit],
+    );
+    return rows.map(toStoredInvitation);
+  }
+
+  async acceptInvitation(room: string, user: string, now: number): Promise<StoredMember & WithSystemMessage> {
+    return this.#write(async (c) => {
+      const { rows } = await c.query<InvitationRow>(
+        'DELETE FROM invitations WHERE room_id = $1 AND user_id = $2 RETURNING room_id, user_id, inviter, role, invited_at',
+        [room, user],
+      );
+      if (rows.length === 0) throw new StorageError('not_found', `no invitation to ${room} for ${user}`);
+      return insertMember(c, room, user, rows[0].role, now, { event: 'joined', actor: user });
+    }, [room]);
+  }
+
+  async removeInvitation(room: string, user: string): Promise<boolean> {
+    return this.#write(async (c) => {
+      const { rowCount } = await c.query('DELETE FROM invitations WHERE room_id = $1 AND user_id = $2', [room, user]);
+      return (rowCount ?? 0) > 0;
+    });
   }
 
   async removeMember(room: string, user: string, now: number, system: SystemMessageInput | null): Promise<WithSystemMessage> {
@@ -747,4 +788,31 @@ function trimPage<T>(rows: T[], size: number): boolean {
 
 function toBuffer(bytes: Uint8Array): Buffer {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/** Adds a member row (and its system message) inside a write transaction that holds the room's lock. */
+async function insertMember(
+  c: PoolClient,
+  room: string,
+  user: string,
+  role: Role,
+  now: number,
+  system: SystemMessageInput | null,
+): Promise<StoredMember & WithSystemMessage> {
+  const roomRow = await getRoomRow(c, room, true);
+  if (!roomRow) throw new StorageError('not_found', `room ${room} not found`);
+  if (await getMemberRow(c, room, user)) throw new StorageError('conflict', `${user} is already a member of ${room}`);
+  const systemMessage = system ? await appendSystemMessage(c, room, system, now) : null;
+  // A newcomer starts with everything before their arrival marked as read.
+  const seen = systemMessage ? systemMessage.seq : roomRow.last_seq;
+  try {
+    await c.query(
+      `INSERT INTO members (room_id, user_id, role, joined_at, read_seq, delivered_seq) VALUES ($1, $2, $3, $4, $5, $5)`,
+      [room, user, role, now, seen],
+    );
+  } catch (error) {
+    asConflict(error, `${user} is already a member of ${room}`);
+  }
+  await c.query('UPDATE rooms SET member_count = member_count + 1 WHERE id = $1', [room]);
+  return { ...toStoredMember(mustGet(await getMemberRow(c, room, user))), systemMessage };
 }

@@ -3,7 +3,7 @@
  * protocol types.
  */
 import type { AttachmentInfo, Message, Role, RoomKind, SystemEvent } from '@parley/sdk/protocol';
-import type { AppendMessageInput, StoredAttachment, StoredMember, StoredRoom, SystemMessageInput } from '../storage.js';
+import type { AppendMessageInput, StoredAttachment, StoredInvitation, StoredMember, StoredRoom, SystemMessageInput } from '../storage.js';
 
 export const ROOM_COLUMNS = `id, kind, name, topic, created_at, created_by, last_seq, rev, floor_seq,
   retention_max_age_ms, retention_max_messages, member_count, direct_key`;
@@ -151,6 +151,20 @@ export function toStoredMember(row: MemberRow): StoredMember {
     deliveredSeq: row.delivered_seq,
     mutedUntil: row.muted_until,
   };
+}
+
+/** An invitation row (both stores). */
+export interface InvitationRow {
+  room_id: string;
+  user_id: string;
+  inviter: string;
+  role: Role;
+  invited_at: number | string;
+}
+
+/** An invitation as the room logic sees it. */
+export function toStoredInvitation(row: InvitationRow): StoredInvitation {
+  return { room: row.room_id, user: row.user_id, inviter: row.inviter, role: row.role, invitedAt: Number(row.invited_at) };
 }
 
 /** Splits a room-with-membership row. */

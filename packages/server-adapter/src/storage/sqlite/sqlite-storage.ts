@@ -22,6 +22,7 @@ import type {
   RetentionResult,
   Storage,
   StoredAttachment,
+  StoredInvitation,
   StoredMember,
   StoredRoom,
   StoredWorkspace,
@@ -34,6 +35,7 @@ import { migrate } from './migrations.js';
 import { toFtsQuery } from './fts-query.js';
 import {
   toStoredAttachment,
+  toStoredInvitation,
   toStoredMember,
   toStoredRoom,
   toUserRoom,
@@ -235,17 +237,41 @@ export class SqliteStorage implements Storage {
     now: number,
     system: SystemMessageInput | null,
   ): Promise<StoredMember & WithSystemMessage> {
-    return this.#write((s) => {
-      const roomRow = s.getRoom.get(room);
-      if (!roomRow) throw new StorageError('not_found', `room ${room} not found`);
+    return this.#write((s) => insertMember(s, room, user, role, now, system));
+  }
+
+  // ---- invitations
+
+  async addInvitation(invitation: StoredInvitation): Promise<void> {
+    const { room, user, inviter, role, invitedAt } = invitation;
+    await this.#write((s) => {
+      if (!s.getRoom.get(room)) throw new StorageError('not_found', `room ${room} not found`);
       if (s.getMember.get(room, user)) throw new StorageError('conflict', `${user} is already a member of ${room}`);
-      const systemMessage = system ? appendSystemMessage(s, room, system, now) : null;
-      // A newcomer starts with everything before their arrival marked as read.
-      const seen = systemMessage ? systemMessage.seq : roomRow.last_seq;
-      s.insertMember.run(room, user, role, now, seen, seen);
-      s.addMemberCount.run(1, room);
-      return { ...toStoredMember(mustGet(s.getMember.get(room, user))), systemMessage };
+      if (s.getInvitation.get(room, user)) throw new StorageError('conflict', `${user} is already invited to ${room}`);
+      s.insertInvitation.run(room, user, inviter, role, invitedAt);
     });
+  }
+
+  async getInvitation(room: string, user: string): Promise<StoredInvitation | null> {
+    const row = this.#open().s.getInvitation.get(room, user);
+    return row ? toStoredInvitation(row) : null;
+  }
+
+  async listInvitations(user: string, limit: number): Promise<StoredInvitation[]> {
+    return this.#open().s.listInvitations.all(user, limit).map(toStoredInvitation);
+  }
+
+  async acceptInvitation(room: string, user: string, now: number): Promise<StoredMember & WithSystemMessage> {
+    return this.#write((s) => {
+      const invitation = s.getInvitation.get(room, user);
+      if (!invitation) throw new StorageError('not_found', `no invitation to ${room} for ${user}`);
+      s.deleteInvitation.run(room, user);
+      return insertMember(s, room, user, invitation.role, now, { event: 'joined', actor: user });
+    });
+  }
+
+  async removeInvitation(room: string, user: string): Promise<boolean> {
+    return this.#write((s) => s.deleteInvitation.run(room, user).changes > 0);
   }
 
   async removeMember(
@@ -557,4 +583,24 @@ function trimPage<T>(rows: T[], size: number): boolean {
   if (rows.length <= size) return false;
   rows.length = size;
   return true;
+}
+
+/** Adds a member row (and its system message) inside a write transaction. */
+function insertMember(
+  s: Statements,
+  room: string,
+  user: string,
+  role: Role,
+  now: number,
+  system: SystemMessageInput | null,
+): StoredMember & WithSystemMessage {
+  const roomRow = s.getRoom.get(room);
+  if (!roomRow) throw new StorageError('not_found', `room ${room} not found`);
+  if (s.getMember.get(room, user)) throw new StorageError('conflict', `${user} is already a member of ${room}`);
+  const systemMessage = system ? appendSystemMessage(s, room, system, now) : null;
+  // A newcomer starts with everything before their arrival marked as read.
+  const seen = systemMessage ? systemMessage.seq : roomRow.last_seq;
+  s.insertMember.run(room, user, role, now, seen, seen);
+  s.addMemberCount.run(1, room);
+  return { ...toStoredMember(mustGet(s.getMember.get(room, user))), systemMessage };
 }

@@ -10,6 +10,7 @@ import {
   ROOM_COLUMNS,
   messageColumns,
   type AttachmentRow,
+  type InvitationRow,
   type MemberRow,
   type MessageRow,
   type ReactionRow,
@@ -193,6 +194,18 @@ export function prepareStatements(db: BetterSqlite3.Database) {
       `SELECT EXISTS (SELECT 1 FROM blocks WHERE user_id = @a AND target_id = @b)
            OR EXISTS (SELECT 1 FROM blocks WHERE user_id = @b AND target_id = @a)`,
     ),
+
+    // Invitations
+    insertInvitation: q<[room: string, user: string, inviter: string, role: string, at: number], never>(
+      'INSERT INTO invitations (room_id, user_id, inviter, role, invited_at) VALUES (?, ?, ?, ?, ?)',
+    ),
+    getInvitation: q<[room: string, user: string], InvitationRow>(
+      'SELECT room_id, user_id, inviter, role, invited_at FROM invitations WHERE room_id = ? AND user_id = ?',
+    ),
+    listInvitations: q<[user: string, limit: number], InvitationRow>(
+      'SELECT room_id, user_id, inviter, role, invited_at FROM invitations WHERE user_id = ? ORDER BY invited_at DESC LIMIT ?',
+    ),
+    deleteInvitation: q<[room: string, user: string], never>('DELETE FROM invitations WHERE room_id = ? AND user_id = ?'),
 
     // Session revocations
     revokeSessions: q<[user: string, before: number], never>(
