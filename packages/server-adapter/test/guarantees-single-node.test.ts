@@ -41,7 +41,7 @@ describe('guarantees on one node (SQLite)', () => {
     console.log(`guarantees single-node seed=${seed} rounds=${ROUNDS}`);
     dataDir = await mkdtemp(join(tmpdir(), 'parley-guarantees-'));
     const port = await freePort();
-    const env = { PARLEY_JWT_SECRET: SECRET, PARLEY_CALLS: '0', PARLEY_DEV: '', DATABASE_URL: '', REDIS_URL: '' };
+    const env = { PARLEY_JWT_SECRET: SECRET, PARLEY_CALLS: '0', PARLEY_DEV: '', PARLEY_INVITATIONS: 'direct', DATABASE_URL: '', REDIS_URL: '' };
     const start = async (): Promise<void> => {
       child = (await startCli({ port, dataDir, env })).child;
     };
