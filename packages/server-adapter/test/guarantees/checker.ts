@@ -204,7 +204,7 @@ export async function runChecker(setup: CheckerSetup): Promise<CheckerResult> {
         `guarantees ${setup.label} seed=${setup.seed} ${faultText} clients=${members.length} rooms=${rooms.length} ` +
         `messages=${messages} acked=${f.acked} lost=${bad.lost} duplicated=${bad.duplicated} out_of_order=${bad.outOfOrder} ` +
         `live_gaps=${bad.liveGaps} view_mismatches=${bad.viewMismatches} cursor_violations=${bad.cursorViolations} ` +
-        `superseded_gaps=${f.supersededGaps} skip_cuts=${f.skipCuts} lost_ack_cuts=${f.lostAckCuts} random_cuts=${f.randomCuts} refused=${f.refused} refused_retries=${f.refusedRetries}`;
+        `superseded_gaps=${f.supersededGaps} unjudged_gaps=${f.unjudgedGaps} skip_cuts=${f.skipCuts} lost_ack_cuts=${f.lostAckCuts} random_cuts=${f.randomCuts} refused=${f.refused} refused_retries=${f.refusedRetries}`;
       return { findings, summary, notes: findings.report(), faults: faultFigures, messages, unsettled };
     } finally {
       reader.terminate();

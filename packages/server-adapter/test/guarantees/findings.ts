@@ -27,6 +27,8 @@ export interface RunFigures {
   lostAckCuts: number;
   /** Revs left out of a live stream because a newer state of their message came instead (allowed). */
   supersededGaps: number;
+  /** Revs left out of a live stream that ended before a newer state of their message could come (not judged). */
+  unjudgedGaps: number;
   /** Sockets cut at random moments. */
   randomCuts: number;
   /** Mutations the server refused for good (e.g. a reaction to a message deleted meanwhile). */
@@ -46,14 +48,16 @@ const MAX_GAPS = 5_000;
 
 /**
  * Revs a connection's live stream of a room left out between two it
- * carried. Allowed only where the change was superseded: its message came
- * later on the same stream in a newer state (read back from storage), or
- * nobody ever saw that rev at all.
+ * carried. Allowed only where the change was superseded and the stream got
+ * (or could still have got, had it lasted) its message in a newer state:
+ * see `judgeLiveGaps`.
  */
 export interface GapCandidate {
   client: string;
   room: string;
   revs: number[];
+  /** The newest rev the stream carried. */
+  through: number;
   /** The newest rev of each message the stream carried. */
   delivered: ReadonlyMap<string, number>;
   /** Which node, and when the connection lived, for notes. */
@@ -63,7 +67,7 @@ export interface GapCandidate {
 /** Counters and notes of one run. */
 export class Findings {
   readonly bad: BadCounts = { lost: 0, duplicated: 0, outOfOrder: 0, liveGaps: 0, viewMismatches: 0, cursorViolations: 0 };
-  readonly figures: RunFigures = { skipCuts: 0, lostAckCuts: 0, supersededGaps: 0, randomCuts: 0, refused: 0, refusedRetries: 0, acked: 0 };
+  readonly figures: RunFigures = { skipCuts: 0, lostAckCuts: 0, supersededGaps: 0, unjudgedGaps: 0, randomCuts: 0, refused: 0, refusedRetries: 0, acked: 0 };
   /** Revs that live streams left out, judged at the end (see {@link GapCandidate}). */
   readonly gaps: GapCandidate[] = [];
   readonly #notes = new Map<string, string[]>();

@@ -415,7 +415,6 @@ export class RawMember implements Member {
     }
     if (skippedAhead && rng.chance(cuts.skipAhead)) {
       findings.figures.skipCuts += 1;
-      link.tap.endsAtLatestEvent();
       link.cut('cut after a skip-ahead');
     }
   }

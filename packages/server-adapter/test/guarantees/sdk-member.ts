@@ -121,7 +121,6 @@ class TappedSocket implements WebSocketLike {
     if (skippedAhead && rng.chance(cuts.skipAhead)) {
       // The SDK has just applied an event beyond a hole: its next resume must still start below the hole.
       findings.figures.skipCuts += 1;
-      this.#tap.endsAtLatestEvent();
       this.cut('cut after a skip-ahead');
     }
   }

@@ -187,20 +187,30 @@ function describe(message: Message): string {
 }
 
 /**
- * Judges the revs live streams left out: allowed where the change was
- * superseded (its message came later on that stream in a newer state, or
- * nobody ever saw the rev); every other one counts in `liveGaps`, with a
- * note saying which connection missed what.
+ * Judges the revs live streams left out. The protocol lets a stream skip a
+ * change that was superseded, delivering its message later in the newer
+ * state read back from storage. So a left-out rev N of message m is
+ * - allowed when nobody ever saw rev N (superseded before it reached
+ *   anyone), or the stream carried m at a rev above N;
+ * - not judged when m's final rev is beyond the stream's end (the newer
+ *   state could have come after the connection ended);
+ * - a violation otherwise: m never changed after N, or its newer state was
+ *   due before the stream's end and did not come. Each counts in
+ *   `liveGaps`, with a note saying which connection missed what.
  */
 export function judgeLiveGaps(findings: Findings, revs: RevIndex, server: Map<string, ServerRoom>, acks: AckLog): void {
   const explained = new Set<string>();
+  const finalRevs = new Map<string, number>();
+  for (const state of server.values()) for (const message of state.history) finalRevs.set(message.id, message.rev);
   for (const gap of findings.gaps) {
     const state = server.get(gap.room);
     const missed: number[] = [];
     for (const rev of gap.revs) {
       const id = revs.messageAt(gap.room, rev) ?? state?.history.find((m) => m.rev === rev)?.id;
       const later = id === undefined ? undefined : gap.delivered.get(id);
+      const final = id === undefined ? undefined : finalRevs.get(id);
       if (id === undefined || (later !== undefined && later > rev)) findings.figures.supersededGaps += 1;
+      else if (final !== undefined && final > gap.through) findings.figures.unjudgedGaps += 1;
       else missed.push(rev);
     }
     if (missed.length === 0) continue;

@@ -34,8 +34,6 @@ interface LiveStream {
   revs: Set<number>;
   /** The newest rev of each message received. */
   delivered: Map<string, number>;
-  /** Revs left out right before the socket was cut: their newer state could not come any more. */
-  unjudged: Set<number>;
 }
 
 /** Settings of a {@link WireTracker}. */
@@ -157,8 +155,6 @@ export class ConnectionTap {
   readonly #live = new Map<string, LiveStream>();
   /** Rooms with a `sync` in flight on this connection. */
   readonly #syncing = new Set<string>();
-  /** The latest live event: its room and the revs it jumped over. */
-  #lastJump: { room: string; from: number; to: number } | null = null;
   #closed = false;
 
   constructor(tracker: WireTracker, serial: number, node: number) {
@@ -218,18 +214,6 @@ export class ConnectionTap {
     }
   }
 
-  /**
-   * The client cuts the socket right after the latest live event: the revs
-   * that event jumped over cannot be judged on this stream (a newer state of
-   * their message, which the protocol allows instead, would have come later).
-   */
-  endsAtLatestEvent(): void {
-    const jump = this.#lastJump;
-    const stream = jump && this.#live.get(jump.room);
-    if (!jump || !stream) return;
-    for (let rev = jump.from + 1; rev < jump.to; rev++) stream.unjudged.add(rev);
-  }
-
   /** The connection ended (`how`: who closed it, for notes): keeps the revs its live streams left out. */
   close(how: string): void {
     if (this.#closed) return;
@@ -237,12 +221,10 @@ export class ConnectionTap {
     const { findings } = this.#tracker.options;
     for (const [room, stream] of this.#live) {
       const missing: number[] = [];
-      for (let rev = stream.min + 1; rev < stream.max; rev++) {
-        if (!stream.revs.has(rev) && !stream.unjudged.has(rev)) missing.push(rev);
-      }
+      for (let rev = stream.min + 1; rev < stream.max; rev++) if (!stream.revs.has(rev)) missing.push(rev);
       if (missing.length === 0) continue;
       const where = `${this.#where} to ${findings.clock()} (${how}), live ${stream.min}..${stream.max}`;
-      findings.gap({ client: this.#tracker.name, room, revs: missing, delivered: stream.delivered, where });
+      findings.gap({ client: this.#tracker.name, room, revs: missing, through: stream.max, delivered: stream.delivered, where });
     }
   }
 
@@ -336,9 +318,8 @@ export class ConnectionTap {
     const { findings, revs } = this.#tracker.options;
     revs.saw(message);
     let stream = this.#live.get(message.room);
-    this.#lastJump = { room: message.room, from: stream?.max ?? message.rev, to: message.rev };
     if (!stream) {
-      stream = { min: message.rev, max: message.rev, revs: new Set([message.rev]), delivered: new Map(), unjudged: new Set() };
+      stream = { min: message.rev, max: message.rev, revs: new Set([message.rev]), delivered: new Map() };
       this.#live.set(message.room, stream);
     } else {
       if (message.rev <= stream.max) {
