@@ -19,11 +19,6 @@ export class RevCoverage {
     return this.#intervals[0][1];
   }
 
-  /** Whether `rev` is held. */
-  has(rev: number): boolean {
-    return this.#intervals.some(([from, to]) => rev >= from && rev <= to);
-  }
-
   /** Marks `from..to` (inclusive) as held. */
   add(from: number, to: number): void {
     if (to < from) return;
@@ -40,10 +35,5 @@ export class RevCoverage {
     merged.push([start, end]);
     merged.sort((x, y) => x[0] - y[0]);
     this.#intervals.splice(0, this.#intervals.length, ...merged);
-  }
-
-  /** Number of separate held ranges (1 when nothing is missing below the newest held rev). */
-  get ranges(): number {
-    return this.#intervals.length;
   }
 }

@@ -131,7 +131,7 @@ export class WireTracker {
     );
   }
 
-  /** @internal */
+  /** @internal Its settings, for its connections' taps. */
   get options(): WireTrackerOptions {
     return this.#options;
   }
