@@ -52,6 +52,26 @@ describe('presence', () => {
     }
   });
 
+  it('shows status and last-seen only to people who share a room and have not blocked each other', async () => {
+    const ts = await startServer({ timing: { presenceTimeoutMs: 60_000 } });
+    try {
+      const ada = await ts.connect('ada');
+      const bob = await ts.connect('bob');
+      const stranger = await ts.connect('stranger');
+      await createRoom(ada, ['bob']);
+      const hidden = { user: 'bob', status: 'offline', lastSeen: null };
+      assert.deepEqual((await stranger.request('presence.get', { users: ['bob'] })).presence, [hidden], 'a stranger learns nothing');
+      assert.equal((await ada.request('presence.get', { users: ['bob'] })).presence[0].status, 'online');
+      assert.equal((await bob.request('presence.get', { users: ['bob'] })).presence[0].status, 'online', 'one’s own status');
+
+      await bob.request('user.block', { user: 'ada' });
+      assert.deepEqual((await ada.request('presence.get', { users: ['bob'] })).presence, [hidden], 'blocked by bob: ada learns nothing');
+      assert.deepEqual((await bob.request('presence.get', { users: ['ada'] })).presence, [{ ...hidden, user: 'ada' }], 'nor the other way');
+    } finally {
+      await ts.close();
+    }
+  });
+
   it('stays online after an unclean drop until the heartbeat times out', async () => {
     const ts = await startServer({ timing: { presenceTimeoutMs: 60_000 } });
     try {

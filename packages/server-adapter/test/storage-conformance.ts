@@ -308,6 +308,39 @@ export function storageConformance(name: string, makeStorage: () => Promise<Stor
         assert.equal(await storage.isBlockedEither('bob', 'alice'), false);
       });
 
+      it('tells which users share a room and have not blocked each other', async () => {
+        await createRoom('vera', ['walt', 'xena']);
+        await createRoom('yuri', []);
+        assert.deepEqual((await storage.visiblePeers('vera', ['walt', 'xena', 'yuri', 'zoe'])).sort(), ['walt', 'xena']);
+        await storage.setBlock('xena', 'vera', true, now());
+        assert.deepEqual(await storage.visiblePeers('vera', ['walt', 'xena']), ['walt']);
+        assert.deepEqual(await storage.visiblePeers('xena', ['vera', 'walt']), ['walt']);
+        assert.deepEqual(await storage.visiblePeers('vera', []), []);
+      });
+
+      it('records invitations and turns one into a membership when accepted', async () => {
+        const room = await createRoom('ivan', []);
+        await storage.addInvitation({ room: room.id, user: 'jill', inviter: 'ivan', role: 'member', invitedAt: 1_000 });
+        await rejectsWith(storage.addInvitation({ room: room.id, user: 'jill', inviter: 'ivan', role: 'member', invitedAt: 2_000 }), 'conflict');
+        await rejectsWith(storage.addInvitation({ room: 'missing', user: 'jill', inviter: 'ivan', role: 'member', invitedAt: 2_000 }), 'not_found');
+        await rejectsWith(storage.addInvitation({ room: room.id, user: 'ivan', inviter: 'ivan', role: 'member', invitedAt: 2_000 }), 'conflict');
+        const second = await createRoom('ivan', []);
+        await storage.addInvitation({ room: second.id, user: 'jill', inviter: 'ivan', role: 'moderator', invitedAt: 3_000 });
+        assert.deepEqual((await storage.listInvitations('jill', 10)).map((i) => [i.room, i.role, i.invitedAt]), [
+          [second.id, 'moderator', 3_000],
+          [room.id, 'member', 1_000],
+        ]);
+        assert.equal((await storage.getInvitation(room.id, 'jill'))?.inviter, 'ivan');
+        const member = await storage.acceptInvitation(second.id, 'jill', now());
+        assert.equal(member.role, 'moderator');
+        assert.deepEqual(member.systemMessage?.system, { event: 'joined', actor: 'jill', target: null, name: null });
+        assert.equal((await storage.getRoom(second.id))?.memberCount, 2);
+        await rejectsWith(storage.acceptInvitation(second.id, 'jill', now()), 'not_found');
+        assert.equal(await storage.removeInvitation(room.id, 'jill'), true);
+        assert.equal(await storage.removeInvitation(room.id, 'jill'), false);
+        assert.deepEqual(await storage.listInvitations('jill', 10), []);
+      });
+
       it('keeps the latest session revocation point per user', async () => {
         assert.equal(await storage.sessionsRevokedBefore('alice'), null);
         await storage.revokeSessions('alice', 2_000_000_000_000);

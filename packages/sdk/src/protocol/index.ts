@@ -11,3 +11,4 @@ export * from './frames.js';
 export * from './message-wire.js';
 export * from './calls.js';
 export * from './workspace.js';
+export * from './text.js';

@@ -8,6 +8,7 @@ import { callRequestSchemas } from './call-schemas.js';
 import { PROTOCOL_VERSION } from './frames.js';
 import type { ClientFrame } from './frames.js';
 import { ROLES, ROOM_KINDS } from './model.js';
+import { cleanName, wellFormed } from './text.js';
 
 const MAX_ID = 128;
 const MAX_NAME = 200;
@@ -23,7 +24,10 @@ const seq = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(Number.MAX
 const limit = v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(10_000)));
 /** Readable room ids chosen by clients; generated ids start with `r_` and use other characters. */
 const ROOM_SLUG = /^[a-z0-9][a-z0-9_-]{0,63}$/;
-const roomName = v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(MAX_NAME));
+const roomName = v.pipe(v.string(), v.transform(cleanName), v.minLength(1, 'a name needs at least one visible character'), v.maxLength(MAX_NAME));
+/** Message text: kept as written, made well-formed (what is acknowledged is what is stored). */
+const messageText = v.pipe(v.string(), v.maxLength(MAX_TEXT_SCHEMA), v.transform(wellFormed));
+const topic = v.pipe(v.string(), v.maxLength(MAX_TOPIC), v.transform(wellFormed));
 
 function req<T extends string, E extends v.ObjectEntries>(type: T, entries: E) {
   return v.strictObject({ type: v.literal(type), id: requestId, ...entries });
@@ -55,7 +59,7 @@ const requestSchemas = [
     room: v.optional(v.pipe(v.string(), v.regex(ROOM_SLUG, 'a room id is 1–64 of a-z, 0-9, _ and -, starting with a letter or digit'))),
     kind: v.picklist(ROOM_KINDS.filter((k) => k !== 'direct') as ['group', 'public', 'broadcast', 'workspace']),
     name: roomName,
-    topic: v.optional(v.pipe(v.string(), v.maxLength(MAX_TOPIC))),
+    topic: v.optional(topic),
     members: v.optional(v.pipe(v.array(id), v.maxLength(1000))),
   }),
   req('room.direct', { user: id }),
@@ -80,7 +84,7 @@ const requestSchemas = [
   req('room.update', {
     room: id,
     name: v.optional(roomName),
-    topic: v.optional(v.pipe(v.string(), v.maxLength(MAX_TOPIC))),
+    topic: v.optional(topic),
     retention: v.optional(retention),
   }),
   req('user.block', { user: id }),
@@ -88,11 +92,11 @@ const requestSchemas = [
   req('message.send', {
     room: id,
     clientId: id,
-    text: v.pipe(v.string(), v.maxLength(MAX_TEXT_SCHEMA)),
+    text: messageText,
     parentId: v.optional(id),
     attachments: v.optional(v.pipe(v.array(id), v.maxLength(100))),
   }),
-  req('message.edit', { messageId: id, clientId: id, text: v.pipe(v.string(), v.maxLength(MAX_TEXT_SCHEMA)) }),
+  req('message.edit', { messageId: id, clientId: id, text: messageText }),
   req('message.delete', { messageId: id, clientId: id }),
   req('message.react', {
     messageId: id,

@@ -14,6 +14,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SignJWT, decodeJwt, errors as joseErrors, jwtVerify } from 'jose';
 import type { JWTHeaderParameters, JWTPayload, JWTVerifyOptions } from 'jose';
+import { cleanName } from '@parley/sdk/protocol';
 import type { UserInfo } from '@parley/sdk/protocol';
 import type { AuthOptions } from '../options.js';
 import { ConfigError } from '../options.js';
@@ -108,8 +109,9 @@ export class TokenService {
     if (revokedBefore !== null && revokes(revokedBefore, issuedAt)) {
       throw new TokenError('session_revoked', "the user's sessions were revoked after this token was issued");
     }
-    const rawName = payload.name;
-    const name = typeof rawName === 'string' && rawName.trim() ? rawName.trim().slice(0, MAX_NAME) : sub;
+    // Display names are cleaned of direction overrides and invisible characters (impersonation), bounded.
+    const rawName = typeof payload.name === 'string' ? cleanName(payload.name) : '';
+    const name = rawName ? [...rawName].slice(0, MAX_NAME).join('') : sub;
     const maxAge = this.#options.maxTokenAgeSeconds;
     const ends = [
       typeof payload.exp === 'number' ? payload.exp * 1000 : null,

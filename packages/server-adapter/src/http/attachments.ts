@@ -14,6 +14,7 @@ import { isMuted } from '../rooms/access.js';
 import { newAttachmentId } from '../rooms/ids.js';
 import { can } from '../rooms/policy.js';
 import { sendError, sendJson } from './respond.js';
+import { cleanName, wellFormed } from '@parley/sdk/protocol';
 
 const MAX_NAME = 200;
 
@@ -24,13 +25,12 @@ export function isTypeAllowed(type: string, allowed: readonly string[]): boolean
   );
 }
 
-/** A file name safe to store and echo: no paths, no control characters, bounded. */
+/**
+ * A file name safe to store and echo: no paths, no control, direction or
+ * invisible characters (`cleanName`), bounded without splitting a character.
+ */
 export function cleanFileName(raw: string | null): string {
-  const name = (raw ?? '')
-    .replace(/[\\/]/g, '_')
-    .replace(/\p{Cc}/gu, '')
-    .trim()
-    .slice(0, MAX_NAME);
+  const name = wellFormed(cleanName((raw ?? '').replace(/[\\/]/g, '_')).slice(0, MAX_NAME)).trim();
   return name === '' || name === '.' || name === '..' ? 'file' : name;
 }
 

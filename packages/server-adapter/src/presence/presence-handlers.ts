@@ -13,7 +13,15 @@ export const presenceHandlers: HandlerMap<'ping' | 'presence.set' | 'presence.ge
     return Promise.resolve({});
   },
 
-  'presence.get'(ctx, args) {
-    return Promise.resolve({ presence: ctx.server.presence.get([...new Set(args.users)]) });
+  async 'presence.get'(ctx, args) {
+    const me = ctx.user.id;
+    const asked = [...new Set(args.users)];
+    // Only people who share a room with the asker, and neither blocked the other, show their status;
+    // everyone else looks offline with no last-seen time, the same as a user who never connected.
+    const visible = new Set(await ctx.server.storage.visiblePeers(me, asked.filter((user) => user !== me)));
+    visible.add(me);
+    const known = ctx.server.presence.get(asked.filter((user) => visible.has(user)));
+    const byUser = new Map(known.map((info) => [info.user, info]));
+    return { presence: asked.map((user) => byUser.get(user) ?? { user, status: 'offline' as const, lastSeen: null }) };
   },
 };

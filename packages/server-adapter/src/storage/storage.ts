@@ -204,6 +204,8 @@ export interface Storage {
    * with `maxRoomMembers`, only through rooms of at most that many members.
    */
   listContacts(user: string, maxRoomMembers?: number): Promise<string[]>;
+  /** Those of `candidates` who share at least one room with `user` and neither blocked the other (for presence lookups). */
+  visiblePeers(user: string, candidates: readonly string[]): Promise<string[]>;
   /** Adds a member (joined or invited), with a system message when given. */
   addMember(
     room: string,

@@ -279,6 +279,19 @@ export class PostgresStorage implements Storage {
     return rows.map((row) => row.user_id);
   }
 
+  async visiblePeers(user: string, candidates: readonly string[]): Promise<string[]> {
+    if (candidates.length === 0) return [];
+    const { rows } = await this.#db().query<{ user_id: string }>(
+      `SELECT c.user_id FROM unnest($2::text[]) AS c (user_id)
+       WHERE EXISTS (SELECT 1 FROM members mine JOIN members other ON other.room_id = mine.room_id
+                     WHERE mine.user_id = $1 AND other.user_id = c.user_id)
+         AND NOT EXISTS (SELECT 1 FROM blocks b
+                         WHERE (b.user_id = $1 AND b.target_id = c.user_id) OR (b.user_id = c.user_id AND b.target_id = $1))`,
+      [user, candidates],
+    );
+    return rows.map((row) => row.user_id);
+  }
+
   async addMember(
     room: string,
     user: string,

@@ -230,6 +230,11 @@ export class SqliteStorage implements Storage {
     return this.#open().s.listContacts.all({ user, max: maxRoomMembers });
   }
 
+  async visiblePeers(user: string, candidates: readonly string[]): Promise<string[]> {
+    if (candidates.length === 0) return [];
+    return this.#open().s.visiblePeers.all({ user, candidates: JSON.stringify(candidates) });
+  }
+
   async addMember(
     room: string,
     user: string,

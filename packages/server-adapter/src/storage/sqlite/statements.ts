@@ -153,6 +153,13 @@ export function prepareStatements(db: BetterSqlite3.Database) {
          JOIN members other ON other.room_id = mine.room_id
        WHERE mine.user_id = @user AND other.user_id != @user`,
     ),
+    visiblePeers: v<[{ user: string; candidates: string }], string>(
+      `SELECT c.value FROM json_each(@candidates) c
+       WHERE EXISTS (SELECT 1 FROM members mine JOIN members other ON other.room_id = mine.room_id
+                     WHERE mine.user_id = @user AND other.user_id = c.value)
+         AND NOT EXISTS (SELECT 1 FROM blocks b
+                         WHERE (b.user_id = @user AND b.target_id = c.value) OR (b.user_id = c.value AND b.target_id = @user))`,
+    ),
     deleteMember: q<[room: string, user: string], never>(
       'DELETE FROM members WHERE room_id = ? AND user_id = ?',
     ),
