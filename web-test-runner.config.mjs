@@ -111,11 +111,20 @@ function parleyServers() {
 }
 
 /**
+ * Longest a command waits for the cluster's start-up before it answers
+ * `starting`: the browser gives up on a server command after 20 s, and two
+ * nodes with a fresh database may take longer than that on a busy machine.
+ */
+const CLUSTER_COMMAND_WAIT_MS = 10_000;
+
+/**
  * Two Parley nodes sharing a fresh PostgreSQL database (dropped at the end)
- * and Redis (a random prefix), for calls across nodes. Commands:
- * `parley-cluster-url` `{ node }` → http base URL of node 0 or 1, or null
- * when PostgreSQL or Redis cannot be reached (the test skips; in CI that
- * fails); `parley-cluster-token` `{ user }`; `parley-cluster-gauges` `{ node }`.
+ * and Redis (a random prefix), for calls across nodes, started on the first
+ * command. Commands: `parley-cluster-status` → `starting` (ask again),
+ * `ready`, or `unavailable` when PostgreSQL or Redis cannot be reached (the
+ * test skips; in CI that fails); once ready, `parley-cluster-url` `{ node }`
+ * → http base URL of node 0 or 1, `parley-cluster-token` `{ user }`,
+ * `parley-cluster-gauges` `{ node }`.
  */
 function parleyCluster() {
   const secret = 'web-test-runner-cluster-secret-long-enough';
@@ -169,6 +178,12 @@ function parleyCluster() {
     async executeCommand({ command, payload }) {
       if (!command.startsWith('parley-cluster-')) return undefined;
       cluster ??= start();
+      if (command === 'parley-cluster-status') {
+        let timer;
+        const starting = new Promise((resolve) => (timer = setTimeout(() => resolve('starting'), CLUSTER_COMMAND_WAIT_MS)));
+        const started = cluster.then((running) => (running ? 'ready' : 'unavailable'));
+        return Promise.race([started, starting]).finally(() => clearTimeout(timer));
+      }
       const running = await cluster;
       const port = running?.ports[payload?.node ?? 0];
       switch (command) {
@@ -203,13 +218,32 @@ export default {
   filterBrowserLogs: ({ args }) => !String(args[0]).includes('Lit is in dev mode'),
   browsers: [
     chromeLauncher({
-      launchOptions: { executablePath: chromiumPath(), headless: true, args: [...CHROMIUM_ARGS, ...CALL_CHROMIUM_ARGS] },
+      launchOptions: {
+        executablePath: chromiumPath(),
+        headless: true,
+        args: [...CHROMIUM_ARGS, ...CALL_CHROMIUM_ARGS],
+        // Puppeteer's default is 30 s; a busy machine with a cold disk cache can take longer.
+        timeout: 120_000,
+      },
     }),
   ],
   // Not 'auto': for an up-to-date Chromium it means esnext, which leaves the
   // elements' standard decorators untransformed (no browser runs them yet).
   // devServerEsmDeps: mediasoup-client is CommonJS; the call code imports it as an ES module.
   plugins: [esbuildPlugin({ ts: true, target: 'es2022' }), devServerEsmDeps(), parleyServers(), parleyCluster()],
-  testFramework: { config: { timeout: 30_000 } },
-  testsFinishTimeout: 180_000,
+  // Bounds for a busy machine (a CI runner sharing its cores with a build runs
+  // everything several times slower), not performance goals. A test's own waits
+  // (test-support/browser.ts, 30 s each) fail before its timeout, naming what
+  // they waited for; the call tests allow themselves longer.
+  testFramework: { config: { timeout: 120_000 } },
+  // Starting Chromium, and loading a test file's page: every module is
+  // transformed on its first request.
+  browserStartTimeout: 120_000,
+  testsStartTimeout: 120_000,
+  // Per test file; the longest (calls) runs seven tests with media.
+  testsFinishTimeout: 600_000,
+  // One page at a time, whatever the machine's core count: the tests move and
+  // check focus and type with real key presses, and pages side by side would
+  // compete for focus as well as for the same cores.
+  concurrency: 1,
 };

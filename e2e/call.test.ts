@@ -11,6 +11,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { CallTab, callGauges, callUrl, launchCallChromium } from './helpers/call-page.js';
+import { WAIT_MS } from './helpers/bounds.js';
 import { eventually } from './helpers/eventually.js';
 import { ParleyServerProcess } from './helpers/parley-server.js';
 
@@ -38,7 +39,7 @@ async function open(user: string, room: string, options?: { member?: boolean }):
 
 const gauges = (): Promise<Record<string, number>> => callGauges(server.url);
 
-test('two users see and hear each other; mute and screen share reach the other; leaving frees the server', { timeout: 180_000 }, async () => {
+test('two users see and hear each other; mute and screen share reach the other; leaving frees the server', { timeout: 360_000 }, async () => {
   const room = 'standup';
   const ada = await open('ada', room);
   const grace = await open('grace', room);
@@ -71,7 +72,8 @@ test('two users see and hear each other; mute and screen share reach the other; 
     "ada's screen on grace's page",
     () => grace.screen('ada'),
     (s) => !!s && s.videoWidth > 0,
-    { timeoutMs: 30_000 },
+    // A new producer, its consumer and the first decoded frames.
+    { timeoutMs: 2 * WAIT_MS },
   );
   const tile = await grace.shown('ada');
   assert.ok(tile && screen && screen.width > tile.tileWidth, `the screen (${screen?.width}px) is larger than a tile (${tile?.tileWidth}px)`);
@@ -98,7 +100,7 @@ test('two users see and hear each other; mute and screen share reach the other; 
   assert.deepEqual([...ada.errors, ...grace.errors], []);
 });
 
-test('someone who is not a member of the room cannot join its call', { timeout: 90_000 }, async () => {
+test('someone who is not a member of the room cannot join its call', { timeout: 240_000 }, async () => {
   const room = 'private-standup';
   const ada = await open('ada', room);
   await ada.join();

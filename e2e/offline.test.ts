@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { AFTER_OUTAGE_MS } from './helpers/bounds.js';
 import { findInOrder, numberedTexts } from './helpers/chat-page.js';
 import { E2eFixture } from './helpers/fixture.js';
 
@@ -15,10 +16,9 @@ after(() => fixture.tearDown());
 const committed = (status: string): boolean => status !== 'pending' && status !== 'failed';
 const pending = (status: string): boolean => status === 'pending';
 const reachedOther = (status: string): boolean => status === 'delivered' || status === 'read';
-// After an outage the reconnect waits a jittered backoff (capped at 30 s).
-const AFTER_RESTART = { timeoutMs: 45_000 };
+const AFTER_RESTART = { timeoutMs: AFTER_OUTAGE_MS };
 
-test('messages sent offline survive a reload and are delivered once', { timeout: 120_000 }, async () => {
+test('messages sent offline survive a reload and are delivered once', { timeout: 300_000 }, async () => {
   const room = 'outage';
   // Ada's page comes from a static host that stays up; Grace's from the chat server.
   const ada = await fixture.open('ada', room, 'static-server');

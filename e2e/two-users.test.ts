@@ -15,7 +15,7 @@ after(() => fixture.tearDown());
 const reachedOther = (status: string): boolean => status === 'delivered' || status === 'read';
 const committed = (status: string): boolean => status !== 'pending' && status !== 'failed';
 
-test('two users chat through the script-tag page', { timeout: 90_000 }, async () => {
+test('two users chat through the script-tag page', { timeout: 240_000 }, async () => {
   const room = 'two-users';
   const ada = await fixture.open('ada', room);
   const grace = await fixture.open('grace', room);

@@ -11,6 +11,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { AFTER_OUTAGE_MS, PAGE_ACTION_MS } from './helpers/bounds.js';
 import { launchChromium } from './helpers/chromium.js';
 import { eventually, type EventuallyOptions } from './helpers/eventually.js';
 import { ParleyServerProcess } from './helpers/parley-server.js';
@@ -20,8 +21,7 @@ const EDITOR = 'workspace-editor [part~="editor"]';
 const TASK = 'workspace-editor [part~="task"]';
 const TASK_INPUT = 'workspace-editor [part~="task-input"]';
 const SYNC = 'workspace-editor [part~="sync-status"]';
-// After an outage the reconnect waits a jittered backoff.
-const AFTER_RESTART: EventuallyOptions = { timeoutMs: 45_000 };
+const AFTER_RESTART: EventuallyOptions = { timeoutMs: AFTER_OUTAGE_MS };
 
 const statics = new StaticServer();
 let server: ParleyServerProcess;
@@ -47,7 +47,7 @@ after(async () => {
 /** `user`'s tab on the workspace example, in a fresh profile, from `origin`. */
 async function openWorkspace(user: string, room: string, origin: string): Promise<Page> {
   const context = await browser.newContext();
-  context.setDefaultTimeout(20_000);
+  context.setDefaultTimeout(PAGE_ACTION_MS);
   contexts.push(context);
   const page = await context.newPage();
   page.on('pageerror', (error) => errors.push(`${user}: ${error.message}`));
@@ -107,7 +107,7 @@ async function addTask(page: Page, text: string): Promise<void> {
   await page.locator(TASK_INPUT).press('Enter');
 }
 
-test('workspace edits made offline survive a reload and merge when the server is back', { timeout: 150_000 }, async () => {
+test('workspace edits made offline survive a reload and merge when the server is back', { timeout: 300_000 }, async () => {
   const room = 'plans';
   const ada = await openWorkspace('ada', room, statics.origin);
   await waitFor(ada, 'Ada’s workspace to open and sync', (s) => s.sync === 'saved');
@@ -127,9 +127,14 @@ test('workspace edits made offline survive a reload and merge when the server is
   await typeAtStart(grace, 'Grace: ');
   await waitFor(ada, 'Ada’s offline edits on her page', (s) => s.text === 'Agenda. Written offline.' && s.tasks.length === 2);
 
-  // Reloaded while the server is still down: the edits come back from the device.
+  // Reloaded while the server is still down: the edits come back from the device, and the
+  // sync line says offline once the first attempt to connect has failed (it may come after the text).
   await ada.reload();
-  const reloaded = await waitFor(ada, 'Ada’s offline edits after the reload', (s) => s.text === 'Agenda. Written offline.' && s.tasks.length === 2);
+  const reloaded = await waitFor(
+    ada,
+    'Ada’s offline edits after the reload, and the page saying it is offline',
+    (s) => s.text === 'Agenda. Written offline.' && s.tasks.length === 2 && s.sync === 'offline',
+  );
   assert.equal(reloaded.sync, 'offline');
   assert.deepEqual(reloaded.tasks, ['Book the room', 'Offline task']);
 

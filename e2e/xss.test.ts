@@ -42,7 +42,7 @@ function injected(page: Page): Promise<{ xss: unknown; elements: string[] }> {
   });
 }
 
-test('HTML and script in messages render as text and run nothing', { timeout: 90_000 }, async () => {
+test('HTML and script in messages render as text and run nothing', { timeout: 240_000 }, async () => {
   const room = 'xss';
   const ada = await fixture.open('ada', room);
   const grace = await fixture.open('grace', room);

@@ -22,9 +22,13 @@ import type { WorkspaceRecording } from './support/workspace-recording.js';
 const OUT = join(dirname(fileURLToPath(import.meta.url)), 'recordings', 'workspace.json');
 const ROOM = 'plans';
 
+/** Polls `check` every 20 ms for at most 30 s (a bound for a busy machine). */
 async function waitFor(check: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 500 && !check(); i++) await new Promise((resolve) => setTimeout(resolve, 20));
-  if (!check()) throw new Error(`timed out: ${what}`);
+  const deadline = Date.now() + 30_000;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
 
 async function main(): Promise<void> {

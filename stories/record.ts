@@ -184,13 +184,13 @@ async function writeRecording(name: string, recording: Recording): Promise<void>
   console.log(`${name}.json: ${s.rooms.length} rooms, ${count} messages, ${s.outbox.length} outbox entries`);
 }
 
-/** Polls `check` every 20 ms for at most 5 s. */
+/** Polls `check` every 20 ms for at most 30 s (a bound for a busy machine). */
 async function waitFor(check: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 250; i++) {
-    if (check()) return;
+  const deadline = Date.now() + 30_000;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 const UPDATES = [

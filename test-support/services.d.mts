@@ -1,7 +1,7 @@
 /** Types of `services.mjs`: the machine's PostgreSQL and Redis for tests and benchmarks. */
 import type { ChildProcess } from 'node:child_process';
 
-/** Whether something accepts TCP connections at `url`'s host and port (`defaultPort` when the URL has none), within 2 s. */
+/** Whether something accepts TCP connections at `url`'s host and port (`defaultPort` when the URL has none), within 10 s (a busy event loop may see the connection late). */
 export declare function reachable(url: string, defaultPort: number): Promise<boolean>;
 
 /** A port of 127.0.0.1 nobody listens on right now (the kernel's pick, released at once). */

@@ -7,12 +7,12 @@ import { randomBytes } from 'node:crypto';
 import { createConnection, createServer } from 'node:net';
 import pg from 'pg';
 
-/** Whether something accepts TCP connections at `url`'s host and port (`defaultPort` when the URL has none), within 2 s. */
+/** Whether something accepts TCP connections at `url`'s host and port (`defaultPort` when the URL has none), within 10 s (a busy event loop may see the connection late). */
 export function reachable(url, defaultPort) {
   const { hostname, port } = new URL(url);
   return new Promise((resolve) => {
     const socket = createConnection({ host: hostname, port: Number(port || defaultPort) });
-    socket.setTimeout(2_000);
+    socket.setTimeout(10_000);
     socket.once('connect', () => {
       socket.destroy();
       resolve(true);

@@ -9,6 +9,7 @@
  */
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { CALL_CHROMIUM_ARGS, CHROMIUM_ARGS, chromiumPath } from '../../test-support/chromium.mjs';
+import { BROWSER_LAUNCH_MS, PAGE_ACTION_MS, WAIT_MS } from './bounds.js';
 import { eventually } from './eventually.js';
 
 /** What arrived from one participant (the SDK's `CallMediaStats`). */
@@ -41,7 +42,7 @@ export function launchCallChromium(): Promise<Browser> {
     executablePath: chromiumPath(),
     headless: true,
     args: [...CHROMIUM_ARGS, ...CALL_CHROMIUM_ARGS],
-    timeout: 30_000,
+    timeout: BROWSER_LAUNCH_MS,
   });
 }
 
@@ -66,7 +67,7 @@ export class CallTab {
   /** Opens `url` in a fresh context and waits for the pre-join screen's Join button. */
   static async open(browser: Browser, url: string): Promise<CallTab> {
     const context = await browser.newContext();
-    context.setDefaultTimeout(20_000);
+    context.setDefaultTimeout(PAGE_ACTION_MS);
     const tab = new CallTab(context, await context.newPage());
     await tab.page.goto(url);
     await tab.page.locator('call-panel [part~="join"]').waitFor({ state: 'visible' });
@@ -126,7 +127,8 @@ export class CallTab {
       `decoded video and received audio from ${user}`,
       () => this.received(),
       (stats) => (stats[user]?.videoFramesDecoded ?? 0) > 0 && (stats[user]?.audioBytesReceived ?? 0) > 0,
-      { timeoutMs: 30_000 },
+      // Joining sets up transports over ICE and DTLS first.
+      { timeoutMs: 2 * WAIT_MS },
     );
     return all[user]!;
   }

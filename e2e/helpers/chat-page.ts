@@ -5,6 +5,7 @@
  * `part="send"`. Playwright's CSS selectors pierce open shadow roots.
  */
 import type { BrowserContext, Browser, Page } from 'playwright-core';
+import { PAGE_ACTION_MS } from './bounds.js';
 import { eventually, type EventuallyOptions } from './eventually.js';
 
 const MESSAGE = 'chat-room [part~="message"]';
@@ -45,7 +46,7 @@ export class ChatTab {
   /** Opens `url` in a fresh context (its own profile). */
   static async open(browser: Browser, url: string): Promise<ChatTab> {
     const context = await browser.newContext();
-    context.setDefaultTimeout(20_000);
+    context.setDefaultTimeout(PAGE_ACTION_MS);
     const tab = new ChatTab(context, await context.newPage(), url);
     await tab.page.goto(url);
     return tab;
@@ -84,9 +85,7 @@ export class ChatTab {
     const input = this.page.locator(INPUT);
     await input.fill(text);
     await this.page.locator(SEND).click();
-    await eventually('the composer to clear after sending', () => input.inputValue(), (value) => value === '', {
-      timeoutMs: 10_000,
-    });
+    await eventually('the composer to clear after sending', () => input.inputValue(), (value) => value === '');
   }
 
   /**

@@ -1,5 +1,6 @@
 /** Bounded polling: the only way these tests wait for something to happen. */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { WAIT_MS } from './bounds.js';
 
 /** Raised when a condition did not hold in time; carries the last observation. */
 export class TimedOutError extends Error {
@@ -7,7 +8,7 @@ export class TimedOutError extends Error {
 }
 
 export interface EventuallyOptions {
-  /** Give up after this long (a bound, not a performance goal). */
+  /** Give up after this long (a bound, not a performance goal; default {@link WAIT_MS}). */
   timeoutMs?: number;
   /** Pause between two checks. */
   intervalMs?: number;
@@ -22,7 +23,7 @@ export async function eventually<T>(
   what: string,
   read: () => Promise<T>,
   done: (value: T) => boolean,
-  { timeoutMs = 20_000, intervalMs = 100 }: EventuallyOptions = {},
+  { timeoutMs = WAIT_MS, intervalMs = 100 }: EventuallyOptions = {},
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: { value: T } | { error: unknown } | undefined;

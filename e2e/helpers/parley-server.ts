@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
+import { SERVER_START_MS, SERVER_STOP_MS } from './bounds.js';
 import { CLI, ELEMENTS_BUNDLE, ROOT, STATIC_ROOTS } from './paths.js';
 
 /** Raised when the server process cannot be started or stopped. */
@@ -19,8 +20,6 @@ export class ServerProcessError extends Error {
 }
 
 const LISTENING = /listening on (http:\/\/\S+)/;
-const START_TIMEOUT_MS = 15_000;
-const STOP_TIMEOUT_MS = 10_000;
 
 /** A free TCP port on 127.0.0.1 (the OS picks it; the server binds it right after). */
 async function freePort(): Promise<number> {
@@ -93,7 +92,7 @@ export class ParleyServerProcess {
     });
 
     await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => fail(`did not start within ${START_TIMEOUT_MS} ms`), START_TIMEOUT_MS);
+      const timer = setTimeout(() => fail(`did not start within ${SERVER_START_MS} ms`), SERVER_START_MS);
       const fail = (why: string): void => {
         clearTimeout(timer);
         child.off('exit', onExit);
@@ -120,7 +119,7 @@ export class ParleyServerProcess {
     if (!child) return;
     const exited = once(child, 'exit');
     child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+    const timer = setTimeout(() => child.kill('SIGKILL'), SERVER_STOP_MS);
     try {
       await exited;
     } finally {

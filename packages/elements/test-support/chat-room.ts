@@ -9,9 +9,9 @@ import { createClient } from '@parley/sdk';
 import type { ClientOptions, ParleyClient } from '@parley/sdk';
 import '../src/components/chat-room/chat-room.js';
 import type { ChatRoom } from '../src/components/chat-room/chat-room.component.js';
-import { unique, until } from '../../../test-support/browser.js';
+import { eventually, repeatUntil, unique, until } from '../../../test-support/browser.js';
 
-export { unique, until };
+export { eventually, repeatUntil, unique, until };
 
 const open: ParleyClient[] = [];
 

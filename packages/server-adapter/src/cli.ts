@@ -6,13 +6,17 @@
  *
  * Environment: PORT, HOST, PARLEY_DATA_DIR, PARLEY_DEV=1, PARLEY_DEV_ALLOW_REMOTE=1, PARLEY_JWT_SECRET,
  * PARLEY_JWT_PUBLIC_KEY (PEM), PARLEY_JWT_ISSUER, PARLEY_JWT_AUDIENCE, PARLEY_JWT_REQUIRE_EXP=0,
- * PARLEY_MAX_TOKEN_AGE (seconds), PARLEY_METRICS_TOKEN, PARLEY_ALLOWED_ORIGINS (comma-separated),
- * DATABASE_URL (PostgreSQL instead of SQLite), REDIS_URL (Redis bus for several nodes),
+ * PARLEY_MAX_TOKEN_AGE (seconds), PARLEY_METRICS_TOKEN, PARLEY_INVITATIONS, PARLEY_ALLOWED_ORIGINS (comma-separated),
+ * DATABASE_URL (PostgreSQL instead of SQLite), PARLEY_PG_CONNECT_TIMEOUT_MS,
+ * PARLEY_PG_QUERY_TIMEOUT_MS, PARLEY_PG_STATEMENT_TIMEOUT_MS (its timeouts),
+ * REDIS_URL (Redis bus for several nodes),
  * PARLEY_CALLS=0, PARLEY_CALL_WORKERS, PARLEY_RTC_LISTEN_IP, PARLEY_RTC_ANNOUNCED_ADDRESS,
- * PARLEY_RTC_MIN_PORT, PARLEY_RTC_MAX_PORT (calls).
+ * PARLEY_RTC_MIN_PORT, PARLEY_RTC_MAX_PORT (calls), PARLEY_ENCRYPTION_KEY (encryption at rest),
+ * PARLEY_NEW_ENCRYPTION_KEY (with --rekey).
  */
 import { parseArgs } from 'node:util';
 import { callOptionsFromEnv } from './calls/call-options.js';
+import { runRekey } from './encryption/rekey-command.js';
 import { createServer } from './server.js';
 
 const USAGE = `Usage: parley-server [options]
@@ -31,10 +35,15 @@ const USAGE = `Usage: parley-server [options]
   --static <dir>      serve a directory at /, or /path=<dir> at /path/ (repeatable; alias --serve)
   --database-url <u>  PostgreSQL storage instead of SQLite (env DATABASE_URL)
   --redis-url <u>     Redis bus, so several nodes serve the same rooms (env REDIS_URL)
+  --rekey             rotate the encryption key of the stopped server's data, from
+                      PARLEY_ENCRYPTION_KEY (unset: not encrypted yet) to PARLEY_NEW_ENCRYPTION_KEY, and exit
   -h, --help          this text
 Environment: PARLEY_JWT_SECRET (at least 32 bytes), PARLEY_JWT_PUBLIC_KEY, PARLEY_JWT_REQUIRE_EXP=0
   (accept tokens without exp), PARLEY_METRICS_TOKEN (bearer token for /metrics; without it /metrics
   is off outside dev mode), PARLEY_ALLOWED_ORIGINS, PARLEY_REDIS_PREFIX
+PostgreSQL timeouts (ms): PARLEY_PG_CONNECT_TIMEOUT_MS (default 5000), PARLEY_PG_STATEMENT_TIMEOUT_MS
+  (default 10000), PARLEY_PG_QUERY_TIMEOUT_MS (no answer at all; default statement timeout + 2000)
+Encryption at rest: PARLEY_ENCRYPTION_KEY (32 bytes as hex or base64; openssl rand -hex 32)
 Calls: PARLEY_CALLS=0 (off), PARLEY_CALL_WORKERS, PARLEY_RTC_LISTEN_IP (default 127.0.0.1),
   PARLEY_RTC_ANNOUNCED_ADDRESS, PARLEY_RTC_MIN_PORT, PARLEY_RTC_MAX_PORT`;
 
@@ -54,6 +63,7 @@ async function main(): Promise<void> {
       serve: { type: 'string', multiple: true },
       'database-url': { type: 'string' },
       'redis-url': { type: 'string' },
+      rekey: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -63,6 +73,10 @@ async function main(): Promise<void> {
     return;
   }
   const env = process.env;
+  if (values.rekey) {
+    const postgres = Boolean(values['database-url'] ?? env.DATABASE_URL);
+    return runRekey(env, values['data-dir'] ?? env.PARLEY_DATA_DIR ?? '.parley-data', postgres);
+  }
   const port = Number(values.port ?? env.PORT ?? 8787);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid port ${String(values.port ?? env.PORT)}`);
   const host = values.host ?? env.HOST ?? '127.0.0.1';
@@ -79,6 +93,7 @@ async function main(): Promise<void> {
 
   const server = createServer({
     dataDir: values['data-dir'] ?? env.PARLEY_DATA_DIR ?? '.parley-data',
+    encryptionKey: env.PARLEY_ENCRYPTION_KEY || undefined,
     auth: {
       secret: env.PARLEY_JWT_SECRET || undefined,
       publicKey: env.PARLEY_JWT_PUBLIC_KEY || undefined,
@@ -95,6 +110,11 @@ async function main(): Promise<void> {
     static: [...(values.static ?? []), ...(values.serve ?? [])],
     databaseUrl: values['database-url'] ?? (env.DATABASE_URL || undefined),
     redisUrl: values['redis-url'] ?? (env.REDIS_URL || undefined),
+    postgres: {
+      connectTimeoutMs: envMs('PARLEY_PG_CONNECT_TIMEOUT_MS'),
+      queryTimeoutMs: envMs('PARLEY_PG_QUERY_TIMEOUT_MS'),
+      statementTimeoutMs: envMs('PARLEY_PG_STATEMENT_TIMEOUT_MS'),
+    },
     redisPrefix: env.PARLEY_REDIS_PREFIX || undefined,
     calls: callOptionsFromEnv(env),
   });
@@ -120,6 +140,15 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+/** A positive duration in ms from the environment variable `name`, or undefined when it is not set. */
+function envMs(name: string): number | undefined {
+  const text = process.env[name];
+  if (!text) return undefined;
+  const ms = Number(text);
+  if (!Number.isInteger(ms) || ms <= 0) throw new Error(`${name} must be a positive whole number of milliseconds, not ${JSON.stringify(text)}`);
+  return ms;
 }
 
 main().catch((error: unknown) => {

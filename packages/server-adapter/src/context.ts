@@ -1,12 +1,15 @@
 /** The services one server instance shares between its connections and request handlers. */
 import type { RequestArgs, RequestResult, RequestType, UserInfo } from '@parley/sdk/protocol';
 import type { Logger } from 'pino';
+import type { AttachmentFiles } from './attachments/attachment-files.js';
+import type { BlobEraser } from './attachments/blob-eraser.js';
 import type { TokenService } from './auth/tokens.js';
 import type { Connection } from './connection/connection.js';
 import type { ConnectionRegistry } from './connection/registry.js';
 import type { Hub } from './connection/hub.js';
 import type { OutboundBudget } from './connection/outbound-budget.js';
 import type { CallService } from './calls/call-service.js';
+import type { HealthMonitor } from './health.js';
 import type { AttachmentUrls } from './http/attachment-urls.js';
 import type { Metrics } from './metrics.js';
 import type { ResolvedOptions } from './options.js';
@@ -28,12 +31,16 @@ export interface ServerContext {
   /** The node-wide cap on queued outbound bytes (`maxQueuedBytes`). */
   readonly outbound: OutboundBudget<Connection>;
   readonly attachmentUrls: AttachmentUrls;
-  /** Directory holding uploaded attachment bytes. */
-  readonly attachmentsDir: string;
+  /** Attachment bytes on disk (sealed when an encryption key is configured). */
+  readonly attachments: AttachmentFiles;
+  /** Deletes the files of erased attachments (deleted or purged messages). */
+  readonly eraser: BlobEraser;
   /** Set once `close()` began: new work is refused with `unavailable`. */
   readonly draining: boolean;
   /** Active calls and their media workers. */
   readonly calls: CallService;
+  /** Whether this node hears its peers and reaches its database, for `/healthz`. */
+  readonly health: HealthMonitor;
 }
 
 /** What a request handler knows about the request. */

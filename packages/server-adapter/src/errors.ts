@@ -19,6 +19,9 @@ export class RequestError extends Error {
   }
 }
 
+/** The `retryAfterMs` of a request that failed because storage was unavailable. */
+const STORAGE_RETRY_MS = 1_000;
+
 /** Maps storage failures to wire errors; returns null for unexpected errors (which become `internal`). */
 export function toRequestError(error: unknown): RequestError | null {
   if (error instanceof RequestError) return error;
@@ -29,6 +32,9 @@ export function toRequestError(error: unknown): RequestError | null {
       case 'not_found':
       case 'gone':
         return new RequestError(ErrorCode.NotFound, error.message);
+      case 'unavailable':
+        // Retryable: the client sends it again later (its idempotency key makes a repeat harmless).
+        return new RequestError(ErrorCode.Unavailable, 'storage is unavailable; try again', STORAGE_RETRY_MS);
     }
   }
   return null;

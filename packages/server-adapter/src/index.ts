@@ -21,7 +21,9 @@ export type {
 } from './options.js';
 export type { Bus, BusHandler, BusMessage } from './bus/bus.js';
 export { InProcessBus } from './bus/in-process-bus.js';
-export { RedisBus, type RedisBusOptions, type ResyncingBus } from './bus/redis-bus.js';
+export { DEFAULT_PUBLISH_LIMITS, RedisBus, type RedisBusOptions, type ResyncingBus } from './bus/redis-bus.js';
+export type { PublishLimits } from './bus/redis-publish-queue.js';
+export type { HealthCheck, HealthReport } from './health.js';
 export { RoomOrderBus, type FillChanges, type RoomOrderOptions } from './bus/room-order.js';
 export type * from './storage/storage.js';
 export { SqliteStorage, StorageError, createSqliteStorage, isStorageError } from './storage/index.js';
@@ -29,4 +31,7 @@ export type { SqliteStorageOptions, StorageErrorCode } from './storage/index.js'
 export { PostgresStorage, createPostgresStorage } from './storage/index.js';
 export type { PostgresStorageOptions } from './storage/index.js';
 export { POLICY, ROLE_RANK, can } from './rooms/policy.js';
+export { EncryptionError, isEncryptionError, type EncryptionErrorCode } from './encryption/errors.js';
+export { EncryptionKey } from './encryption/key.js';
+export { rekeyDataDir, type RekeyOptions, type RekeyResult } from './encryption/rekey.js';
 export type { PolicyQuery, RoomAction } from './rooms/policy.js';

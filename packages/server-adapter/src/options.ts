@@ -12,6 +12,8 @@ import { weakSecretReason } from './auth/secret.js';
 import { DEFAULT_CSP } from './http/static-headers.js';
 import { resolveCallOptions } from './calls/call-options.js';
 import type { CallOptions } from './calls/call-options.js';
+import type { PostgresStorageOptions } from './storage/postgres/postgres-storage.js';
+import { EncryptionKey } from './encryption/key.js';
 import type { Storage } from './storage/storage.js';
 
 /** How tokens are verified (and, in dev mode, minted). */
@@ -88,6 +90,11 @@ export interface TimingOptions {
   closeTimeoutMs: number;
   /** Lifetime of signed attachment URLs. */
   attachmentUrlTtlMs: number;
+  /**
+   * How often storage is probed for `/healthz` (a networked database only);
+   * a probe unanswered for twice this long reports the storage `stalled`.
+   */
+  healthProbeMs: number;
 }
 
 /**
@@ -121,6 +128,13 @@ export interface AbuseOptions {
 export interface ServerOptions {
   /** Where SQLite and attachments live. Default `.parley-data` (relative to the working directory). */
   dataDir?: string;
+  /**
+   * Encryption at rest: 32 random bytes, or 64 hex digits or base64 of them
+   * (`openssl rand -hex 32`). The SQLite database becomes SQLCipher (needs the
+   * optional package `better-sqlite3-multiple-ciphers`) and attachment files
+   * AES-256-GCM. Losing the key loses the data. See docs/security.md.
+   */
+  encryptionKey?: string | Uint8Array;
   /** Storage implementation; default SQLite under `dataDir`. The server opens and closes it. */
   storage?: Storage;
   /** Fan-out bus; default in-process. The server closes it. */
@@ -130,6 +144,12 @@ export interface ServerOptions {
    * not, storage is PostgreSQL, so several nodes can share it. See docs/scaling.md.
    */
   databaseUrl?: string;
+  /**
+   * Settings of the PostgreSQL storage made for `databaseUrl`: schema, pool
+   * size and the timeouts that bound every answer while the database is slow
+   * or away (see `PostgresStorageOptions`).
+   */
+  postgres?: Omit<PostgresStorageOptions, 'connectionString'>;
   /**
    * Redis URL (`redis://…`): when set and `bus` is not, room events, presence
    * and typing fan out across every node through Redis pub/sub.
@@ -199,6 +219,8 @@ export interface ServerOptions {
 /** Options with every default applied. */
 export interface ResolvedOptions {
   dataDir: string;
+  /** The validated key, or null when data is stored unencrypted. */
+  encryptionKey: EncryptionKey | null;
   auth: AuthOptions;
   allowedOrigins: string[] | null;
   /** The allow-list as the Origin checks apply it. */
@@ -230,6 +252,7 @@ export const DEFAULT_TIMING: Readonly<TimingOptions> = Object.freeze({
   pingIntervalMs: 30_000,
   closeTimeoutMs: 5_000,
   attachmentUrlTtlMs: 3_600_000,
+  healthProbeMs: 2_000,
 });
 
 /** Default abuse threshold: 100 rejected frames within 10 s. */
@@ -259,7 +282,10 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
-/** Applies defaults and checks what can be checked before starting. */
+/**
+ * Applies defaults and checks what can be checked before starting. Throws
+ * `ConfigError`, or `EncryptionError` for a malformed or weak key.
+ */
 export function resolveOptions(options: ServerOptions): ResolvedOptions {
   const auth = options.auth ?? {};
   if (!auth.secret && !auth.publicKey && !auth.dev) {
@@ -288,6 +314,7 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
   const origins = options.allowedOrigins;
   return {
     dataDir: options.dataDir ?? '.parley-data',
+    encryptionKey: options.encryptionKey === undefined ? null : EncryptionKey.from(options.encryptionKey),
     auth,
     allowedOrigins: origins && origins.length > 0 ? [...origins] : null,
     originPolicy: { allowed: origins && origins.length > 0 ? [...origins] : null, loopbackHostsOnly: auth.dev === true },

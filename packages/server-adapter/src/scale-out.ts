@@ -10,17 +10,21 @@ import { RedisBus } from './bus/redis-bus.js';
 import { RoomOrderBus } from './bus/room-order.js';
 import { RedisCallDirectory } from './calls/call-directory.js';
 import type { CallDirectory } from './calls/call-directory.js';
+import type { EncryptionKey } from './encryption/key.js';
 import type { ResolvedOptions, ServerOptions } from './options.js';
 import { storageFill } from './rooms/gap-fill.js';
 import { createPostgresStorage } from './storage/postgres/index.js';
 import { createSqliteStorage } from './storage/sqlite/index.js';
 import type { Storage } from './storage/storage.js';
 
-/** The storage the server uses: the given one, PostgreSQL for `databaseUrl`, else SQLite under `dataDir`. */
-export function defaultStorage(options: ServerOptions, dataDir: string): Storage {
+/**
+ * The storage the server uses: the given one, PostgreSQL for `databaseUrl`,
+ * else SQLite under `dataDir` (encrypted with `encryptionKey` when there is one).
+ */
+export function defaultStorage(options: ServerOptions, dataDir: string, encryptionKey: EncryptionKey | null): Storage {
   if (options.storage) return options.storage;
-  if (options.databaseUrl) return createPostgresStorage({ connectionString: options.databaseUrl });
-  return createSqliteStorage({ dataDir });
+  if (options.databaseUrl) return createPostgresStorage({ ...options.postgres, connectionString: options.databaseUrl });
+  return createSqliteStorage(encryptionKey ? { dataDir, encryptionKey } : { dataDir });
 }
 
 /** How long a single node holds a room event whose predecessor has not been published yet before reading it from storage (ms). */
@@ -55,9 +59,9 @@ export function defaultBus(options: ServerOptions, storage: Storage, logger: Log
       logger.warn({ err: error }, 'redis bus connection lost; reconnecting');
     },
   });
-  redis.onResync(() => {
+  redis.onResync((topics) => {
     reported = false;
-    logger.info('redis bus reconnected; filling missed room messages from storage');
+    logger.info({ topics: topics?.length ?? 'all' }, 'redis bus caught up; filling missed room messages from storage');
   });
   return new RoomOrderBus(redis, storageFill(storage), {
     lastRev,

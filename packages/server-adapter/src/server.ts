@@ -10,6 +10,8 @@ import { join, resolve } from 'node:path';
 import { WebSocketServer } from 'ws';
 import { CloseCode, ErrorCode, WORKSPACE_PATH, encodeCloseReason } from '@parley/sdk/protocol';
 import { isLoopbackHost } from './auth/loopback.js';
+import { AttachmentFiles } from './attachments/attachment-files.js';
+import { BlobEraser } from './attachments/blob-eraser.js';
 import { isOriginAllowed } from './auth/origin.js';
 import { announceRevocation, closeRevokedSessions } from './auth/revocations.js';
 import { createTokenService } from './auth/tokens.js';
@@ -23,6 +25,7 @@ import { Hub } from './connection/hub.js';
 import { OutboundBudget } from './connection/outbound-budget.js';
 import { ConnectionRegistry } from './connection/registry.js';
 import type { ServerContext } from './context.js';
+import { HealthMonitor } from './health.js';
 import { AttachmentUrls, urlKey } from './http/attachment-urls.js';
 import { createHttpHandler } from './http/routes.js';
 import type { HttpHandler } from './http/routes.js';
@@ -99,9 +102,11 @@ class Context implements ServerContext {
     readonly presence: Presence,
     readonly connections: ConnectionRegistry<Connection>,
     readonly attachmentUrls: AttachmentUrls,
-    readonly attachmentsDir: string,
+    readonly attachments: AttachmentFiles,
+    readonly eraser: BlobEraser,
     readonly calls: CallService,
     readonly outbound: OutboundBudget<Connection>,
+    readonly health: HealthMonitor,
   ) {}
 }
 
@@ -131,7 +136,7 @@ class Server implements ParleyServer {
     this.#raw = options;
     this.#options = resolveOptions(options);
     this.#logger = createLogger(options.logger);
-    this.#storage = defaultStorage(options, this.#options.dataDir);
+    this.#storage = defaultStorage(options, this.#options.dataDir, this.#options.encryptionKey);
     this.#bus = defaultBus(options, this.#storage, this.#logger);
     this.#wss = new WebSocketServer({
       noServer: true,
@@ -220,8 +225,11 @@ class Server implements ParleyServer {
   async #init(): Promise<Running> {
     const options = this.#options;
     const dataDir = resolve(options.dataDir);
-    await mkdir(dataDir, { recursive: true });
+    await mkdirPrivate(dataDir);
     await this.#storage.open();
+    const attachments = new AttachmentFiles(join(dataDir, 'attachments'), options.encryptionKey);
+    await attachments.prepare();
+    const eraser = new BlobEraser(this.#storage, attachments, this.#logger);
     const tokens = await createTokenService(options.auth, dataDir);
     tokens.checkRevocationsWith((user) => this.#storage.sessionsRevokedBefore(user));
     const metrics = new Metrics();
@@ -254,7 +262,8 @@ class Server implements ParleyServer {
       presence,
       connections,
       urls,
-      join(dataDir, 'attachments'),
+      attachments,
+      eraser,
       new CallService(options.calls, options.limits, this.#logger, metrics.registry, callDirectory),
       new OutboundBudget<Connection>(
         options.maxQueuedBytes,
@@ -264,6 +273,7 @@ class Server implements ParleyServer {
           metrics.queuedCapCloses.inc();
         },
       ),
+      new HealthMonitor(this.#bus, this.#storage, options.timing.healthProbeMs),
     );
     metrics.measureQueuedWith(() => ctx.outbound.measure());
     // Several nodes: requests for calls another node hosts are forwarded there.
@@ -275,6 +285,9 @@ class Server implements ParleyServer {
     const workspaces = new WorkspaceEndpoint(ctx, this.#bus.local ? undefined : this.#bus);
     presence.start();
     retention.start();
+    ctx.health.start();
+    // Files whose erasure a crash interrupted.
+    void eraser.run();
     ctx.calls.start();
     const liveness = setInterval(() => {
       for (const connection of connections.all) connection.checkAlive();
@@ -326,9 +339,11 @@ class Server implements ParleyServer {
       const { ctx } = running;
       ctx.draining = true;
       clearInterval(running.liveness);
+      ctx.health.stop();
       ctx.presence.stop();
       await running.retention.stop();
       await Promise.all([...ctx.connections.all].map((connection) => connection.drain()));
+      await ctx.eraser.idle();
       // Local sockets are closed; participants forwarded from other nodes hear `call.rejoin`. This stops the media workers.
       ctx.calls.close();
       ctx.calls.cluster?.close();
@@ -352,6 +367,11 @@ class Server implements ParleyServer {
     if (running) await this.#storage.close();
     this.#logger.info('closed');
   }
+}
+
+/** Creates the data directory (and its parents) readable by the server's user only; an existing one keeps its mode. */
+async function mkdirPrivate(dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true, mode: 0o700 });
 }
 
 /** The path of a request target; null when it cannot be parsed. */

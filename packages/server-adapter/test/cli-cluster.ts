@@ -31,7 +31,7 @@ export interface CliCluster {
   killRedis(): Promise<void>;
   /** Starts the Redis server again on the same port. */
   startRedis(): Promise<void>;
-  /** Freezes the Redis server (SIGSTOP): its sockets stay open and nothing is answered. */
+  /** Freezes the Redis server with SIGSTOP: its sockets stay open, nothing is answered. */
   pauseRedis(): void;
   /** Lets a frozen Redis server go on (SIGCONT). */
   resumeRedis(): void;
@@ -39,18 +39,31 @@ export interface CliCluster {
   killNode(index: number): Promise<void>;
   /** Starts node `index` again on its port (after {@link CliCluster.killNode}). */
   startNode(index: number): Promise<void>;
+  /** Starts one more node with the cluster's environment (closed with the cluster). */
+  addNode(): Promise<CliProcess>;
   /** Closes the clients, SIGKILLs every node and Redis, drops the database and deletes the data directory. */
   close(): Promise<void>;
 }
 
+/** How the nodes reach the services. */
+export interface CliClusterOptions {
+  /** The database URL the nodes get, from the test database's (e.g. through a fault proxy); default as is. */
+  databaseUrl?: (url: string) => string;
+}
+
 /** Starts `count` nodes (the first alone, so it migrates the schema) with `extraEnv` added. */
-export async function startCliCluster(count: number, prefix: string, extraEnv: Record<string, string> = {}): Promise<CliCluster> {
+export async function startCliCluster(
+  count: number,
+  prefix: string,
+  extraEnv: Record<string, string> = {},
+  options: CliClusterOptions = {},
+): Promise<CliCluster> {
   const database = await createTestDatabase();
   const redisPort = await freePort();
   let redis: ChildProcess | null = await startRedis(redisPort);
   const dataDir = await mkdtemp(join(tmpdir(), `parley-${prefix}-`));
   const env = {
-    DATABASE_URL: database.url,
+    DATABASE_URL: options.databaseUrl?.(database.url) ?? database.url,
     REDIS_URL: `redis://127.0.0.1:${redisPort}`,
     PARLEY_REDIS_PREFIX: `${randomName('t')}:`,
     PARLEY_JWT_SECRET: SECRET,
@@ -101,6 +114,11 @@ export async function startCliCluster(count: number, prefix: string, extraEnv: R
     },
     async startNode(index) {
       nodes[index] = await startCli({ dataDir, env, port: nodes[index].port });
+    },
+    async addNode() {
+      const node = await startCli({ dataDir, env });
+      nodes.push(node);
+      return node;
     },
     async close() {
       for (const client of clients) client.terminate();

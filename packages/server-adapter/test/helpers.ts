@@ -9,6 +9,7 @@ import { SignJWT } from 'jose';
 import WebSocket from 'ws';
 import { PROTOCOL_VERSION, expandEvent, parseCloseReason } from '@parley/sdk/protocol';
 import type {
+  AttachmentInfo,
   CloseReason,
   ErrorCode,
   ErrorFrame,
@@ -49,20 +50,27 @@ export interface TestServer {
   dataDir: string;
   /** Connects and authenticates `user`. */
   connect(user: string, name?: string): Promise<TestClient>;
-  /** Closes the server and removes its data directory. */
+  /** Closes the server and removes its data directory (unless the caller gave it). */
   close(): Promise<void>;
 }
 
-/** Starts a server on a free port with a fresh data directory; options override the test defaults. */
+/**
+ * Starts a server on a free port with a fresh data directory; options override
+ * the test defaults. A `dataDir` given in the options is used as is and kept
+ * at `close()` (for restarts on the same data).
+ */
 export async function startServer(options: Partial<ServerOptions> = {}): Promise<TestServer> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'parley-test-'));
+  const ownDir = options.dataDir === undefined;
+  const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'parley-test-')));
+  const removeDir = (): Promise<void> => (ownDir ? rm(dataDir, { recursive: true, force: true }) : Promise.resolve());
   // Members are added at once unless a test is about consent (invitations: 'accept').
-  const server = createServer({ dataDir, logger: false, auth: { secret: SECRET }, metricsToken: METRICS_TOKEN, invitations: 'direct', ...options });
+  const server = createServer({ logger: false, auth: { secret: SECRET }, metricsToken: METRICS_TOKEN, invitations: 'direct', ...options, dataDir });
   let port: number;
   try {
     ({ port } = await server.listen(0, '127.0.0.1'));
   } catch (error) {
-    await rm(dataDir, { recursive: true, force: true });
+    await server.close().catch(() => undefined);
+    await removeDir();
     throw error;
   }
   const url = `http://127.0.0.1:${port}`;
@@ -82,7 +90,7 @@ export async function startServer(options: Partial<ServerOptions> = {}): Promise
     async close() {
       for (const client of clients) client.terminate();
       await server.close();
-      await rm(dataDir, { recursive: true, force: true });
+      await removeDir();
     },
   };
 }
@@ -333,4 +341,32 @@ export async function createRoom(
 export async function send(client: TestClient, room: string, text: string, extra: { parentId?: string } = {}): Promise<Message> {
   const { message } = await client.request('message.send', { room, clientId: cid(), text, ...extra });
   return message;
+}
+
+/** Uploads `body` to `room` as `user` and returns the attachment (throws unless 201). */
+export async function uploadAttachment(
+  ts: { url: string },
+  room: string,
+  body: Uint8Array,
+  options: { user?: string; type?: string; name?: string } = {},
+): Promise<AttachmentInfo> {
+  const query = `room=${encodeURIComponent(room)}&name=${encodeURIComponent(options.name ?? 'file.txt')}`;
+  const res = await fetch(`${ts.url}/v1/attachments?${query}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${await signToken(options.user ?? 'ada')}`, 'content-type': options.type ?? 'text/plain' },
+    body: new Uint8Array(body),
+  });
+  const answer = (await res.json()) as { attachment?: AttachmentInfo };
+  if (res.status !== 201 || !answer.attachment) throw new Error(`upload answered ${res.status}: ${JSON.stringify(answer)}`);
+  return answer.attachment;
+}
+
+/** Polls `check` until it returns true; fails after `timeoutMs` (generous: the machine may be busy). */
+export async function eventually(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }

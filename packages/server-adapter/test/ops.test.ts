@@ -19,7 +19,7 @@ describe('ops', () => {
     try {
       const health = await fetch(`${ts.url}/healthz`);
       assert.equal(health.status, 200);
-      assert.deepEqual(await health.json(), { status: 'ok' });
+      assert.deepEqual(await health.json(), { status: 'ok', checks: { bus: { status: 'ok' }, storage: { status: 'ok' } } });
 
       const ada = await ts.connect('ada');
       const room = await createRoom(ada, []);
@@ -101,6 +101,7 @@ describe('ops', () => {
       const closing = server.close();
       const health = await fetch(`${url}/healthz`);
       assert.equal(health.status, 503);
+      assert.deepEqual(await health.json(), { status: 'closing' });
       await assert.rejects(TestClient.open(wsUrl));
 
       release();
@@ -150,7 +151,7 @@ describe('ops', () => {
     try {
       await parley.attach(host, { path: '/chat' });
       assert.equal(await (await fetch(`${url}/hello`)).text(), 'host says hi');
-      assert.deepEqual(await (await fetch(`${url}/healthz`)).json(), { status: 'ok' });
+      assert.deepEqual(await (await fetch(`${url}/healthz`)).json(), { status: 'ok', checks: { bus: { status: 'ok' }, storage: { status: 'ok' } } });
       assert.equal((await fetch(`${url}/elsewhere`)).status, 404);
 
       const client = await TestClient.connect(`ws://127.0.0.1:${port}/chat`, await signToken('ada'));

@@ -17,13 +17,14 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 
 /** An in-process bus with a resync button. */
 class TestBus extends InProcessBus implements ResyncingBus {
-  readonly #listeners = new Set<() => void>();
-  override onResync(listener: () => void): () => void {
+  readonly #listeners = new Set<(topics?: readonly string[]) => void>();
+  override onResync(listener: (topics?: readonly string[]) => void): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
   }
-  resync(): void {
-    for (const listener of this.#listeners) listener();
+  /** Every topic may have missed messages, or only `topics`. */
+  resync(topics?: readonly string[]): void {
+    for (const listener of this.#listeners) listener(topics);
   }
 }
 
@@ -115,6 +116,27 @@ describe('room order (rev order, gap fill)', () => {
     // Live events continue from there.
     await inner.publish(TOPIC, event(26));
     assert.equal(got.at(-1), 'rev 26');
+    await bus.close();
+  });
+
+  it('a resync naming topics fills only those rooms', async () => {
+    const inner = new TestBus();
+    const reads: string[] = [];
+    const fill: FillChanges = (room) => {
+      reads.push(room);
+      return Promise.resolve({ messages: [], more: false });
+    };
+    const bus = new RoomOrderBus(inner, fill, { gapWaitMs: GAP_MS, lastRev: () => Promise.resolve(1) });
+    bus.subscribe('room:a', () => undefined);
+    bus.subscribe('room:b', () => undefined);
+    await sleep(0);
+    // A subscription that had to wait is in place: only its room may have missed anything.
+    inner.resync(['room:b', 'user:u1']);
+    await sleep(GAP_MS);
+    assert.deepEqual(reads, ['b']);
+    inner.resync();
+    await sleep(GAP_MS);
+    assert.deepEqual([...reads].sort(), ['a', 'b', 'b']);
     await bus.close();
   });
 

@@ -77,6 +77,24 @@ describe('rooms', () => {
       assert.equal(await mel.fail('room.join', { room: room.id }), ErrorCode.NotFound);
     });
 
+    it("direct rooms: each side deletes only their own messages, never the other's", async () => {
+      const { room } = await mel.request('room.direct', { user: 'otto' });
+      const mels = await send(mel, room.id, 'from mel');
+      const ottos = await send(otto, room.id, 'from otto');
+      assert.equal(await otto.fail('message.delete', { messageId: mels.id, clientId: cid() }), ErrorCode.Forbidden);
+      assert.equal(await mel.fail('message.delete', { messageId: ottos.id, clientId: cid() }), ErrorCode.Forbidden);
+      const { messages } = await mel.request('message.history', { room: room.id });
+      assert.deepEqual(
+        messages.filter((m) => m.kind === 'user').map((m) => [m.text, m.deletedAt]),
+        [
+          ['from mel', null],
+          ['from otto', null],
+        ],
+      );
+      const { message: own } = await otto.request('message.delete', { messageId: ottos.id, clientId: cid() });
+      assert.ok(own.deletedAt !== null);
+    });
+
     it('direct rooms are refused with blocked when either user blocked the other, and sends stop', async () => {
       const { room } = await mona.request('room.direct', { user: 'otto' });
       await send(mona, room.id, 'before the block');
@@ -376,6 +394,9 @@ describe('policy table', () => {
       ['update', { kind: 'group', actor: 'admin' }, true],
       ['update', { kind: 'group', actor: 'moderator' }, false],
       ['deleteAny', { kind: 'direct', actor: 'member' }, false],
+      ['deleteAny', { kind: 'direct', actor: 'owner' }, false],
+      ['deleteAny', { kind: 'public', actor: 'moderator' }, true],
+      ['deleteAny', { kind: 'broadcast', actor: 'member' }, false],
       ['deleteAny', { kind: 'group', actor: 'moderator' }, true],
       ['leave', { kind: 'direct', actor: 'owner' }, false],
       ['leave', { kind: 'group', actor: 'member' }, true],

@@ -673,7 +673,44 @@ export function storageConformance(name: string, makeStorage: () => Promise<Stor
           storage.changeMessage(sent.id, 'bob', 'r2', { kind: 'react', emoji: '👍', on: true }, now()),
           'conflict',
         );
-        assert.equal((await storage.getAttachment('att-1'))?.messageId, sent.id, 'a used attachment stays used');
+        assert.equal(await storage.getAttachment('att-1'), null, 'its attachments go with it');
+        assert.deepEqual(await storage.pendingBlobErasures(10), ['blob-1'], 'and their bytes are queued for erasure');
+        await rejectsWith(send(room.id, 'alice', 'reuse', { attachmentIds: ['att-1'] }), 'not_found');
+      });
+
+      it('queues the bytes of erased attachments until they are reported gone, across a restart', async () => {
+        const room = await createRoom('alice', ['bob']);
+        const attach = (n: number) =>
+          storage.createAttachment({
+            id: `att-q${n}`,
+            room: room.id,
+            uploader: 'alice',
+            name: `q${n}.png`,
+            type: 'image/png',
+            size: 1,
+            createdAt: now(),
+            messageId: null,
+            blobKey: `blob-q${n}`,
+          });
+        await attach(1);
+        await attach(2);
+        await attach(3);
+        const two = await send(room.id, 'alice', 'two files', { attachmentIds: ['att-q1', 'att-q2'] });
+        const kept = await send(room.id, 'alice', 'kept file', { attachmentIds: ['att-q3'] });
+        assert.deepEqual(await storage.pendingBlobErasures(10), [], 'nothing is queued before a delete');
+
+        await storage.changeMessage(two.id, 'bob', 'dq1', { kind: 'delete' }, now());
+        assert.deepEqual(await storage.pendingBlobErasures(10), ['blob-q1', 'blob-q2']);
+        assert.deepEqual(await storage.pendingBlobErasures(1), ['blob-q1'], 'limit bounds the answer');
+        await reopen();
+        assert.deepEqual(await storage.pendingBlobErasures(10), ['blob-q1', 'blob-q2'], 'the queue is durable');
+
+        await storage.completeBlobErasures(['blob-q1']);
+        assert.deepEqual(await storage.pendingBlobErasures(10), ['blob-q2']);
+        await storage.completeBlobErasures(['blob-q2', 'blob-unknown']);
+        await storage.completeBlobErasures([]);
+        assert.deepEqual(await storage.pendingBlobErasures(10), []);
+        assert.equal((await storage.getAttachment('att-q3'))?.messageId, kept.id, 'other messages keep theirs');
       });
 
       it('reactions: one per user and emoji, toggled idempotently, in reaction order', async () => {
@@ -815,6 +852,7 @@ export function storageConformance(name: string, makeStorage: () => Promise<Stor
         assert.equal(changed.length, 1);
         assert.equal(changed[0].floorSeq, recent.seq - 1);
         assert.deepEqual(changed[0].blobKeys, ['blob-old']);
+        assert.deepEqual(await storage.pendingBlobErasures(10), ['blob-old'], 'purged bytes are queued for erasure');
         assert.deepEqual(
           (await allHistory(room.id)).map((m) => m.text),
           ['recent'],

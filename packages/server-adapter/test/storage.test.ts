@@ -5,13 +5,14 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import { createSqliteStorage, MIGRATIONS, SchemaTooNewError, SQLITE_FILE_NAME } from '../src/storage/sqlite/index.js';
+import { createSqliteStorage, migrate, MIGRATIONS, SchemaTooNewError, SQLITE_FILE_NAME } from '../src/storage/sqlite/index.js';
 import { WriteQueue } from '../src/storage/sqlite/write-queue.js';
 import type { Storage } from '../src/storage/storage.js';
 import { storageConformance } from './storage-conformance.js';
@@ -88,6 +89,49 @@ describe('SqliteStorage on disk', () => {
     } finally {
       check.close();
     }
+  });
+
+  it('upgrading a database that kept deleted text rewrites it: the text is gone and old tombstones lose their attachments', async () => {
+    const file = join(dir, 'upgrade.db');
+    const secret = `oldsecret${Date.now().toString(36)}`;
+    const old = new Database(file);
+    old.pragma('journal_mode = WAL');
+    migrate(old, MIGRATIONS.slice(0, 2));
+    old.exec(`
+      INSERT INTO rooms (id, kind, name, name_fold, topic, created_at, created_by, last_seq, rev, last_activity_at)
+        VALUES ('r', 'group', 'R', 'r', '', 1, 'alice', 2, 2, 1);
+      INSERT INTO messages (id, room_id, seq, rev, sender, kind, text, created_at, attachment_count)
+        VALUES ('m1', 'r', 1, 1, 'alice', 'user', 'the ${secret} plan', 1, 1),
+               ('m2', 'r', 2, 2, 'alice', 'user', 'kept words', 2, 0);
+      INSERT INTO attachments (id, room_id, uploader, name, type, size, created_at, message_id, position, blob_key)
+        VALUES ('a1', 'r', 'alice', 'plan.txt', 'text/plain', 1, 1, 'm1', 0, 'blob-a1');
+      INSERT INTO messages_fts (rowid, text) SELECT pk, text FROM messages;
+      UPDATE fts_state SET indexed_pk = (SELECT max(pk) FROM messages);
+    `);
+    // A delete as older versions made it: the row is cleared, the bytes stay in free space and the index.
+    old.exec(`UPDATE messages SET text = '', deleted_at = 3, attachment_count = 0 WHERE id = 'm1'`);
+    old.close();
+    const bytes = (): Buffer => readFileSync(file);
+    assert.ok(bytes().includes(secret), 'the old file still holds the deleted text');
+
+    const storage = createSqliteStorage({ file });
+    await storage.open();
+    try {
+      assert.equal(bytes().includes(secret), false, 'opening rewrote the file');
+      assert.equal(await storage.getAttachment('a1'), null);
+      assert.deepEqual(await storage.pendingBlobErasures(10), ['blob-a1']);
+    } finally {
+      await storage.close();
+    }
+    const check = new Database(file, { readonly: true });
+    try {
+      assert.equal(check.pragma('user_version', { simple: true }), MIGRATIONS.length);
+      assert.equal(check.prepare(`SELECT count(*) FROM messages_fts WHERE messages_fts MATCH 'kept'`).pluck().get(), 1, 'reindexed');
+      assert.equal(check.prepare(`SELECT count(*) FROM messages_fts WHERE messages_fts MATCH '${secret}'`).pluck().get(), 0);
+    } finally {
+      check.close();
+    }
+    assert.equal(bytes().includes(secret), false);
   });
 
   it('finishes writes still queued when it is closed', async () => {

@@ -10,7 +10,7 @@ import { expect } from '@esm-bundle/chai';
 import { executeServerCommand } from '@web/test-runner-commands';
 import { createClient } from '../../src/index.js';
 import type { Call, ParleyClient } from '../../src/index.js';
-import { unique, until } from '../../../../test-support/browser.js';
+import { eventually, unique, until } from '../../../../test-support/browser.js';
 
 async function client(node: number, user: string): Promise<ParleyClient> {
   const url = await executeServerCommand<string | null, { node: number }>('parley-cluster-url', { node });
@@ -22,21 +22,28 @@ async function client(node: number, user: string): Promise<ParleyClient> {
   return c;
 }
 
+/**
+ * Whether the two nodes run (false when PostgreSQL or Redis cannot be
+ * reached), asking again while they start: a fresh database and two nodes
+ * may take longer than one server command may.
+ */
+async function clusterReady(): Promise<boolean> {
+  let status = 'starting';
+  await eventually(
+    async () => (status = await executeServerCommand<string, undefined>('parley-cluster-status')) !== 'starting',
+    'the two nodes to start',
+    { timeoutMs: 120_000, intervalMs: 0 },
+  );
+  return status === 'ready';
+}
+
 function gauges(node: number): Promise<Record<string, number>> {
   return executeServerCommand<Record<string, number>, { node: number }>('parley-cluster-gauges', { node });
 }
 
-/** Polls an async condition (at most `tries` × 100 ms). */
-async function eventually(condition: () => Promise<boolean>, what: string, tries = 300): Promise<void> {
-  for (let i = 0; i < tries; i++) {
-    if (await condition()) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
 describe('a call across two server nodes', function () {
-  this.timeout(90_000);
+  // Media set-up takes many round trips and handshakes; on a busy machine several times longer.
+  this.timeout(240_000);
   const open: ParleyClient[] = [];
   const calls: Call[] = [];
   afterEach(async () => {
@@ -45,9 +52,7 @@ describe('a call across two server nodes', function () {
   });
 
   it('users on different nodes decode each other’s video; the first joiner’s node carries all the media', async function () {
-    if (!(await executeServerCommand<string | null, { node: number }>('parley-cluster-url', { node: 0 }))) {
-      this.skip(); // PostgreSQL or Redis is not reachable here.
-    }
+    if (!(await clusterReady())) this.skip(); // PostgreSQL or Redis is not reachable here.
     const ada = await client(0, unique('ada'));
     const bob = await client(1, unique('bob'));
     open.push(ada, bob);

@@ -8,9 +8,11 @@ import { expect } from '@esm-bundle/chai';
 import { executeServerCommand } from '@web/test-runner-commands';
 import { createClient } from '../../src/index.js';
 import type { Call, ParleyClient, ParleyError } from '../../src/index.js';
-import { unique, until } from '../../../../test-support/browser.js';
+import { eventually, unique, until } from '../../../../test-support/browser.js';
 
 const SERVER = 'calls';
+/** A rejoin is a reconnect, a new router and new transports: several round trips and an ICE and DTLS handshake. */
+const REJOIN_MS = 60_000;
 
 async function client(user: string, options: { mediaDevices?: MediaDevices; server?: string } = {}): Promise<ParleyClient> {
   const server = options.server ?? SERVER;
@@ -20,15 +22,6 @@ async function client(user: string, options: { mediaDevices?: MediaDevices; serv
   await c.connect();
   await c.whenOnline();
   return c;
-}
-
-/** Polls an async condition (at most `tries` × 100 ms). */
-async function eventually(condition: () => Promise<boolean>, what: string, tries = 200): Promise<void> {
-  for (let i = 0; i < tries; i++) {
-    if (await condition()) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 function gauges(server = SERVER): Promise<Record<string, number>> {
@@ -53,7 +46,8 @@ function canvasTrack(): MediaStreamTrack {
 }
 
 describe('calls in the browser', function () {
-  this.timeout(90_000);
+  // Media set-up takes many round trips and handshakes; on a busy machine several times longer.
+  this.timeout(240_000);
   const open: ParleyClient[] = [];
   const calls: Call[] = [];
   afterEach(async () => {
@@ -162,12 +156,12 @@ describe('calls in the browser', function () {
     expect(bobCall.state.participants).to.deep.equal({});
     await executeServerCommand('parley-server-start', { name: server });
 
-    await until(() => bobCall.state.status === 'joined' && adaCall.state.status === 'joined', 'both calls joined again', 30_000);
+    await until(() => bobCall.state.status === 'joined' && adaCall.state.status === 'joined', 'both calls joined again', REJOIN_MS);
     expect(statuses).to.include('reconnecting');
     // The same media as before the drop: ada's camera on, her microphone still muted.
-    await until(() => !!bobCall.state.participants[adaId]?.video.track, 'ada’s video again', 30_000);
+    await until(() => !!bobCall.state.participants[adaId]?.video.track, 'ada’s video again');
     expect(adaCall.state.self.audio.muted).to.equal(true);
-    await until(() => bobCall.state.participants[adaId]?.audio.muted === true, 'ada still muted for bob', 30_000);
+    await until(() => bobCall.state.participants[adaId]?.audio.muted === true, 'ada still muted for bob');
     await eventually(async () => ((await bobCall.stats())[adaId]?.videoFramesDecoded ?? 0) > 0, 'video decoded after the rejoin');
     const g = await gauges(server);
     expect([g.calls_active, g.call_participants]).to.deep.equal([1, 2]);
@@ -191,8 +185,8 @@ describe('calls in the browser', function () {
     bobCall.subscribe((state) => statuses.push(state.status));
     expect(await executeServerCommand('parley-call-kill-worker', { name: server })).to.equal(1);
     await until(() => statuses.includes('reconnecting'), 'bob’s call reconnecting');
-    await until(() => bobCall.state.status === 'joined' && adaCall.state.status === 'joined', 'both calls joined again', 30_000);
-    await until(() => !!bobCall.state.participants[adaId]?.video.track, 'ada’s video again', 30_000);
+    await until(() => bobCall.state.status === 'joined' && adaCall.state.status === 'joined', 'both calls joined again', REJOIN_MS);
+    await until(() => !!bobCall.state.participants[adaId]?.video.track, 'ada’s video again');
     await eventually(async () => ((await bobCall.stats())[adaId]?.videoFramesDecoded ?? 0) > 0, 'video decoded on the new worker');
     expect(ada.state.connection).to.equal('online', 'chat was not affected');
   });

@@ -7,6 +7,9 @@
  * Payloads are encoded frames (strings) so a broadcast is serialized once and
  * the same bytes are written to every socket.
  */
+import type { HealthCheck } from '../health.js';
+
+/** One event on a topic. */
 export interface BusMessage {
   /** The encoded server frame to deliver. */
   frame: string;
@@ -20,10 +23,17 @@ export interface BusMessage {
    * subscriptions of that user's connections before or after delivering the frame.
    */
   membership?: { room: string; member: boolean };
+  /**
+   * Epoch ms after which nobody waits for the message any more (a request
+   * whose sender gives up then): a bus that could not send it to the other
+   * nodes by then drops it rather than deliver it late.
+   */
+  expiresAt?: number;
 }
 
 export type BusHandler = (message: BusMessage, topic: string) => void;
 
+/** The fan-out bus; see the module comment. */
 export interface Bus {
   /**
    * True when every subscriber lives in this process (the single-node
@@ -31,8 +41,15 @@ export interface Bus {
    * workspace updates and call forwarding stay local.
    */
   readonly local?: boolean;
+  /**
+   * Delivers to this node's subscribers before it resolves, and hands the
+   * message on for the other nodes without waiting for them: request answers
+   * wait for it, so a slow or absent peer must never hold it up.
+   */
   publish(topic: string, message: BusMessage): Promise<void>;
   /** Subscribes; returns a function that removes this subscription. */
   subscribe(topic: string, handler: BusHandler): () => void;
   close(): Promise<void>;
+  /** Whether this node can hear and reach the other nodes (cached, never waits); absent on a single node. */
+  health?(): HealthCheck;
 }

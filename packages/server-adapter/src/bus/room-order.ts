@@ -13,8 +13,10 @@
  * - a rev beyond the next one is held; if the missing ones do not arrive
  *   within `gapWaitMs`, the changes since the last delivered rev are read
  *   from storage (`fill`) and delivered first;
- * - when the bus says it may have missed messages (`onResync`, after a
- *   reconnect), every subscribed room is filled up to its current rev.
+ * - when the bus says it may have missed messages (`onResync`: after a
+ *   reconnect, once a subscription that had to wait for Redis is in place,
+ *   or when another node had to drop messages), every subscribed room is
+ *   filled up to its current rev.
  *
  * Ordering by rev rather than seq matters for changes: a client moves its
  * rev cursor to the newest rev it received, so a lost edit followed by a
@@ -28,6 +30,7 @@
  * another node, or gone. Events without a rev (typing, members, receipts)
  * pass straight through; one lost in a Redis outage is not repeated.
  */
+import type { HealthCheck } from '../health.js';
 import type { BusHandler, BusMessage } from './bus.js';
 import type { ResyncingBus } from './redis-bus.js';
 
@@ -93,8 +96,9 @@ export class RoomOrderBus implements ResyncingBus {
     this.#gapWaitMs = options.gapWaitMs ?? 150;
     this.#onError = options.onError ?? (() => undefined);
     this.#lastRev = options.lastRev;
-    this.#stopResync = inner.onResync(() => {
-      for (const [room, state] of this.#rooms) void this.#fillGap(room, state, true);
+    this.#stopResync = inner.onResync((topics) => {
+      const only = topics ? new Set(topics) : null;
+      for (const [room, state] of this.#rooms) if (!only || only.has(ROOM_PREFIX + room)) void this.#fillGap(room, state, true);
     });
   }
 
@@ -147,8 +151,13 @@ export class RoomOrderBus implements ResyncingBus {
   }
 
   /** The inner bus's: `listener` runs whenever messages may have been lost. */
-  onResync(listener: () => void): () => void {
+  onResync(listener: (topics?: readonly string[]) => void): () => void {
     return this.#inner.onResync(listener);
+  }
+
+  /** The inner bus's: whether this node can hear the others. */
+  health(): HealthCheck {
+    return this.#inner.health?.() ?? { status: 'ok' };
   }
 
   async close(): Promise<void> {

@@ -223,6 +223,9 @@ export class CallCluster {
 
   /** Sends one request to `owner`; resolves with its result, rejects with its error or `call_unavailable` when no answer comes in time. */
   #request(owner: string, ctx: RequestContext, type: CallRequest, args: { room: string }, ref: number | null): Promise<unknown> {
+    // While the bus cannot reach the other nodes, say so now rather than after the forward timeout.
+    const bus = this.#bus.health?.();
+    if (bus && bus.status !== 'ok') return Promise.reject(unavailable('the servers cannot reach each other right now; try again'));
     const id = this.#nextId++;
     let forwarded = this.#forwarded.get(ctx.connection.id);
     if (!forwarded) this.#forwarded.set(ctx.connection.id, (forwarded = { connection: ctx.connection, owners: new Set() }));
@@ -235,7 +238,9 @@ export class CallCluster {
       timer.unref();
       this.#pending.set(id, { resolve, reject, timer });
       const message: NodeMessage = { k: 'req', id, from: this.#nodeId, c: ctx.connection.id, ref, user: ctx.user, type, args };
-      this.#bus.publish(nodeTopic(owner), { frame: JSON.stringify(message) }).catch(() => {
+      // A request still unsent when the asker stops waiting is dropped, not run late on the owner.
+      const expiresAt = Date.now() + this.#options.forwardTimeoutMs;
+      this.#bus.publish(nodeTopic(owner), { frame: JSON.stringify(message), expiresAt }).catch(() => {
         if (!this.#pending.delete(id)) return;
         clearTimeout(timer);
         reject(unavailable('the servers cannot reach each other right now; try again'));

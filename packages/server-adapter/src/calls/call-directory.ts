@@ -78,6 +78,8 @@ export interface RedisCallDirectoryOptions {
   ttlMs: number;
   /** Connection errors (retried; nothing is thrown). */
   onError?: (error: Error) => void;
+  /** A command Redis has not answered by then fails (ms); default 2 000. */
+  commandTimeoutMs?: number;
 }
 
 /** Extends the key when it is ours; claims it again when it vanished (a Redis restart); 0 when another node holds it. */
@@ -102,8 +104,10 @@ export class RedisCallDirectory implements CallDirectory {
     this.#ttlMs = options.ttlMs;
     this.#redis = new Redis(options.url, {
       lazyConnect: true,
-      // A claim or lookup while Redis is away fails soon (the request answers call_unavailable) instead of hanging.
+      // A claim or lookup while Redis is away fails soon (the request answers call_unavailable) instead of hanging,
+      // and so does one Redis does not answer (stalled): the join's answer must not wait on it.
       maxRetriesPerRequest: 1,
+      commandTimeout: options.commandTimeoutMs ?? 2_000,
       retryStrategy: (times: number) => Math.min(100 * times, 2_000),
       connectionName: `parley-calls-${this.nodeId}`,
     });
@@ -151,6 +155,7 @@ export class RedisCallDirectory implements CallDirectory {
       this.#redis.disconnect();
       return;
     }
+    // QUIT fails after the command timeout when Redis is stalled; the connection is cut then.
     await this.#redis.quit().catch(() => this.#redis.disconnect());
   }
 }

@@ -22,6 +22,7 @@ import type { RequestContext, ServerContext } from '../context.js';
 import { toRequestError } from '../errors.js';
 import { closeCodeLabel } from '../metrics.js';
 import { newSessionId } from '../rooms/ids.js';
+import { isStorageError } from '../storage/errors.js';
 import { dispatch } from './dispatch.js';
 import { SEND_TEXT, sendFramed } from './framed-send.js';
 import { ExpiryWatch } from './expiry.js';
@@ -511,9 +512,17 @@ export class Connection implements Subscriber, Expiring {
       if (this.#state !== 'auth') return;
       for (const { room } of rooms) this.#subscribe(roomTopic(room.id));
     } catch (error) {
+      const retryAfterMs = jitter(1_000, 5_000);
+      if (isStorageError(error, 'unavailable')) {
+        // The database is away: the client is told to come back, spread out, rather than that something broke.
+        this.#log.warn({ err: error }, 'storage unavailable on auth');
+        this.#sendError(frame.id, ErrorCode.Unavailable, 'storage is unavailable; try again', retryAfterMs);
+        this.close(CloseCode.TryAgainLater, { code: ErrorCode.Unavailable, retryAfterMs });
+        return;
+      }
       this.#log.error({ err: error }, 'could not load the user on auth');
       this.#sendError(frame.id, ErrorCode.Internal, 'internal server error');
-      this.close(CloseCode.InternalError, { code: ErrorCode.Internal, retryAfterMs: jitter(1_000, 5_000) });
+      this.close(CloseCode.InternalError, { code: ErrorCode.Internal, retryAfterMs });
       return;
     }
     const now = Date.now();

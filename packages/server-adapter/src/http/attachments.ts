@@ -1,15 +1,15 @@
 /**
  * Attachment upload (`POST /v1/attachments?room=&name=`, raw body, bearer
  * token) and download through a signed URL (`GET /v1/attachments/<id>`).
- * Bytes live in `<dataDir>/attachments/<id>`; the row in storage.
+ * Bytes live in `<dataDir>/attachments/<id>` (see `attachments/attachment-files.ts`);
+ * the row in storage. An attachment whose message was deleted has no row: not found.
  */
-import { createReadStream } from 'node:fs';
-import { mkdir, open, rename, stat, unlink } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { basename, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import type { AttachmentBody, AttachmentWriter } from '../attachments/attachment-files.js';
 import { TokenError } from '../auth/tokens.js';
 import type { ServerContext } from '../context.js';
+import { isEncryptionError } from '../encryption/errors.js';
 import { isMuted } from '../rooms/access.js';
 import { newAttachmentId } from '../rooms/ids.js';
 import { can } from '../rooms/policy.js';
@@ -67,16 +67,20 @@ export async function handleUpload(req: IncomingMessage, res: ServerResponse, se
   if (Number.isFinite(declared) && declared > limits.maxAttachmentBytes) return tooLarge(res, limits.maxAttachmentBytes);
 
   const id = newAttachmentId();
-  await mkdir(server.attachmentsDir, { recursive: true });
-  const finalPath = join(server.attachmentsDir, id);
-  const partPath = `${finalPath}.part`;
-  const outcome = await receive(req, partPath, limits.maxAttachmentBytes);
+  const writer = await server.attachments.create(id);
+  let outcome: number | 'too_large' | 'aborted';
+  try {
+    outcome = await receive(req, writer, limits.maxAttachmentBytes);
+    if (typeof outcome === 'number') await writer.commit();
+  } catch (error) {
+    await writer.discard();
+    throw error;
+  }
   if (outcome === 'too_large' || outcome === 'aborted') {
-    await unlink(partPath).catch(() => undefined);
+    await writer.discard();
     if (outcome === 'too_large') tooLarge(res, limits.maxAttachmentBytes);
     return;
   }
-  await rename(partPath, finalPath);
   const attachment = { id, name: cleanFileName(url.searchParams.get('name')), type, size: outcome };
   await storage.createAttachment({
     ...attachment,
@@ -95,52 +99,44 @@ function tooLarge(res: ServerResponse, max: number): void {
 }
 
 /**
- * Streams the body to `file` (fsynced), stopping at `max` bytes. Resolves with
- * the size, `too_large`, or `aborted` when the client went away.
+ * Streams the body into `writer`, stopping at `max` bytes. Resolves with the
+ * size, `too_large`, or `aborted` when the client went away.
  */
-async function receive(req: IncomingMessage, file: string, max: number): Promise<number | 'too_large' | 'aborted'> {
-  const fh = await open(file, 'wx');
-  let outcome: number | 'too_large' | 'aborted';
-  try {
-    outcome = await new Promise((resolve, reject) => {
-      let size = 0;
-      let settled = false;
-      const settle = (value: number | 'too_large' | 'aborted'): void => {
-        if (settled) return;
-        settled = true;
-        req.off('data', onData);
-        req.off('end', onEnd);
-        req.off('close', onClose);
-        resolve(value);
-      };
-      const onData = (chunk: Buffer): void => {
-        size += chunk.length;
-        if (size > max) return settle('too_large');
-        // One write at a time; the next chunk waits for this one.
-        req.pause();
-        fh.write(chunk).then(
-          () => {
-            if (!settled) req.resume();
-          },
-          (error: unknown) => {
-            settled = true;
-            reject(error instanceof Error ? error : new Error(String(error)));
-          },
-        );
-      };
-      const onEnd = (): void => settle(size);
-      const onClose = (): void => {
-        if (!req.complete) settle('aborted');
-      };
-      req.on('data', onData);
-      req.on('end', onEnd);
-      req.on('close', onClose);
-    });
-    if (typeof outcome === 'number') await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  return outcome;
+async function receive(req: IncomingMessage, writer: AttachmentWriter, max: number): Promise<number | 'too_large' | 'aborted'> {
+  return new Promise((resolve, reject) => {
+    let size = 0;
+    let settled = false;
+    const settle = (value: number | 'too_large' | 'aborted'): void => {
+      if (settled) return;
+      settled = true;
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('close', onClose);
+      resolve(value);
+    };
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size > max) return settle('too_large');
+      // One write at a time; the next chunk waits for this one.
+      req.pause();
+      writer.write(chunk).then(
+        () => {
+          if (!settled) req.resume();
+        },
+        (error: unknown) => {
+          settled = true;
+          reject(error instanceof Error ? error : new Error(String(error)));
+        },
+      );
+    };
+    const onEnd = (): void => settle(size);
+    const onClose = (): void => {
+      if (!req.complete) settle('aborted');
+    };
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('close', onClose);
+  });
 }
 
 /** Serves an attachment through a signed URL. */
@@ -158,30 +154,36 @@ export async function handleDownload(
   }
   const attachment = await server.storage.getAttachment(id);
   if (!attachment) return sendError(res, 404, 'not_found', 'no such attachment');
-  const path = join(server.attachmentsDir, basename(attachment.blobKey));
-  let size: number;
+  let body: AttachmentBody | null;
   try {
-    size = (await stat(path)).size;
-  } catch {
-    return sendError(res, 404, 'not_found', 'no such attachment');
+    body = await server.attachments.open(attachment.blobKey);
+  } catch (error) {
+    if (!isEncryptionError(error)) throw error;
+    // Refused before a byte is sent: the file was changed, or another key (or none) wrote it.
+    server.logger.error({ err: error, attachment: id }, 'attachment file refused');
+    return sendError(res, 500, 'internal', 'the attachment cannot be read');
   }
+  if (!body) return sendError(res, 404, 'not_found', 'no such attachment');
   const inline = attachment.type.startsWith('image/') && attachment.type !== 'image/svg+xml';
   res.writeHead(200, {
     'Content-Type': attachment.type,
-    'Content-Length': size,
+    'Content-Length': body.size,
     'Content-Disposition': contentDisposition(inline ? 'inline' : 'attachment', attachment.name),
     'X-Content-Type-Options': 'nosniff',
     'Content-Security-Policy': 'sandbox',
     'Cache-Control': 'private, max-age=3600',
   });
   if (req.method === 'HEAD') {
+    body.stream.destroy();
     res.end();
     return;
   }
   try {
-    await pipeline(createReadStream(path), res);
-  } catch {
-    // The client went away mid-download; nothing to answer.
+    await pipeline(body.stream, res);
+  } catch (error) {
+    // The client went away, or a later chunk failed its check: the response is cut short, never completed.
+    if (isEncryptionError(error)) server.logger.error({ err: error, attachment: id }, 'attachment file refused mid-download');
+    res.destroy();
   }
 }
 

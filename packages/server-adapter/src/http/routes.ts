@@ -51,7 +51,9 @@ export function createHttpHandler(server: ServerContext, wsPath: () => string): 
     const path = url.pathname;
     if (path === '/healthz') {
       if (server.draining) return sendJson(res, 503, { status: 'closing' });
-      return sendJson(res, 200, { status: 'ok' });
+      // Cached state: a load balancer's probe never waits on Redis or the database.
+      const report = server.health.report();
+      return sendJson(res, report.status === 'ok' ? 200 : 503, report);
     }
     if (path === '/metrics') {
       const refusal = metricsRefusal(req, server.options.metricsToken, server.tokens.dev);

@@ -195,6 +195,8 @@ export const messageHandlers: HandlerMap<
     }
     if (message.deletedAt !== null) return { message };
     const result = await storage.changeMessage(message.id, ctx.user.id, args.clientId, { kind: 'delete' }, ctx.now);
+    // The files go before the ack: once it arrives, nothing can download them.
+    if (message.attachments.length > 0) await ctx.server.eraser.run();
     if (!result.duplicate) ctx.defer(() => publishUpdated(ctx, result.message));
     return { message: result.message };
   },

@@ -14,7 +14,7 @@
  * | unmute     | moderator                            | all but direct  | a strictly lower role                    |
  * | setRole    | admin (owner: any role; admin: below admin) | all but direct | a strictly lower role, new role below the actor's |
  * | update     | admin (name, topic, retention)       | all but direct  | —                                        |
- * | deleteAny  | moderator (others' messages)         | all             | —                                        |
+ * | deleteAny  | moderator (others' messages)         | all but direct  | —                                        |
  * | leave      | member                               | all but direct  | —                                        |
  * | workspace.edit | member; moderator in broadcast rooms | all           | —                                        |
  * | call.join  | member                               | all             | —                                        |
@@ -79,7 +79,8 @@ export const POLICY: Readonly<Record<RoomAction, Rule>> = Object.freeze({
   unmute: { minRole: { default: 'moderator', ...NOT_IN_DIRECT }, lowerTarget: true },
   setRole: { minRole: { default: 'admin', ...NOT_IN_DIRECT }, lowerTarget: true },
   update: { minRole: { default: 'admin', ...NOT_IN_DIRECT }, lowerTarget: false },
-  deleteAny: { minRole: { default: 'moderator' }, lowerTarget: false },
+  // Both sides of a direct room are owners: neither may erase what the other said.
+  deleteAny: { minRole: { default: 'moderator', ...NOT_IN_DIRECT }, lowerTarget: false },
   leave: { minRole: { default: 'member', ...NOT_IN_DIRECT }, lowerTarget: false },
   'workspace.edit': { minRole: { default: 'member', broadcast: 'moderator' }, lowerTarget: false },
   'call.join': { minRole: { default: 'member' }, lowerTarget: false },

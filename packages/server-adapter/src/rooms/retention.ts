@@ -1,6 +1,4 @@
 /** Runs storage retention on a timer, deletes purged attachment bytes and tells members about their rooms' new floor. */
-import { unlink } from 'node:fs/promises';
-import { basename, join } from 'node:path';
 import type { ServerContext } from '../context.js';
 import { announceRoomUpdated } from './announce.js';
 
@@ -43,12 +41,9 @@ export class RetentionTimer {
   async #apply(now: number): Promise<void> {
     try {
       const changed = await this.#server.storage.applyRetention(now);
-      for (const { room, blobKeys } of changed) {
-        for (const key of blobKeys) {
-          await unlink(join(this.#server.attachmentsDir, basename(key))).catch(() => undefined);
-        }
-        await announceRoomUpdated(this.#server, room);
-      }
+      // Storage queued the purged attachments; this also retries erasures that failed before.
+      await this.#server.eraser.run();
+      for (const { room } of changed) await announceRoomUpdated(this.#server, room);
       if (changed.length > 0) this.#server.logger.info({ rooms: changed.length }, 'retention applied');
     } catch (error) {
       this.#server.logger.error({ err: error }, 'retention failed');

@@ -10,10 +10,13 @@
  *   deleted message…).
  * - `gone`: the thing existed but retention removed it (for instance a retried
  *   send whose message was already purged).
+ * - `unavailable`: the database could not be reached or did not answer in
+ *   time. Unlike the others, a write may have committed before its answer
+ *   was lost; the same write again (with its idempotency key) is safe.
  */
-export type StorageErrorCode = 'not_found' | 'conflict' | 'gone';
+export type StorageErrorCode = 'not_found' | 'conflict' | 'gone' | 'unavailable';
 
-/** An expected failure of a storage operation; nothing was committed. */
+/** An expected failure of a storage operation; nothing was committed (except perhaps for `unavailable`, see above). */
 export class StorageError extends Error {
   override readonly name = 'StorageError';
   readonly code: StorageErrorCode;

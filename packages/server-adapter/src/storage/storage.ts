@@ -176,6 +176,12 @@ export interface Storage {
   open(): Promise<void>;
   /** Closes it; pending writes are finished first. */
   close(): Promise<void>;
+  /**
+   * Resolves once the database answers, rejects when it cannot be reached,
+   * for `/healthz` (probed in the background). Absent for an embedded store,
+   * which is always there.
+   */
+  ping?(): Promise<void>;
 
   /** Records or refreshes a user's display name. */
   upsertUser(user: UserInfo): Promise<void>;
@@ -255,7 +261,12 @@ export interface Storage {
    * (the message was deleted since, the user was muted).
    */
   clientOperation(user: string, clientId: string): Promise<ClientOperation | null>;
-  /** Applies an edit (keeping the old text in the edit history), a soft delete or a reaction. */
+  /**
+   * Applies an edit (keeping the old text in the edit history), a delete or a
+   * reaction. A delete leaves a tombstone (same id and seq) and erases the
+   * rest: text, mentions, edit history, reactions, search entry and
+   * attachments (their keys are queued, see {@link Storage.pendingBlobErasures}).
+   */
   changeMessage(
     messageId: string,
     user: string,
@@ -284,8 +295,20 @@ export interface Storage {
   createAttachment(attachment: StoredAttachment): Promise<void>;
   getAttachment(id: string): Promise<StoredAttachment | null>;
 
-  /** Deletes messages beyond each room's retention and raises `floorSeq`; returns the rooms changed. */
+  /**
+   * Deletes messages beyond each room's retention, with their attachments
+   * (keys queued as for deletes), and raises `floorSeq`; returns the rooms changed.
+   */
   applyRetention(now: number): Promise<RetentionResult[]>;
+
+  /**
+   * Storage keys of attachment bytes to delete: every attachment whose row
+   * went (message deleted or purged) is queued in the same transaction, and
+   * stays queued until {@link Storage.completeBlobErasures}, across restarts.
+   */
+  pendingBlobErasures(limit: number): Promise<string[]>;
+  /** Forgets queued keys whose bytes are gone. */
+  completeBlobErasures(blobKeys: string[]): Promise<void>;
 
   /** The room's workspace document; an empty one (no snapshot, no updates) when nothing was stored. */
   loadWorkspace(room: string): Promise<StoredWorkspace>;

@@ -21,8 +21,8 @@ import type { Bus, BusMessage } from '../bus/bus.js';
 export interface ClusterBus extends Bus {
   /** Resolves once a subscription to `topic` takes effect (messages published after that reach it). */
   whenSubscribed?(topic: string): Promise<void>;
-  /** `listener` runs whenever messages may have been lost; returns an unsubscribe function. */
-  onResync?(listener: () => void): () => void;
+  /** `listener` runs whenever messages may have been lost (on `topics`, or on every topic); returns an unsubscribe function. */
+  onResync?(listener: (topics?: readonly string[]) => void): () => void;
 }
 
 /** What a document does with what it hears from other nodes. */
@@ -65,7 +65,10 @@ export class DocClusterLink {
     this.#topic = workspaceTopic(room);
     this.#handlers = handlers;
     this.#unsubscribe = bus.subscribe(this.#topic, (message: BusMessage) => this.#hear(message.frame));
-    this.#stopResync = bus.onResync?.(() => handlers.resync()) ?? (() => undefined);
+    this.#stopResync =
+      bus.onResync?.((topics) => {
+        if (!topics || topics.includes(this.#topic)) handlers.resync();
+      }) ?? (() => undefined);
   }
 
   /** Resolves once updates published from now on reach this node (bounded; see {@link SUBSCRIBE_WAIT_MS}). */

@@ -11,7 +11,7 @@ import type { ParleyClient } from '@parley/sdk';
 import './call-panel.js';
 import type { CallPanel } from './call-panel.component.js';
 import type { ParleyCallJoinEvent } from '../../events/parley-call-join.js';
-import { client, closeClients, unique, until } from '../../../test-support/chat-room.js';
+import { client, closeClients, eventually, unique, until } from '../../../test-support/chat-room.js';
 
 const SERVER = 'elements-call';
 
@@ -40,15 +40,6 @@ function playing(video: HTMLVideoElement | null | undefined): boolean {
   return !!video && !video.hidden && video.videoWidth > 0 && track?.readyState === 'live';
 }
 
-/** Polls an async condition (at most `tries` × 100 ms). */
-async function eventually(condition: () => Promise<boolean>, what: string, tries = 200): Promise<void> {
-  for (let i = 0; i < tries; i++) {
-    if (await condition()) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
 /** A room with `members` besides its creator. */
 async function room(owner: ParleyClient, members: ParleyClient[]): Promise<string> {
   const created = await owner.createRoom({ kind: 'group', name: 'Call', members: members.map((m) => m.state.user?.id ?? '') });
@@ -65,7 +56,8 @@ async function panelFor(c: ParleyClient, roomId: string): Promise<CallPanel> {
 const panels: CallPanel[] = [];
 
 describe('<call-panel>', function () {
-  this.timeout(90_000);
+  // Media set-up takes many round trips and handshakes; on a busy machine several times longer.
+  this.timeout(240_000);
 
   afterEach(async () => {
     // Removing a panel leaves its call.

@@ -7,7 +7,7 @@ import { expect, fixture, html } from '@open-wc/testing';
 import { sendKeys } from '@web/test-runner-commands';
 import type { ParleyClient } from '@parley/sdk';
 import type { ChatRoom } from './chat-room.component.js';
-import { client, closeClients, focused, messages, pair, root, texts, unique, until } from '../../../test-support/chat-room.js';
+import { client, closeClients, focused, messages, pair, repeatUntil, root, texts, unique, until } from '../../../test-support/chat-room.js';
 
 afterEach(closeClients);
 
@@ -87,12 +87,17 @@ describe('<chat-room> history', () => {
     // Scroll to the top until the start of the room shows, loading page after page.
     const atStart = (): boolean => (root(a).textContent ?? '').includes('This is the beginning of the conversation.');
     let largest = 0;
-    for (let i = 0; i < 200 && !atStart(); i++) {
-      log(a).scrollTop = 0;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      largest = Math.max(largest, messages(a).length);
-    }
-    expect(atStart()).to.equal(true);
+    // Twelve pages of history, each a round trip: a generous bound.
+    await repeatUntil(
+      () => {
+        largest = Math.max(largest, messages(a).length);
+        log(a).scrollTop = 0;
+      },
+      atStart,
+      'the start of the room after scrolling up',
+      { timeoutMs: 60_000 },
+    );
+    largest = Math.max(largest, messages(a).length);
     expect(texts(a)[0]).to.equal('m1');
     expect(largest, 'never more than one window in the DOM').to.be.at.most(WINDOW);
     expect(messages(a).length).to.be.at.most(WINDOW);
@@ -120,16 +125,23 @@ describe('<chat-room> history', () => {
     expect(messages(a).length).to.be.at.most(WINDOW);
 
     // Scrolling down from older messages moves the window back down, still bounded.
-    log(a).scrollTop = 0;
-    for (let i = 0; i < 20 && texts(a)[0] !== 'm301'; i++) {
-      log(a).scrollTop = 0;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    for (let i = 0; i < 200 && !(texts(a).includes('m600') && jump(a) === null); i++) {
-      log(a).scrollTop = log(a).scrollHeight;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      expect(messages(a).length).to.be.at.most(WINDOW);
-    }
+    await repeatUntil(
+      () => {
+        log(a).scrollTop = 0;
+      },
+      () => texts(a)[0] === 'm301',
+      'the window three steps up',
+    );
+    expect(texts(a)).to.not.include('m600');
+    await repeatUntil(
+      () => {
+        expect(messages(a).length).to.be.at.most(WINDOW);
+        log(a).scrollTop = log(a).scrollHeight;
+      },
+      () => texts(a).includes('m600') && jump(a) === null,
+      'the newest again after scrolling down',
+    );
+    expect(messages(a).length).to.be.at.most(WINDOW);
     expect(texts(a).at(-1)).to.equal('m600');
     expect(jump(a)).to.equal(null);
   });

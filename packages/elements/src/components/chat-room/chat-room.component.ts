@@ -142,6 +142,8 @@ export class ChatRoom extends LitElement {
   @state() private accessor confirmingDelete: string | null = null;
   @state() private accessor activeKey: string | null = null;
   @state() private accessor problem: string | null = null;
+  /** The banner's problem when it came from loading history (a later page clears only that). */
+  private historyProblem: string | null = null;
 
   private readonly owned = new OwnedClient(() => this.requestUpdate());
   private ownClient: ParleyClient | undefined = undefined;
@@ -235,7 +237,7 @@ export class ChatRoom extends LitElement {
     if (changed.has('room')) {
       this.roomState.refresh();
       this.threadId = this.pickerFor = this.confirmingDelete = this.activeKey = null;
-      this.problem = null;
+      this.problem = this.historyProblem = null;
       this.composer.reset();
       this.threadComposer.reset();
       this.history.reset();
@@ -261,7 +263,7 @@ export class ChatRoom extends LitElement {
     if (this.loadedKey !== this.room || this.loadedClient !== client) {
       this.loadedKey = this.room;
       this.loadedClient = client;
-      void this.loadOlder();
+      this.loadOlder().catch(() => undefined); // the banner says why
       room.members().catch(() => undefined); // names fall back to user ids
     }
     const members = this.roomState.value?.members;
@@ -279,10 +281,12 @@ export class ChatRoom extends LitElement {
     if (!room) return Promise.resolve();
     return room.loadOlder().then(
       () => {
-        this.problem = null;
+        // A page that loads clears only a history failure: the reason a send was refused stays.
+        if (this.problem === this.historyProblem) this.problem = null;
+        this.historyProblem = null;
       },
       (error: unknown) => {
-        this.problem = error instanceof Error ? error.message : String(error);
+        this.problem = this.historyProblem = error instanceof Error ? error.message : String(error);
         throw error;
       },
     );

@@ -18,6 +18,7 @@ import {
   messages,
   messageWith,
   pair,
+  repeatUntil,
   root,
   say,
   texts,
@@ -212,6 +213,61 @@ describe('<chat-room>', () => {
     expect(messages(a)).to.have.length(0);
   });
 
+  it('keeps saying why an over-long message was not sent when the history arrives later', async () => {
+    const ada = await client('elements-chat', unique('ada'));
+    const max = ada.limits?.maxTextLength ?? 0;
+    expect(max).to.be.greaterThan(0);
+    const room = await ada.createRoom({ kind: 'group', name: 'Slow history', members: [] });
+    await room.send('already here');
+    // The first page is held back until the refused send has been explained (a slow server).
+    let release = (): void => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let loaded = false;
+    const loadOlder = room.loadOlder.bind(room);
+    room.loadOlder = async (limit) => {
+      await held;
+      const result = await loadOlder(limit);
+      loaded = true;
+      return result;
+    };
+    const a = await fixture<ChatRoom>(html`<chat-room .client=${ada} room=${room.id}></chat-room>`);
+    const banner = () => root(a).querySelector('[part~="banner"]')?.textContent ?? '';
+
+    const field = input(a);
+    field.focus();
+    field.value = 'x'.repeat(max + 1);
+    field.dispatchEvent(new Event('input'));
+    await sendKeys({ press: 'Enter' });
+    await until(() => banner().includes('limited to'), 'the limit is explained');
+
+    release();
+    await until(() => loaded, 'the history arrives');
+    await a.updateComplete;
+    expect(banner()).to.contain('limited to');
+    expect(input(a).value).to.have.length(max + 1);
+  });
+
+  it('shows a failed first page in the banner and leaves no unhandled rejection', async () => {
+    const ada = await client('elements-chat', unique('ada'));
+    const room = await ada.createRoom({ kind: 'group', name: 'No history', members: [] });
+    room.loadOlder = () => Promise.reject(new Error('history is unavailable'));
+    const unhandled: unknown[] = [];
+    const onUnhandled = (event: PromiseRejectionEvent): void => {
+      unhandled.push(event.reason);
+      event.preventDefault();
+    };
+    window.addEventListener('unhandledrejection', onUnhandled);
+    try {
+      const a = await fixture<ChatRoom>(html`<chat-room .client=${ada} room=${room.id}></chat-room>`);
+      await until(() => (root(a).querySelector('[part~="banner"]')?.textContent ?? '').includes('history is unavailable'), 'the failure shown');
+      // A round trip to the server: many tasks after the one an unhandled rejection would be reported in.
+      await ada.request('ping', {});
+      expect(unhandled.map(String)).to.deep.equal([]);
+    } finally {
+      window.removeEventListener('unhandledrejection', onUnhandled);
+    }
+  });
+
   it('fires a cancelable parley-message-send', async () => {
     const { a } = await pair();
     a.addEventListener('parley-message-send', (event: ParleyMessageSendEvent) => event.preventDefault(), { once: true });
@@ -279,11 +335,14 @@ describe('<chat-room>', () => {
     const anchor = messageWith(b, texts(b)[0] as string) as HTMLElement;
     // As a reader does: scroll up again until the older page is there (a page in a background
     // tab of the test browser may get its scroll events late).
-    for (let i = 0; i < 100 && !texts(b).includes('m1'); i++) {
-      if (log.scrollTop > 0) log.scrollTop = 0;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    await until(() => texts(b).includes('m1'), 'older messages load');
+    await repeatUntil(
+      () => {
+        if (log.scrollTop > 0) log.scrollTop = 0;
+      },
+      () => texts(b).includes('m1'),
+      'older messages load',
+      { intervalMs: 100 },
+    );
     expect(texts(b)).to.deep.equal(sent);
     expect(log.scrollTop).to.be.greaterThan(0);
     const top = anchor.getBoundingClientRect().top - log.getBoundingClientRect().top;

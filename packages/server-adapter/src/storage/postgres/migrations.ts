@@ -195,6 +195,27 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       );
     `,
   },
+  {
+    name: 'erasure of deleted attachments',
+    sql: `
+      -- Attachment bytes to delete: the key of every attachment row that goes
+      -- (message deleted or purged, cascades included) is queued in the same
+      -- transaction; a node removes the file, then the key.
+      CREATE TABLE blob_erasures (
+        blob_key TEXT PRIMARY KEY
+      );
+      CREATE FUNCTION queue_blob_erasure() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        INSERT INTO blob_erasures (blob_key) VALUES (OLD.blob_key) ON CONFLICT DO NOTHING;
+        RETURN NULL;
+      END
+      $$;
+      CREATE TRIGGER attachments_erase AFTER DELETE ON attachments
+        FOR EACH ROW EXECUTE FUNCTION queue_blob_erasure();
+      -- Tombstones from before deletes took their attachments along.
+      DELETE FROM attachments WHERE message_id IN (SELECT id FROM messages WHERE deleted_at IS NOT NULL);
+    `,
+  },
 ];
 
 /** Raised when the database was migrated by a newer version of Parley. */

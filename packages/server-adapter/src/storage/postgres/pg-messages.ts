@@ -300,6 +300,8 @@ export async function changeMessage(
       // The author removed the content: drop everything that still shows it.
       await db.query('DELETE FROM reactions WHERE message_id = $1', [messageId]);
       await db.query('DELETE FROM message_edits WHERE message_id = $1', [messageId]);
+      // A trigger queues the files in blob_erasures.
+      await db.query('DELETE FROM attachments WHERE message_id = $1', [messageId]);
       break;
     }
     case 'react': {

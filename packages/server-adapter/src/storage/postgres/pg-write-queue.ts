@@ -14,6 +14,7 @@
  * was committed, so running it again is safe).
  */
 import type { PoolClient } from 'pg';
+import { isUnavailable } from './pg-errors.js';
 
 /** A write: runs its statements on the writer connection, inside the batch transaction. */
 export type PgWork<T> = (client: PoolClient) => Promise<T>;
@@ -98,14 +99,19 @@ export class PgWriteQueue {
         });
         return;
       } catch (error) {
-        const broken = !(await client.query('ROLLBACK').then(() => true, () => false));
+        // A connection that failed or stopped answering is dropped as is: a ROLLBACK on it would only wait again.
+        const lost = isUnavailable(error) && !hasSqlState(error);
+        const broken = lost || !(await client.query('ROLLBACK').then(() => true, () => false));
         if (broken) this.#discard(client, error);
         if (error instanceof ExpectedFailure) {
           batch[0].reject(error.original);
           return;
         }
         lastError = error;
-        if (!RETRYABLE.has(sqlState(error)) && !broken) break;
+        // A deadlock is retried; a broken connection once, on a fresh one (the old one may have gone stale
+        // while idle); a database that cannot be reached is reported at once, so the answer stays bounded.
+        if (RETRYABLE.has(sqlState(error))) continue;
+        if (!broken || attempt > 1 || !(await this.#reachable())) break;
       }
     }
     for (const write of batch) write.reject(lastError);
@@ -136,6 +142,14 @@ export class PgWriteQueue {
     }
     await client.query('COMMIT');
     return outcomes;
+  }
+
+  /** Whether a fresh writer connection can be had (the old one was discarded). */
+  async #reachable(): Promise<boolean> {
+    return this.#writer().then(
+      () => true,
+      () => false,
+    );
   }
 
   async #writer(): Promise<PoolClient> {

@@ -10,7 +10,7 @@
  * ordered group commits (`pg-write-queue.ts`); reads use the rest of the pool.
  */
 import pg from 'pg';
-import type { Pool, PoolClient, PoolConfig } from 'pg';
+import type { Pool, PoolClient, PoolConfig, QueryResultRow } from 'pg';
 import type { Message, MessageEdit, Retention, Role, UserInfo } from '@parley/sdk/protocol';
 import { StorageError } from '../errors.js';
 import type {
@@ -46,7 +46,7 @@ import {
   type RoomRow,
   type UserRoomRow,
 } from '../sqlite/rows.js';
-import { asConflict, asNotFound, isPgConstraint, type Queryable } from './pg-errors.js';
+import { asConflict, asNotFound, isPgConstraint, rethrowUnavailable, type Queryable } from './pg-errors.js';
 import { MSG, MSG_M, appendSystemMessage, appendUserMessage, changeMessage, readMessage, readMessages } from './pg-messages.js';
 import { migratePostgres } from './migrations.js';
 import { PgWriteQueue, type PgWork } from './pg-write-queue.js';
@@ -63,9 +63,25 @@ export interface PostgresStorageOptions {
   schema?: string;
   /** Most connections this node opens (one of them is the writer); default 10. */
   poolSize?: number;
-  /** Statements running longer than this are cancelled (ms); default 30 000. */
+  /** Statements running longer than this are cancelled by PostgreSQL (ms); default 10 000. */
   statementTimeoutMs?: number;
+  /**
+   * A query the database does not answer at all within this long (a stalled
+   * server or network) fails `unavailable` and its connection is dropped (ms);
+   * default `statementTimeoutMs` + 2 000, so a merely slow statement is
+   * cancelled by the server first.
+   */
+  queryTimeoutMs?: number;
+  /** Opening a connection, or waiting for a free one in the pool, fails `unavailable` after this long (ms); default 5 000. */
+  connectTimeoutMs?: number;
 }
+
+/** Default of {@link PostgresStorageOptions.statementTimeoutMs}. */
+export const DEFAULT_STATEMENT_TIMEOUT_MS = 10_000;
+/** Default of {@link PostgresStorageOptions.connectTimeoutMs}. */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
+/** How much longer than the statement timeout a query may go unanswered by default. */
+const QUERY_TIMEOUT_GRACE_MS = 2_000;
 
 /** Messages deleted per retention transaction, so a large purge never holds the room lock for long. */
 const PURGE_BATCH = 1_000;
@@ -89,6 +105,8 @@ const TYPES = {
 export class PostgresStorage implements Storage {
   readonly #options: PostgresStorageOptions;
   #pool: Pool | null = null;
+  /** The pool as a reader whose connection failures are typed `unavailable`. */
+  #reader: Queryable | null = null;
   #queue: PgWriteQueue | null = null;
 
   /** Remembers the settings; nothing connects before `open()`. */
@@ -96,18 +114,25 @@ export class PostgresStorage implements Storage {
     if (options.schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(options.schema)) {
       throw new Error(`invalid schema name ${JSON.stringify(options.schema)}: lower-case letters, digits and _`);
     }
+    for (const key of ['statementTimeoutMs', 'queryTimeoutMs', 'connectTimeoutMs'] as const) {
+      const value = options[key];
+      if (value !== undefined && !(Number.isFinite(value) && value > 0)) throw new Error(`${key} must be a positive number of milliseconds`);
+    }
     this.#options = options;
   }
 
   async open(): Promise<void> {
     if (this.#pool) return;
     const schema = this.#options.schema ?? 'public';
+    const statementTimeout = this.#options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS;
     const config: PoolConfig = {
       connectionString: this.#options.connectionString,
       max: Math.max(2, this.#options.poolSize ?? 10),
       idleTimeoutMillis: 30_000,
-      connectionTimeoutMillis: 10_000,
-      statement_timeout: this.#options.statementTimeoutMs ?? 30_000,
+      connectionTimeoutMillis: this.#options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+      statement_timeout: statementTimeout,
+      // The server's timeout needs the server; this one also ends a wait on a database that stopped answering.
+      query_timeout: this.#options.queryTimeoutMs ?? statementTimeout + QUERY_TIMEOUT_GRACE_MS,
       application_name: 'parley',
       options: `-c search_path=${schema}`,
       types: TYPES,
@@ -126,6 +151,9 @@ export class PostgresStorage implements Storage {
     }
     client.release();
     this.#pool = pool;
+    this.#reader = {
+      query: <R extends QueryResultRow>(text: string, values?: unknown[]) => pool.query<R>(text, values).catch(rethrowUnavailable),
+    };
     this.#queue = new PgWriteQueue(() => pool.connect());
   }
 
@@ -134,6 +162,7 @@ export class PostgresStorage implements Storage {
     if (!pool) return;
     await this.#queue?.close();
     this.#pool = null;
+    this.#reader = null;
     this.#queue = null;
     await pool.end();
   }
@@ -639,6 +668,19 @@ export class PostgresStorage implements Storage {
     return changed;
   }
 
+  async pendingBlobErasures(limit: number): Promise<string[]> {
+    const { rows } = await this.#db().query<{ blob_key: string }>(
+      'SELECT blob_key FROM blob_erasures ORDER BY blob_key LIMIT $1',
+      [Math.max(0, Math.floor(limit))],
+    );
+    return rows.map((row) => row.blob_key);
+  }
+
+  async completeBlobErasures(blobKeys: string[]): Promise<void> {
+    if (blobKeys.length === 0) return;
+    await this.#write((c) => c.query('DELETE FROM blob_erasures WHERE blob_key = ANY($1::text[])', [blobKeys]));
+  }
+
   // ---- workspace documents
 
   async loadWorkspace(room: string): Promise<StoredWorkspace> {
@@ -709,16 +751,21 @@ export class PostgresStorage implements Storage {
     });
   }
 
+  /** Resolves once the database answers a query (bounded by the connect and query timeouts). */
+  async ping(): Promise<void> {
+    await this.#db().query('SELECT 1');
+  }
+
   // ---- internals
 
-  #db(): Pool {
-    if (!this.#pool) throw new Error('PostgresStorage is not open');
-    return this.#pool;
+  #db(): Queryable {
+    if (!this.#reader) throw new Error('PostgresStorage is not open');
+    return this.#reader;
   }
 
   #write<T>(work: PgWork<T>, rooms: readonly string[] = []): Promise<T> {
     if (!this.#queue) return Promise.reject(new Error('PostgresStorage is not open'));
-    return this.#queue.run(work, rooms);
+    return this.#queue.run(work, rooms).catch(rethrowUnavailable);
   }
 }
 

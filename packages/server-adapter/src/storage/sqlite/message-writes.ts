@@ -153,6 +153,7 @@ now: number,
       // The author removed the content: drop everything that still shows it.
       s.deleteReactions.run(messageId);
       s.deleteEdits.run(messageId);
+      s.deleteAttachmentsOf.run(messageId);
       break;
     }
     case 'react': {

@@ -222,7 +222,61 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT, WITHOUT ROWID;
     `,
   },
+  {
+    name: 'erasure of deleted content',
+    sql: `
+      -- Attachment bytes to delete: the key of every attachment row that goes
+      -- (its message deleted or purged) is queued in the same transaction; the
+      -- server removes the file, then the key. A crash in between leaves the
+      -- key here, so the file is removed at the next start.
+      CREATE TABLE blob_erasures (
+        blob_key TEXT PRIMARY KEY
+      ) STRICT, WITHOUT ROWID;
+      CREATE TRIGGER attachments_erase AFTER DELETE ON attachments
+      BEGIN
+        INSERT OR IGNORE INTO blob_erasures (blob_key) VALUES (old.blob_key);
+      END;
+      -- Tombstones from before deletes took their attachments along.
+      DELETE FROM attachments WHERE message_id IN (SELECT id FROM messages WHERE deleted_at IS NOT NULL);
+
+      -- The full-text index, rebuilt so a delete removes a message's words.
+      -- A contentless_delete table only marks the row deleted and keeps its
+      -- words until segments merge; a contentless table in 'secure-delete'
+      -- mode removes them at once, given the text that was indexed (the
+      -- triggers pass old.text, which is exactly that text).
+      DROP TRIGGER messages_fts_update;
+      DROP TRIGGER messages_fts_delete;
+      DROP TABLE messages_fts;
+      CREATE VIRTUAL TABLE messages_fts USING fts5 (
+        text,
+        content = '',
+        tokenize = 'unicode61 remove_diacritics 2'
+      );
+      INSERT INTO messages_fts (messages_fts, rank) VALUES ('secure-delete', 1);
+      -- Everything is indexed again, before the store serves (see indexNewMessages).
+      UPDATE fts_state SET indexed_pk = 0;
+      -- A row is in the index when it is indexed (pk <= indexed_pk), a user
+      -- message, not deleted and not empty; those are the rows taken out.
+      CREATE TRIGGER messages_fts_update AFTER UPDATE OF text, deleted_at ON messages
+        WHEN old.kind = 'user' AND old.pk <= (SELECT indexed_pk FROM fts_state)
+      BEGIN
+        INSERT INTO messages_fts (messages_fts, rowid, text)
+          SELECT 'delete', old.pk, old.text WHERE old.deleted_at IS NULL AND old.text != '';
+        INSERT INTO messages_fts (rowid, text)
+          SELECT new.pk, new.text WHERE new.deleted_at IS NULL AND new.text != '';
+      END;
+      CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages
+        WHEN old.kind = 'user' AND old.pk <= (SELECT indexed_pk FROM fts_state)
+          AND old.deleted_at IS NULL AND old.text != ''
+      BEGIN
+        INSERT INTO messages_fts (messages_fts, rowid, text) VALUES ('delete', old.pk, old.text);
+      END;
+    `,
+  },
 ];
+
+/** The first version whose deletes leave no trace in the file (see `SqliteStorage.open`). */
+export const ERASING_VERSION = 3;
 
 /** Raised when the database was written by a newer version of Parley. */
 export class SchemaTooNewError extends Error {
@@ -232,9 +286,10 @@ export class SchemaTooNewError extends Error {
 /**
  * Applies the migrations the database has not seen yet, all in one
  * transaction, and records the new version in `PRAGMA user_version`.
+ * Returns the version the database had before.
  */
-export function migrate(db: BetterSqlite3.Database, migrations: readonly Migration[] = MIGRATIONS): void {
-  const run = db.transaction(() => {
+export function migrate(db: BetterSqlite3.Database, migrations: readonly Migration[] = MIGRATIONS): number {
+  const run = db.transaction((): number => {
     const current = db.pragma('user_version', { simple: true });
     const version = typeof current === 'number' ? current : 0;
     if (version > migrations.length) {
@@ -246,7 +301,8 @@ export function migrate(db: BetterSqlite3.Database, migrations: readonly Migrati
       db.exec(migrations[i].sql);
     }
     if (version !== migrations.length) db.pragma(`user_version = ${migrations.length}`);
+    return version;
   });
   // IMMEDIATE: two processes opening the same file must not both migrate.
-  run.immediate();
+  return run.immediate();
 }

@@ -2,14 +2,21 @@
  * The embedded `Storage`: one SQLite file in WAL mode with `synchronous=FULL`,
  * so a resolved write survives a crash or power loss. Writes go through a
  * group-commit queue (see `write-queue.ts`); reads run directly.
+ *
+ * Deleted content leaves the file: `secure_delete` zeroes freed space, the
+ * full-text index removes a deleted message's words at once, and shortly
+ * after a delete (a retention purge, a workspace compaction) a TRUNCATE
+ * checkpoint moves the zeroed pages into the database file and empties the
+ * WAL, which still held the old pages.
+ * With an encryption key the file is SQLCipher (`open-database.ts`).
  */
 /* eslint-disable @typescript-eslint/require-await --
    The Storage interface is async so a networked database fits; SQLite answers
    synchronously, and `async` still turns every throw into a rejection. */
-import { mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import Database from 'better-sqlite3';
+import { join } from 'node:path';
+import type Database from 'better-sqlite3';
 import type { Message, MessageEdit, Retention, Role, UserInfo } from '@parley/sdk/protocol';
+import { EncryptionKey } from '../../encryption/key.js';
 import { StorageError } from '../errors.js';
 import type {
   AppendMessageInput,
@@ -31,7 +38,8 @@ import type {
 } from '../storage.js';
 import { MessageReader } from './message-reader.js';
 import { appendSystemMessage, appendUserMessage, changeMessage, indexNewMessages } from './message-writes.js';
-import { migrate } from './migrations.js';
+import { ERASING_VERSION, migrate } from './migrations.js';
+import { openDatabase } from './open-database.js';
 import { toFtsQuery } from './fts-query.js';
 import {
   toStoredAttachment,
@@ -47,17 +55,38 @@ import { WriteQueue } from './write-queue.js';
 import * as workspaces from './workspace-store.js';
 import type { WorkspaceStatements } from './workspace-store.js';
 
-/** Where the database lives: an explicit file, or `parley.db` inside a data directory. */
-export type SqliteStorageOptions = { file: string } | { dataDir: string };
+/** Where the database lives (an explicit file, or `parley.db` inside a data directory), and how it is kept. */
+export type SqliteStorageOptions = ({ file: string } | { dataDir: string }) & {
+  /**
+   * Encrypts the whole file (SQLCipher 4) with a key derived from this one:
+   * 32 bytes, or 64 hex digits or base64 of them. Needs the optional package
+   * `better-sqlite3-multiple-ciphers`.
+   */
+  encryptionKey?: EncryptionKey | string | Uint8Array;
+  /**
+   * How long after an erasure (a delete, a retention purge, a workspace
+   * compaction) the WAL is checkpointed and truncated, which takes the old
+   * pages out of it (ms). Erasures within this window share one checkpoint.
+   * Default 1000; 0 checkpoints at the next turn of the event loop.
+   */
+  erasureCheckpointMs?: number;
+};
 
 /** File name used inside a data directory. */
 export const SQLITE_FILE_NAME = 'parley.db';
 
-/** How long a write waits for another process's lock before failing (ms). */
-const BUSY_TIMEOUT_MS = 5_000;
+/** Default of {@link SqliteStorageOptions.erasureCheckpointMs}. */
+export const DEFAULT_ERASURE_CHECKPOINT_MS = 1_000;
 
-/** Messages deleted per retention transaction, so a large purge never holds the write lock for long. */
-const PURGE_BATCH = 1_000;
+/** A checkpoint that another process's reader blocks is retried this many times, then left to the next delete. */
+const CHECKPOINT_RETRIES = 10;
+
+/**
+ * Messages deleted per retention transaction, so a large purge never holds
+ * the write lock (and the event loop) for long: erasing a message's words
+ * from the search index makes each about 0.3 ms.
+ */
+const PURGE_BATCH = 250;
 
 interface OpenState {
   db: Database.Database;
@@ -67,31 +96,60 @@ interface OpenState {
   queue: WriteQueue;
   /** Set when a write may have added messages the full-text index has not seen. */
   indexDirty: boolean;
+  /** The pending erasure checkpoint, if one is scheduled. */
+  checkpointTimer: NodeJS.Timeout | null;
+  checkpointRetries: number;
 }
 
 /** SQLite implementation of `Storage` on better-sqlite3. */
 export class SqliteStorage implements Storage {
   /** Path of the database file. */
   readonly file: string;
+  /** Whether the file is encrypted. */
+  readonly encrypted: boolean;
+  readonly #key: EncryptionKey | null;
+  readonly #checkpointMs: number;
   #state: OpenState | null = null;
+  #opening: Promise<void> | null = null;
 
-  /** Remembers where the database lives; nothing touches the disk before `open()`. */
+  /**
+   * Remembers where the database lives; nothing touches the disk before
+   * `open()`. Throws `EncryptionError` for a malformed or weak key.
+   */
   constructor(options: SqliteStorageOptions) {
     this.file = 'file' in options ? options.file : join(options.dataDir, SQLITE_FILE_NAME);
+    this.#key = options.encryptionKey === undefined ? null : EncryptionKey.from(options.encryptionKey);
+    this.encrypted = this.#key !== null;
+    this.#checkpointMs = Math.max(0, options.erasureCheckpointMs ?? DEFAULT_ERASURE_CHECKPOINT_MS);
   }
 
-  async open(): Promise<void> {
-    if (this.#state) return;
-    if (this.file !== ':memory:') mkdirSync(dirname(this.file), { recursive: true });
-    const db = new Database(this.file, { timeout: BUSY_TIMEOUT_MS });
+  /**
+   * Opens (creating the file owner-only when missing) and migrates. Throws
+   * `EncryptionError`: `wrong_key` when the key does not fit the file,
+   * `cipher_unavailable` without the cipher package.
+   */
+  open(): Promise<void> {
+    if (this.#state) return Promise.resolve();
+    this.#opening ??= this.#openFile().finally(() => {
+      this.#opening = null;
+    });
+    return this.#opening;
+  }
+
+  async #openFile(): Promise<void> {
+    const db = await openDatabase(this.file, this.#key);
     try {
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = FULL');
       db.pragma('foreign_keys = ON');
       db.pragma('temp_store = MEMORY');
-      migrate(db);
+      // Zero freed space (deleted rows, cleared text, pages overflowing long messages).
+      db.pragma('secure_delete = ON');
+      const before = migrate(db);
       const s = prepareStatements(db);
       db.transaction(() => indexNewMessages(s))();
+      // Space freed before deletes zeroed it may still hold deleted text: rewrite the file once.
+      if (before > 0 && before < ERASING_VERSION) scrub(db);
       const state: OpenState = {
         db,
         s,
@@ -105,6 +163,8 @@ export class SqliteStorage implements Storage {
           },
         }),
         indexDirty: false,
+        checkpointTimer: null,
+        checkpointRetries: 0,
       };
       this.#state = state;
     } catch (error) {
@@ -117,8 +177,19 @@ export class SqliteStorage implements Storage {
     const state = this.#state;
     if (!state) return;
     state.queue.flush();
+    if (state.checkpointTimer) clearTimeout(state.checkpointTimer);
     this.#state = null;
+    // The last connection's close checkpoints and deletes the WAL.
     state.db.close();
+  }
+
+  /**
+   * Copies every committed page into the database file and truncates the
+   * WAL to zero bytes. Runs by itself shortly after erasures; resolves false
+   * when another process's reader kept it from finishing.
+   */
+  async checkpoint(): Promise<boolean> {
+    return checkpointTruncate(this.#open().db);
   }
 
   // ---- users
@@ -361,7 +432,9 @@ export class SqliteStorage implements Storage {
     now: number,
   ): Promise<ChangeResult> {
     const { reader } = this.#open();
-    return this.#write((s) => changeMessage(s, reader, messageId, user, clientId, change, now));
+    const result = await this.#write((s) => changeMessage(s, reader, messageId, user, clientId, change, now));
+    if (change.kind === 'delete' && !result.duplicate) this.#scheduleCheckpoint();
+    return result;
   }
 
   async clientOperation(user: string, clientId: string): Promise<ClientOperation | null> {
@@ -513,7 +586,17 @@ export class SqliteStorage implements Storage {
       }
       changed.push({ room: room.id, floorSeq: floor, blobKeys });
     }
+    if (changed.length > 0) this.#scheduleCheckpoint();
     return changed;
+  }
+
+  async pendingBlobErasures(limit: number): Promise<string[]> {
+    return this.#open().s.pendingErasures.all(pageSize(limit));
+  }
+
+  async completeBlobErasures(blobKeys: string[]): Promise<void> {
+    if (blobKeys.length === 0) return;
+    await this.#write((s) => s.completeErasures.run(JSON.stringify(blobKeys)));
   }
 
   // ---- workspace documents
@@ -531,7 +614,10 @@ export class SqliteStorage implements Storage {
 
   async compactWorkspace(room: string, snapshot: Uint8Array, throughId: number, now: number): Promise<boolean> {
     const { w } = this.#open();
-    return this.#write(() => workspaces.compactWorkspace(w, room, snapshot, throughId, now));
+    const compacted = await this.#write(() => workspaces.compactWorkspace(w, room, snapshot, throughId, now));
+    // The dropped log may hold text since deleted from the document (the snapshot has it collected).
+    if (compacted) this.#scheduleCheckpoint();
+    return compacted;
   }
 
   // ---- internals
@@ -545,6 +631,40 @@ export class SqliteStorage implements Storage {
     const { s, queue } = this.#open();
     return queue.run(() => work(s));
   }
+
+  /** Schedules the checkpoint that takes erased pages out of the WAL; deletes in the window share it. */
+  #scheduleCheckpoint(): void {
+    const state = this.#state;
+    if (!state || state.checkpointTimer) return;
+    state.checkpointTimer = setTimeout(() => {
+      state.checkpointTimer = null;
+      if (this.#state !== state) return;
+      let done = false;
+      try {
+        done = checkpointTruncate(state.db);
+      } catch {
+        // SQLITE_BUSY and the like: retried below.
+      }
+      if (done || ++state.checkpointRetries > CHECKPOINT_RETRIES) {
+        state.checkpointRetries = 0;
+        return;
+      }
+      this.#scheduleCheckpoint();
+    }, this.#checkpointMs);
+    state.checkpointTimer.unref();
+  }
+}
+
+/** A TRUNCATE checkpoint; false when a reader of another process kept part of the WAL. */
+function checkpointTruncate(db: Database.Database): boolean {
+  const rows = db.pragma('wal_checkpoint(TRUNCATE)') as Array<{ busy: number }>;
+  return rows[0]?.busy === 0;
+}
+
+/** Rewrites the whole file (VACUUM), then empties the WAL: no freed page keeps old content. */
+function scrub(db: Database.Database): void {
+  db.exec('VACUUM');
+  checkpointTruncate(db);
 }
 
 /** Creates (but does not open) a SQLite store. */

@@ -320,6 +320,12 @@ export function prepareStatements(db: BetterSqlite3.Database) {
     attachmentsOf: q<[messageId: string], AttachmentRow>(
       `SELECT ${ATTACHMENT_COLUMNS} FROM attachments WHERE message_id = ? ORDER BY position`,
     ),
+    /** Erases a message's attachments; a trigger queues their bytes in blob_erasures. */
+    deleteAttachmentsOf: q<[messageId: string], never>('DELETE FROM attachments WHERE message_id = ?'),
+    pendingErasures: v<[limit: number], string>('SELECT blob_key FROM blob_erasures ORDER BY blob_key LIMIT ?'),
+    completeErasures: q<[keysJson: string], never>(
+      'DELETE FROM blob_erasures WHERE blob_key IN (SELECT value FROM json_each(?))',
+    ),
     attachmentsOfMany: q<[idsJson: string], AttachmentRow>(
       `SELECT ${ATTACHMENT_COLUMNS} FROM attachments
        WHERE message_id IN (SELECT value FROM json_each(?)) ORDER BY message_id, position`,
