@@ -286,7 +286,11 @@ export class RawMember implements Member {
           this.#forget(mutation);
           return true;
         }
-        if (tries >= MAX_RETRYABLE) return false;
+        if (tries >= MAX_RETRYABLE) {
+          // Later mutations must not overtake it: start over on a fresh socket, which replays in order.
+          this.#link?.cut('refused as retryable too often');
+          return false;
+        }
         await pause(error.retryAfterMs ?? 200);
       }
     }
