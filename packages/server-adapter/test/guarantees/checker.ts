@@ -13,7 +13,7 @@ import { RawMember } from './raw-member.js';
 import { Rng } from './rng.js';
 import { SdkMember } from './sdk-member.js';
 import { RevIndex } from './rev-index.js';
-import { checkHistory, compareView, heldThrough, judgeLiveGaps, readServer } from './verify.js';
+import { checkHistory, compareView, heldThrough, judgeLiveGaps, patiently, readServer } from './verify.js';
 import { act, pause } from './workload.js';
 import type { CutRates, Member } from './workload.js';
 
@@ -223,7 +223,7 @@ export async function runChecker(setup: CheckerSetup): Promise<CheckerResult> {
 async function waitForQuiet(reader: TestClient, rooms: readonly string[], members: readonly Member[]): Promise<void> {
   const deadline = Date.now() + CATCH_UP_MS;
   while (Date.now() < deadline) {
-    const revs = await Promise.all(rooms.map(async (room) => (await reader.request('room.get', { room })).room.rev));
+    const revs = await Promise.all(rooms.map(async (room) => (await patiently(reader, 'room.get', { room })).room.rev));
     const caughtUp = members.every((m) => rooms.every((room, i) => (m.view(room).reduce((max, x) => Math.max(max, x.rev), 0)) >= revs[i]));
     const silentFor = Date.now() - Math.max(...members.map((m) => m.lastFrameAt));
     if ((caughtUp && silentFor >= QUIET_MS) || silentFor >= SILENCE_MS) return;

@@ -3,8 +3,11 @@
  * from a fresh client, checked against every acknowledged mutation, and
  * every client's view and stored cursor checked against that history.
  */
-import type { Message, RoomInfo } from '@parley/sdk/protocol';
+import { ErrorCode } from '@parley/sdk/protocol';
+import type { Message, RequestArgs, RequestResult, RequestType, RoomInfo } from '@parley/sdk/protocol';
+import { FrameError } from '../helpers.js';
 import type { TestClient } from '../helpers.js';
+import { pause } from './workload.js';
 import type { AckLog, AckedMutation } from './ack-log.js';
 import type { Findings } from './findings.js';
 import type { RevIndex } from './rev-index.js';
@@ -12,6 +15,8 @@ import type { RevIndex } from './rev-index.js';
 /** Pages of history read per room at most. */
 const MAX_PAGES = 500;
 const PAGE = 200;
+/** Waits on the server's rate limit per request at most (a long run reads thousands of edit histories). */
+const MAX_RATE_WAITS = 100;
 
 /** One room as the server holds it at the end. */
 export interface ServerRoom {
@@ -26,12 +31,12 @@ export interface ServerRoom {
 export async function readServer(reader: TestClient, rooms: readonly string[]): Promise<Map<string, ServerRoom>> {
   const out = new Map<string, ServerRoom>();
   for (const room of rooms) {
-    const { room: info } = await reader.request('room.get', { room });
+    const { room: info } = await patiently(reader, 'room.get', { room });
     const history: Message[] = [];
     let before: number | undefined;
     for (let page = 0; ; page++) {
       if (page === MAX_PAGES) throw new Error(`history of ${room} did not end within ${MAX_PAGES} pages`);
-      const { messages, hasMore } = await reader.request('message.history', { room, before, limit: PAGE });
+      const { messages, hasMore } = await patiently(reader, 'message.history', { room, before, limit: PAGE });
       history.unshift(...messages);
       if (!hasMore || messages.length === 0) break;
       before = messages[0].seq;
@@ -39,12 +44,24 @@ export async function readServer(reader: TestClient, rooms: readonly string[]): 
     const earlierTexts = new Map<string, string[]>();
     for (const message of history) {
       if (message.editedAt === null || message.deletedAt !== null) continue;
-      const { edits } = await reader.request('message.edits', { messageId: message.id });
+      const { edits } = await patiently(reader, 'message.edits', { messageId: message.id });
       earlierTexts.set(message.id, edits.map((e) => e.text));
     }
     out.set(room, { info, history, earlierTexts });
   }
   return out;
+}
+
+/** A request that waits out the server's rate limit (as long as it says) instead of failing. */
+export async function patiently<T extends RequestType>(reader: TestClient, type: T, args: RequestArgs<T>): Promise<RequestResult<T>> {
+  for (let waits = 0; ; waits++) {
+    try {
+      return await reader.request(type, args);
+    } catch (error) {
+      if (!(error instanceof FrameError) || error.code !== ErrorCode.RateLimited || waits >= MAX_RATE_WAITS) throw error;
+      await pause(error.frame.retryAfterMs ?? 100);
+    }
+  }
 }
 
 /** Checks the history itself and that every acknowledged mutation is in it exactly once; returns the user messages counted. */
