@@ -52,8 +52,29 @@ export async function readServer(reader: TestClient, rooms: readonly string[]): 
   return out;
 }
 
-/** A request that waits out the server's rate limit (as long as it says) instead of failing. */
+/** When each reader connection may send its next request: within the rate the server announced, with a margin. */
+const nextAllowed = new WeakMap<TestClient, { tokens: number; at: number }>();
+
+/** Waits until the server's announced rate lets `reader` send one more frame. */
+async function paced(reader: TestClient): Promise<void> {
+  const rate = reader.welcome?.limits.connectionRate ?? { perSecond: 100, burst: 1000 };
+  const perMs = (rate.perSecond * 0.8) / 1000;
+  const state = nextAllowed.get(reader) ?? { tokens: rate.burst / 2, at: Date.now() };
+  nextAllowed.set(reader, state);
+  const now = Date.now();
+  state.tokens = Math.min(rate.burst / 2, state.tokens + (now - state.at) * perMs);
+  state.at = now;
+  if (state.tokens < 1) await pause(Math.ceil((1 - state.tokens) / perMs));
+  state.tokens -= 1;
+}
+
+/**
+ * A request paced to the server's announced rate, which also waits out a
+ * rate-limit answer (as long as it says) instead of failing: the end of a
+ * long run reads thousands of edit histories.
+ */
 export async function patiently<T extends RequestType>(reader: TestClient, type: T, args: RequestArgs<T>): Promise<RequestResult<T>> {
+  await paced(reader);
   for (let waits = 0; ; waits++) {
     try {
       return await reader.request(type, args);
