@@ -144,6 +144,14 @@ describe('dev mode', () => {
       assert.equal((await onDev.auth(token)).user.id, 'mallory', 'the dev server accepts its own token');
       await onDev.close();
       assert.equal((await refusal(production, token)).code, ErrorCode.AuthFailed, 'the production server refuses it');
+      const otherNode = await startServer({ auth: { dev: true, secret: SECRET } });
+      try {
+        const there = await TestClient.open(otherNode.wsUrl);
+        assert.equal((await there.auth(token)).user.id, 'mallory', 'another dev node with the same secret accepts it (clusters)');
+        await there.close();
+      } finally {
+        await otherNode.close();
+      }
       // The dev server still accepts the host's own tokens signed with the configured secret.
       const host = await dev.connect('ada');
       assert.equal(host.welcome?.user.id, 'ada');

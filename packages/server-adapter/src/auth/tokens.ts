@@ -8,7 +8,7 @@
  * accepts them, so a dev server never hands out tokens that a production
  * server sharing its configured secret would accept.
  */
-import { createPublicKey, randomBytes } from 'node:crypto';
+import { createPublicKey, hkdfSync, randomBytes } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -194,12 +194,21 @@ export function revokes(before: number, issuedAt: number | null): boolean {
 }
 
 /**
- * Builds the token service. In dev mode, a random dev secret is kept in
- * `<dataDir>/dev-secret` (readable by the owner only) so minted tokens survive
- * a restart; it is never the configured production secret.
+ * Builds the token service. The dev secret is never the configured secret:
+ * with one configured, it is derived from it (HKDF, its own label), so the
+ * dev nodes of one cluster accept each other's dev tokens while a production
+ * server with that secret refuses them; without one, a random dev secret is
+ * kept in `<dataDir>/dev-secret` (owner-only) so tokens survive a restart.
  */
 export async function createTokenService(options: AuthOptions, dataDir: string): Promise<TokenService> {
-  return new TokenService(options, options.dev ? await loadDevSecret(dataDir) : null);
+  if (!options.dev) return new TokenService(options, null);
+  const devSecret = options.secret ? derivedDevSecret(options.secret) : await loadDevSecret(dataDir);
+  return new TokenService(options, devSecret);
+}
+
+/** The dev secret of a server whose configured secret is `secret`. */
+function derivedDevSecret(secret: string): string {
+  return Buffer.from(hkdfSync('sha256', secret, 'parley', 'parley dev tokens v1', 32)).toString('base64url');
 }
 
 
