@@ -35,6 +35,10 @@ export interface CliCluster {
   pauseRedis(): void;
   /** Lets a frozen Redis server go on (SIGCONT). */
   resumeRedis(): void;
+  /** SIGKILLs node `index` and waits for it to exit. */
+  killNode(index: number): Promise<void>;
+  /** Starts node `index` again on its port (after {@link CliCluster.killNode}). */
+  startNode(index: number): Promise<void>;
   /** Starts one more node with the cluster's environment (closed with the cluster). */
   addNode(): Promise<CliProcess>;
   /** Closes the clients, SIGKILLs every node and Redis, drops the database and deletes the data directory. */
@@ -102,6 +106,14 @@ export async function startCliCluster(
     },
     resumeRedis() {
       redis?.kill('SIGCONT');
+    },
+    async killNode(index) {
+      const { child } = nodes[index];
+      child.kill('SIGKILL');
+      await exited(child);
+    },
+    async startNode(index) {
+      nodes[index] = await startCli({ dataDir, env, port: nodes[index].port });
     },
     async addNode() {
       const node = await startCli({ dataDir, env });

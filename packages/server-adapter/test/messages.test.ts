@@ -110,6 +110,39 @@ describe('messages', () => {
     assert.equal(marker.seq, first.seq + 1);
   });
 
+  it('answers a retried edit, reaction or delete with the message even after a later delete or mute', async () => {
+    const room = await createRoom(ada, ['bob']);
+    const message = await send(ada, room, 'soon gone');
+    const edit = { messageId: message.id, clientId: cid(), text: 'edited once' };
+    const react = { messageId: message.id, clientId: cid(), emoji: '👍', on: true };
+    const remove = { messageId: message.id, clientId: cid() };
+    await ada.request('message.edit', edit);
+    await bob.request('message.react', react);
+    const { message: deleted } = await ada.request('message.delete', remove);
+
+    // The acks were lost: the clients send the same pairs again. They were applied, so they are answered, not refused.
+    const replays = [
+      await ada.request('message.edit', edit),
+      await bob.request('message.react', react),
+      await ada.request('message.delete', remove),
+    ];
+    for (const { message: answer } of replays) {
+      assert.equal(answer.id, message.id);
+      assert.equal(answer.rev, deleted.rev, 'a replay changes nothing');
+    }
+
+    // A mute that came after the reaction does not turn its replay into a refusal either.
+    const kept = await send(ada, room, 'kept');
+    const again = { messageId: kept.id, clientId: cid(), emoji: '🎉', on: true };
+    const { message: reacted } = await bob.request('message.react', again);
+    await ada.request('room.mute', { room, user: 'bob' });
+    const { message: replayed } = await bob.request('message.react', again);
+    assert.equal(replayed.rev, reacted.rev);
+    assert.equal(await bob.fail('message.react', { ...again, clientId: cid() }), ErrorCode.Muted, 'a new reaction is still refused');
+    // A client id already used for another operation stays a conflict.
+    assert.equal(await bob.fail('message.react', { ...again, emoji: '👀' , messageId: message.id }), ErrorCode.Conflict);
+  });
+
   it('edits: only the sender, with history kept and message.updated pushed', async () => {
     const room = await createRoom(ada, ['bob']);
     const msg = await send(ada, room, 'first draft');

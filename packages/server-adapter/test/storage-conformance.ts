@@ -456,6 +456,16 @@ export function storageConformance(name: string, makeStorage: () => Promise<Stor
         assert.equal((await storage.getRoom(room.id))?.lastSeq, 2);
       });
 
+      it('tells which operation a (user, clientId) pair was committed for', async () => {
+        const room = await createRoom('alice', ['bob']);
+        const sent = await send(room.id, 'alice', 'hello', { clientId: 'op-send' });
+        await storage.changeMessage(sent.id, 'bob', 'op-react', { kind: 'react', emoji: '👍', on: true }, now());
+        assert.deepEqual(await storage.clientOperation('alice', 'op-send'), { op: 'send', messageId: sent.id });
+        assert.deepEqual(await storage.clientOperation('bob', 'op-react'), { op: 'react', messageId: sent.id });
+        assert.equal(await storage.clientOperation('alice', 'op-react'), null, 'pairs are per user');
+        assert.equal(await storage.clientOperation('bob', 'never-used'), null);
+      });
+
       it('refuses a duplicate message id without consuming a seq', async () => {
         const room = await createRoom('alice');
         await send(room.id, 'alice', 'first', { id: 'fixed' });

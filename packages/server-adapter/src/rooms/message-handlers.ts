@@ -5,7 +5,7 @@ import type { HandlerMap, RequestContext } from '../context.js';
 import { RequestError } from '../errors.js';
 import type { ModerationVerdict } from '../options.js';
 import type { FanoutCharge } from '../quotas/fanout-budget.js';
-import type { StoredRoom } from '../storage/storage.js';
+import type { MessageChange, StoredRoom } from '../storage/storage.js';
 import { isMuted, memberOf, messageFor, pageSize } from './access.js';
 import { isReaction } from './emoji.js';
 import { sendEstimate, updateEstimate } from './fanout-estimate.js';
@@ -71,6 +71,21 @@ async function attachmentsFor(ctx: RequestContext, room: string, ids: string[]):
     out.push({ id: a.id, name: a.name, type: a.type, size: a.size });
   }
   return out;
+}
+
+/**
+ * `message` when (user, clientId) already committed this very change: a retry
+ * after a lost ack is answered like the original, whatever changed since (the
+ * message deleted, the user muted), and changes nothing. Any other use of the
+ * pair is a conflict.
+ */
+async function replayOf(ctx: RequestContext, kind: MessageChange['kind'], message: Message, clientId: string): Promise<Message | null> {
+  const done = await ctx.server.storage.clientOperation(ctx.user.id, clientId);
+  if (!done) return null;
+  if (done.op !== kind || done.messageId !== message.id) {
+    throw new RequestError(ErrorCode.Conflict, `client id ${clientId} was used for another operation`);
+  }
+  return message;
 }
 
 async function publishUpdated(ctx: RequestContext, message: Message): Promise<void> {
@@ -176,6 +191,8 @@ export const messageHandlers: HandlerMap<
   async 'message.edit'(ctx, args) {
     const { storage } = ctx.server;
     const { message, room, member } = await messageFor(storage, args.messageId, ctx.user.id);
+    const replay = await replayOf(ctx, 'edit', message, args.clientId);
+    if (replay) return { message: replay };
     if (message.sender !== ctx.user.id || message.kind !== 'user') {
       throw new RequestError(ErrorCode.Forbidden, 'only the sender can edit a message');
     }
@@ -200,6 +217,8 @@ export const messageHandlers: HandlerMap<
   async 'message.delete'(ctx, args) {
     const { storage } = ctx.server;
     const { message, room, member } = await messageFor(storage, args.messageId, ctx.user.id);
+    const replay = await replayOf(ctx, 'delete', message, args.clientId);
+    if (replay) return { message: replay };
     if (message.kind === 'system') throw new RequestError(ErrorCode.Forbidden, 'system messages cannot be deleted');
     if (message.sender !== ctx.user.id && !can('deleteAny', { kind: room.kind, actor: member.role })) {
       throw new RequestError(ErrorCode.Forbidden, "you may not delete others' messages here");
@@ -215,6 +234,8 @@ export const messageHandlers: HandlerMap<
   async 'message.react'(ctx, args) {
     const { storage } = ctx.server;
     const { message, room, member } = await messageFor(storage, args.messageId, ctx.user.id);
+    const replay = await replayOf(ctx, 'react', message, args.clientId);
+    if (replay) return { message: replay };
     if (!isReaction(args.emoji)) throw new RequestError(ErrorCode.BadRequest, 'a reaction must be an emoji or :shortcode:');
     if (!can('react', { kind: room.kind, actor: member.role })) throw new RequestError(ErrorCode.Forbidden, 'you may not react here');
     if (isMuted(member, ctx.now)) throw new RequestError(ErrorCode.Muted, 'you are muted in this room');

@@ -128,6 +128,12 @@ export interface ChangeResult {
   duplicate: boolean;
 }
 
+/** What a (user, clientId) pair was committed for. */
+export interface ClientOperation {
+  op: 'send' | MessageChange['kind'];
+  messageId: string;
+}
+
 export interface ReceiptResult {
   readSeq: number;
   deliveredSeq: number;
@@ -258,6 +264,12 @@ export interface Storage {
 
   /** Appends a user message: next seq and rev, binds attachments, bumps the parent's reply count. */
   appendMessage(input: AppendMessageInput): Promise<AppendResult>;
+  /**
+   * The operation `user` already committed with `clientId`, or null: a retry
+   * is recognised before checks that the original no longer has to pass
+   * (the message was deleted since, the user was muted).
+   */
+  clientOperation(user: string, clientId: string): Promise<ClientOperation | null>;
   /**
    * Applies an edit (keeping the old text in the edit history), a delete or a
    * reaction. A delete leaves a tombstone (same id and seq) and erases the

@@ -17,6 +17,7 @@ import type {
   AppendMessageInput,
   AppendResult,
   ChangeResult,
+  ClientOperation,
   CreateRoomInput,
   MessageChange,
   PendingUploads,
@@ -496,6 +497,14 @@ export class PostgresStorage implements Storage {
 
   async changeMessage(messageId: string, user: string, clientId: string, change: MessageChange, now: number): Promise<ChangeResult> {
     return this.#write((c) => changeMessage(c, messageId, user, clientId, change, now));
+  }
+
+  async clientOperation(user: string, clientId: string): Promise<ClientOperation | null> {
+    const { rows } = await this.#db().query<{ op: ClientOperation['op']; message_id: string }>(
+      'SELECT op, message_id FROM client_ops WHERE user_id = $1 AND client_id = $2',
+      [user, clientId],
+    );
+    return rows.length === 0 ? null : { op: rows[0].op, messageId: rows[0].message_id };
   }
 
   async getMessage(id: string): Promise<Message | null> {

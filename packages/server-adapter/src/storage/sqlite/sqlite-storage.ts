@@ -22,6 +22,7 @@ import type {
   AppendMessageInput,
   AppendResult,
   ChangeResult,
+  ClientOperation,
   CreateRoomInput,
   MessageChange,
   PendingUploads,
@@ -444,6 +445,11 @@ export class SqliteStorage implements Storage {
     const result = await this.#write((s) => changeMessage(s, reader, messageId, user, clientId, change, now));
     if (change.kind === 'delete' && !result.duplicate) this.#scheduleCheckpoint();
     return result;
+  }
+
+  async clientOperation(user: string, clientId: string): Promise<ClientOperation | null> {
+    const row = this.#open().s.getClientOp.get(user, clientId);
+    return row ? { op: row.op as ClientOperation['op'], messageId: row.message_id } : null;
   }
 
   async getMessage(id: string): Promise<Message | null> {
