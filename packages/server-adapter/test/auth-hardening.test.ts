@@ -16,6 +16,7 @@ import { ConfigError, createServer } from '../src/index.js';
 import { isLoopbackAddress, isLoopbackHost } from '../src/auth/loopback.js';
 import { FrameError, METRICS_TOKEN, SECRET, TestClient, createRoom, signToken, startServer } from './helpers.js';
 import type { TestServer } from './helpers.js';
+import { exited, startCli } from './cli-process.js';
 
 const nowSeconds = (): number => Math.floor(Date.now() / 1000);
 
@@ -76,6 +77,35 @@ describe('token rules', () => {
   it('refuses an HS256 secret shorter than 32 bytes', () => {
     assert.throws(() => createServer({ auth: { secret: 'x' }, logger: false }), ConfigError);
     assert.throws(() => createServer({ auth: { secret: 'a'.repeat(31) }, logger: false }), /at least 32/);
+  });
+});
+
+describe('the CLI', () => {
+  it('requires the issuer and audience it is given, and refuses a weak secret', { timeout: 120_000 }, async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'parley-cli-auth-'));
+    const cli = await startCli({
+      dataDir,
+      env: { PARLEY_JWT_SECRET: SECRET, PARLEY_JWT_ISSUER: 'https://host.example', PARLEY_JWT_AUDIENCE: 'parley', PARLEY_DEV: '' },
+    });
+    try {
+      const wsUrl = cli.wsUrl;
+      const refusedWith = async (token: string): Promise<string> => {
+        const client = await TestClient.open(wsUrl);
+        let code = '';
+        await assert.rejects(client.auth(token), (e: FrameError) => ((code = e.code), true));
+        return code;
+      };
+      assert.equal(await refusedWith(await signToken('ada')), ErrorCode.AuthFailed, 'no iss/aud: another service’s token');
+      assert.equal(await refusedWith(await signToken('ada', { issuer: 'https://other.example', audience: 'parley' })), ErrorCode.AuthFailed);
+      const good = await TestClient.connect(wsUrl, await signToken('ada', { issuer: 'https://host.example', audience: 'parley' }));
+      assert.equal(good.welcome?.user.id, 'ada');
+      good.terminate();
+    } finally {
+      cli.child.kill('SIGTERM');
+      await exited(cli.child);
+    }
+    await assert.rejects(startCli({ dataDir, env: { PARLEY_JWT_SECRET: 'short', PARLEY_DEV: '' } }), /at least 32/);
+    await rm(dataDir, { recursive: true, force: true });
   });
 });
 
