@@ -1,5 +1,5 @@
 /**
- * Peer: Hocuspocus 4.7 with no extensions: in-memory documents, no auth
+ * Peer: Hocuspocus 3.4 (the newest that accepts Node 20) with no extensions: in-memory documents, no auth
  * hook (every token is accepted), no persistence.
  */
 import { Server } from '@hocuspocus/server';
