@@ -18,7 +18,6 @@ import type { CallPanelMedia } from '../../events/parley-call-media-toggle.js';
 import { callPanelStrings } from '../../i18n/call-panel-strings.js';
 import type { CallPanelStrings } from '../../i18n/call-panel-strings.js';
 import { mergeStrings } from '../../i18n/strings.js';
-import { OwnedClient } from '../../internal/owned-client.js';
 import { tokens } from '../../styles/tokens.styles.js';
 import '../chat-room/chat-room.js';
 import { describeError } from './call-errors.js';
@@ -37,9 +36,6 @@ const IN_CALL: ReadonlySet<string> = new Set(['joining', 'joined', 'reconnecting
 
 /** What the view of one `<call-panel>` holds besides the store. */
 export class CallView implements ReactiveController {
-  private readonly owned: OwnedClient;
-  /** The client the element made for itself, if it had to. */
-  ownClient: ParleyClient | undefined;
   private readonly callState: StoreController<CallState | undefined>;
   private readonly me: StoreController<{ id: string; name: string } | null>;
 
@@ -66,7 +62,6 @@ export class CallView implements ReactiveController {
   private listening = false;
 
   constructor(private readonly host: CallPanel) {
-    this.owned = new OwnedClient(() => host.requestUpdate());
     this.callState = new StoreController(host, () => host.activeClient, (s): CallState | undefined => s.calls[host.room]);
     this.me = new StoreController(host, () => host.activeClient, (s) => s.user);
     host.addController(this);
@@ -122,18 +117,12 @@ export class CallView implements ReactiveController {
     if (this.listening) navigator.mediaDevices?.removeEventListener('devicechange', this.onDeviceChange);
     this.listening = false;
     this.unbind();
-    this.owned.dispose();
-    this.ownClient = undefined;
     this.previewWanted = true;
   }
 
   /** @internal Lit lifecycle: before each render, follow the client and room. */
   hostUpdate(): void {
     const host = this.host;
-    const ownNeeded = !host.client && !host.contextClient && host.isConnected;
-    this.ownClient = this.owned.sync(
-      ownNeeded ? { server: host.server, user: host.user, userName: host.userName, dev: host.dev, token: host.token } : null,
-    );
     const client = host.activeClient;
     if (client !== this.boundClient || host.room !== this.boundRoom) this.bind(client, host.room);
     if (!this.inCall && this.previewWanted && !this.preview && this.call) this.startPreview();
@@ -349,7 +338,7 @@ export class CallView implements ReactiveController {
     return html`<div part="base" @keydown=${(event: KeyboardEvent) => this.onKeydown(event)}>
       <section class="main" aria-label=${t.panelLabel}>
         ${!host.activeClient
-          ? html`<p class="note">${this.owned.error ? describeError(t, this.owned.error).text : t.noClient}</p>`
+          ? html`<p class="note">${host.ownClientError ? describeError(t, host.ownClientError).text : t.noClient}</p>`
           : !host.room
             ? html`<p class="note">${t.noRoom}</p>`
             : this.inCall
