@@ -20,6 +20,7 @@ export { ParleyMessageDeleteEvent } from './events/parley-message-delete.js';
 export { ParleyReactionToggleEvent } from './events/parley-reaction-toggle.js';
 export { ParleyThreadOpenEvent } from './events/parley-thread-open.js';
 export { ParleyRoomSelectEvent } from './events/parley-room-select.js';
-export { defaultChatRoomStrings, mergeStrings } from './i18n/strings.js';
+export { chatRoomStrings } from './components/chat-room/chat-room.strings.js';
+export { mergeStrings } from './internal/merge-strings.js';
 export { parseInline, renderInline, safeHref } from './internal/inline-markdown.js';
 export { createClient, ErrorCode, fetchDevToken } from '@parley/sdk';

@@ -2,8 +2,8 @@ import { nothing } from 'lit';
 import { property } from 'lit/decorators.js';
 import type { Call } from '@parley/sdk';
 import { ParleyElement } from '../../base/parley-element.js';
-import type { CallPanelStrings } from '../../i18n/call-panel-strings.js';
 import { tokens } from '../../styles/tokens.styles.js';
+import type { CallPanelStrings } from './call-panel.strings.js';
 import type * as CallViewModule from './call-view.js';
 import type { CallView } from './call-view.js';
 

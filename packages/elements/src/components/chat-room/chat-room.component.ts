@@ -10,12 +10,13 @@ import { StoreController } from '../../controllers/store-controller.js';
 import { ParleyMessageDeleteEvent } from '../../events/parley-message-delete.js';
 import { ParleyReactionToggleEvent } from '../../events/parley-reaction-toggle.js';
 import { ParleyThreadOpenEvent } from '../../events/parley-thread-open.js';
-import { defaultChatRoomStrings, mergeStrings } from '../../i18n/strings.js';
-import type { ChatRoomStrings } from '../../i18n/strings.js';
 import { elementLocale, formatList, formatNumber } from '../../internal/format.js';
 import { safeHref } from '../../internal/inline-markdown.js';
+import { mergeStrings } from '../../internal/merge-strings.js';
 import { tokens } from '../../styles/tokens.styles.js';
 import type { ChatContext } from './chat-context.js';
+import { chatRoomStrings } from './chat-room.strings.js';
+import type { ChatRoomStrings } from './chat-room.strings.js';
 import { styles } from './chat-room.styles.js';
 import { ComposerController } from './composer.js';
 import { handleOf, keyOf } from './message-keys.js';
@@ -179,7 +180,7 @@ export class ChatRoom extends ParleyElement {
   });
 
   private get text(): ChatRoomStrings {
-    return mergeStrings(defaultChatRoomStrings, this.strings);
+    return mergeStrings(chatRoomStrings, this.strings);
   }
 
   private get handle(): Room | undefined {

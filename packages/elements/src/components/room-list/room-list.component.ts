@@ -6,10 +6,10 @@ import type { ParleyClient, RoomInfo } from '@parley/sdk';
 import { ParleyElement } from '../../base/parley-element.js';
 import { StoreController } from '../../controllers/store-controller.js';
 import { ParleyRoomSelectEvent } from '../../events/parley-room-select.js';
-import { roomListStrings } from '../../i18n/room-list-strings.js';
-import type { RoomListStrings } from '../../i18n/room-list-strings.js';
 import { sameSummaries, selectRoomSummaries } from './room-summary.js';
 import type { RoomSummary } from './room-summary.js';
+import { roomListStrings } from './room-list.strings.js';
+import type { RoomListStrings } from './room-list.strings.js';
 import { styles } from './room-list.styles.js';
 
 type Panel = 'none' | 'create' | 'browse';

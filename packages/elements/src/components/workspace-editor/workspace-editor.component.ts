@@ -8,15 +8,15 @@ import type { ParleyClient } from '@parley/sdk';
 import { MAX_TASK_TEXT, userColor } from '@parley/sdk/protocol';
 import { ParleyElement } from '../../base/parley-element.js';
 import { StoreController } from '../../controllers/store-controller.js';
-import { defaultWorkspaceEditorStrings } from '../../i18n/workspace-editor-strings.js';
-import type { WorkspaceEditorStrings } from '../../i18n/workspace-editor-strings.js';
-import { mergeStrings } from '../../i18n/strings.js';
 import { elementLocale } from '../../internal/format.js';
+import { mergeStrings } from '../../internal/merge-strings.js';
 import { tokens } from '../../styles/tokens.styles.js';
 import { SafeAwareness } from './safe-awareness.js';
 import type { Participant } from './safe-awareness.js';
 import { TaskListController } from './task-list.js';
 import { TextEditor } from './text-editor.js';
+import { workspaceEditorStrings } from './workspace-editor.strings.js';
+import type { WorkspaceEditorStrings } from './workspace-editor.strings.js';
 import { styles } from './workspace-editor.styles.js';
 import { openWorkspace, workspaceStatus } from './workspace-handle.js';
 import type { OpenWorkspace, WorkspaceStatus, WorkspaceTask } from './workspace-handle.js';
@@ -119,7 +119,7 @@ export class WorkspaceEditor extends ParleyElement {
   private readonly taskList = new TaskListController(this.taskContext());
 
   private get text(): WorkspaceEditorStrings {
-    return mergeStrings(defaultWorkspaceEditorStrings, this.strings);
+    return mergeStrings(workspaceEditorStrings, this.strings);
   }
 
   /** No editing: a member without edit rights, or a workspace the server refused for good. */
