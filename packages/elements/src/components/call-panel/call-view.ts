@@ -6,7 +6,7 @@
  * carries it.
  */
 import { adoptStyles, html, nothing } from 'lit';
-import type { ReactiveController, TemplateResult } from 'lit';
+import type { ReactiveController, ReactiveControllerHost, TemplateResult } from 'lit';
 import { repeat } from 'lit/directives/repeat.js';
 import type { Call, CallDevice, CallParticipant, CallState, ParleyClient } from '@parley/sdk';
 import { StoreController } from '../../controllers/store-controller.js';
@@ -20,7 +20,6 @@ import { tokens } from '../../styles/tokens.styles.js';
 import '../chat-room/chat-room.js';
 import { describeError } from './call-errors.js';
 import type { ShownError } from './call-errors.js';
-import type { CallPanel } from './call-panel.component.js';
 import { callPanelStrings } from './call-panel.strings.js';
 import type { CallPanelStrings } from './call-panel.strings.js';
 import { styles } from './call-panel.styles.js';
@@ -33,6 +32,20 @@ type DeviceKind = 'audioinput' | 'videoinput';
 
 /** Statuses in which the call screen (not the pre-join screen) is shown. */
 const IN_CALL: ReadonlySet<string> = new Set(['joining', 'joined', 'reconnecting']);
+
+/**
+ * What the view uses of its `<call-panel>`. The element's module imports this
+ * one (lazily), so the view names an interface rather than the class.
+ */
+export interface CallViewHost extends ReactiveControllerHost, EventTarget {
+  readonly room: string;
+  /** Whether the room's chat shows beside the call (the Chat button toggles it). */
+  chat: boolean;
+  readonly strings: Partial<CallPanelStrings> | undefined;
+  readonly activeClient: ParleyClient | undefined;
+  readonly ownClientError: unknown;
+  readonly renderRoot: HTMLElement | DocumentFragment;
+}
 
 /** What the view of one `<call-panel>` holds besides the store. */
 export class CallView implements ReactiveController {
@@ -61,7 +74,7 @@ export class CallView implements ReactiveController {
   private unlisten: Array<() => void> = [];
   private listening = false;
 
-  constructor(private readonly host: CallPanel) {
+  constructor(private readonly host: CallViewHost) {
     this.callState = new StoreController(host, () => host.activeClient, (s): CallState | undefined => s.calls[host.room]);
     this.me = new StoreController(host, () => host.activeClient, (s) => s.user);
     host.addController(this);
