@@ -5,13 +5,11 @@
  * other than `<parley-session>` and `<chat-room>` load on first sight
  * (see `define.ts`) from chunks beside this file, outside the chat-only
  * budget. Their classes are not exported here for that reason; import them
- * from `@parley/elements` in a bundled app.
+ * from `@parley/elements` in a bundled app. What is exported is a part of
+ * `@parley/elements`' public index, plus the SDK's client basics.
  */
 import './define.js';
 
-export { clientContext } from './context/client-context.js';
-export { defineElement } from './internal/define-element.js';
-export { StoreController } from './controllers/store-controller.js';
 export { ParleySession } from './components/parley-session/parley-session.component.js';
 export { ChatRoom, DEFAULT_REACTIONS } from './components/chat-room/chat-room.component.js';
 export { ParleyMessageSendEvent } from './events/parley-message-send.js';
@@ -20,6 +18,7 @@ export { ParleyMessageDeleteEvent } from './events/parley-message-delete.js';
 export { ParleyReactionToggleEvent } from './events/parley-reaction-toggle.js';
 export { ParleyThreadOpenEvent } from './events/parley-thread-open.js';
 export { ParleyRoomSelectEvent } from './events/parley-room-select.js';
-export { defaultChatRoomStrings, mergeStrings } from './i18n/strings.js';
-export { parseInline, renderInline, safeHref } from './internal/inline-markdown.js';
+export { chatRoomStrings } from './components/chat-room/chat-room.strings.js';
+export { clientContext } from './context/client-context.js';
+export { StoreController } from './controllers/store-controller.js';
 export { createClient, ErrorCode, fetchDevToken } from '@parley/sdk';

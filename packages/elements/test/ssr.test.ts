@@ -6,20 +6,21 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
+const { exports } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { exports: Record<string, unknown> };
 
+/** The SDK, and every script entry of the elements package: the index, `define` and each element's module. */
 const MODULES = [
   '@parley/sdk',
-  '@parley/elements',
-  '@parley/elements/define',
-  '@parley/elements/chat-room',
-  '@parley/elements/room-list',
-  '@parley/elements/parley-session',
+  ...Object.keys(exports)
+    .filter((entry) => !entry.includes('*') && !entry.endsWith('.json'))
+    .map((entry) => `@parley/elements${entry.slice(1)}`),
 ];
 
 describe('importing in Node (SSR)', () => {

@@ -1,4 +1,4 @@
-import type { CallPanelStrings } from '../../i18n/call-panel-strings.js';
+import type { CallPanelStrings } from './call-panel.strings.js';
 
 /** An error as `<call-panel>` shows it: the SDK's code (for `data-code`) and a sentence. */
 export interface ShownError {

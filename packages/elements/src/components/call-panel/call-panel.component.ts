@@ -1,10 +1,9 @@
-import { consume } from '@lit/context';
-import { LitElement, nothing } from 'lit';
-import { property, state } from 'lit/decorators.js';
-import type { Call, ParleyClient, TokenSource } from '@parley/sdk';
-import { clientContext } from '../../context/client-context.js';
-import type { CallPanelStrings } from '../../i18n/call-panel-strings.js';
+import { nothing } from 'lit';
+import { property } from 'lit/decorators.js';
+import type { Call } from '@parley/sdk';
+import { ParleyElement } from '../../base/parley-element.js';
 import { tokens } from '../../styles/tokens.styles.js';
+import type { CallPanelStrings } from './call-panel.strings.js';
 import type * as CallViewModule from './call-view.js';
 import type { CallView } from './call-view.js';
 
@@ -89,40 +88,18 @@ function loadView(): Promise<typeof CallViewModule> {
  * @cssproperty --parley-call-panel-speaker - Outline colour of the active speaker (default: the accent colour).
  * @cssproperty --parley-call-panel-chat-width - Width of the chat beside the call (default 22rem).
  */
-export class CallPanel extends LitElement {
+export class CallPanel extends ParleyElement {
   static override styles = tokens;
 
   /** The room id. */
   @property({ reflect: true }) accessor room = '';
-  /** Standalone: the server's base URL. */
-  @property({ reflect: true }) accessor server = '';
-  /** Standalone: the user id. */
-  @property({ reflect: true }) accessor user = '';
-  /** Standalone: display name for dev tokens. */
-  @property({ attribute: 'user-name' }) accessor userName = '';
-  /** Standalone: mint tokens from the server's dev endpoint. */
-  @property({ type: Boolean, reflect: true }) accessor dev = false;
-  /** Standalone: a token, or a function returning a fresh one. */
-  @property({ attribute: false }) accessor token: TokenSource | undefined = undefined;
-  /** A client to use instead of the session's (the element never disposes it). */
-  @property({ attribute: false }) accessor client: ParleyClient | undefined = undefined;
   /** Overrides of the user-visible strings. */
   @property({ attribute: false }) accessor strings: Partial<CallPanelStrings> | undefined = undefined;
   /** Shows the room's chat beside the call (the Chat button toggles it; reflected). */
   @property({ type: Boolean, reflect: true }) accessor chat = false;
 
-  /** @internal The session's client. */
-  @consume({ context: clientContext, subscribe: true })
-  @state()
-  accessor contextClient: ParleyClient | undefined = undefined;
-
   /** The loaded view (null until its chunk arrives). */
   private view: CallView | null = null;
-
-  /** The client in use: the `client` property, the session's, or the element's own. */
-  get activeClient(): ParleyClient | undefined {
-    return this.client ?? this.contextClient ?? this.view?.ownClient;
-  }
 
   /**
    * The SDK's `Call` for `room`, once the panel has loaded it (undefined

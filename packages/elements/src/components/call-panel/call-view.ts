@@ -6,7 +6,7 @@
  * carries it.
  */
 import { adoptStyles, html, nothing } from 'lit';
-import type { ReactiveController, TemplateResult } from 'lit';
+import type { ReactiveController, ReactiveControllerHost, TemplateResult } from 'lit';
 import { repeat } from 'lit/directives/repeat.js';
 import type { Call, CallDevice, CallParticipant, CallState, ParleyClient } from '@parley/sdk';
 import { StoreController } from '../../controllers/store-controller.js';
@@ -15,15 +15,13 @@ import { ParleyCallJoinEvent } from '../../events/parley-call-join.js';
 import { ParleyCallLeaveEvent } from '../../events/parley-call-leave.js';
 import { ParleyCallMediaToggleEvent } from '../../events/parley-call-media-toggle.js';
 import type { CallPanelMedia } from '../../events/parley-call-media-toggle.js';
-import { callPanelStrings } from '../../i18n/call-panel-strings.js';
-import type { CallPanelStrings } from '../../i18n/call-panel-strings.js';
-import { mergeStrings } from '../../i18n/strings.js';
-import { OwnedClient } from '../../internal/owned-client.js';
+import { mergeStrings } from '../../internal/merge-strings.js';
 import { tokens } from '../../styles/tokens.styles.js';
 import '../chat-room/chat-room.js';
 import { describeError } from './call-errors.js';
 import type { ShownError } from './call-errors.js';
-import type { CallPanel } from './call-panel.component.js';
+import { callPanelStrings } from './call-panel.strings.js';
+import type { CallPanelStrings } from './call-panel.strings.js';
 import { styles } from './call-panel.styles.js';
 import { icon } from './icons.js';
 import { mediaSource, streamOf } from './media.js';
@@ -35,11 +33,22 @@ type DeviceKind = 'audioinput' | 'videoinput';
 /** Statuses in which the call screen (not the pre-join screen) is shown. */
 const IN_CALL: ReadonlySet<string> = new Set(['joining', 'joined', 'reconnecting']);
 
+/**
+ * What the view uses of its `<call-panel>`. The element's module imports this
+ * one (lazily), so the view names an interface rather than the class.
+ */
+export interface CallViewHost extends ReactiveControllerHost, EventTarget {
+  readonly room: string;
+  /** Whether the room's chat shows beside the call (the Chat button toggles it). */
+  chat: boolean;
+  readonly strings: Partial<CallPanelStrings> | undefined;
+  readonly activeClient: ParleyClient | undefined;
+  readonly ownClientError: unknown;
+  readonly renderRoot: HTMLElement | DocumentFragment;
+}
+
 /** What the view of one `<call-panel>` holds besides the store. */
 export class CallView implements ReactiveController {
-  private readonly owned: OwnedClient;
-  /** The client the element made for itself, if it had to. */
-  ownClient: ParleyClient | undefined;
   private readonly callState: StoreController<CallState | undefined>;
   private readonly me: StoreController<{ id: string; name: string } | null>;
 
@@ -65,8 +74,7 @@ export class CallView implements ReactiveController {
   private unlisten: Array<() => void> = [];
   private listening = false;
 
-  constructor(private readonly host: CallPanel) {
-    this.owned = new OwnedClient(() => host.requestUpdate());
+  constructor(private readonly host: CallViewHost) {
     this.callState = new StoreController(host, () => host.activeClient, (s): CallState | undefined => s.calls[host.room]);
     this.me = new StoreController(host, () => host.activeClient, (s) => s.user);
     host.addController(this);
@@ -122,18 +130,12 @@ export class CallView implements ReactiveController {
     if (this.listening) navigator.mediaDevices?.removeEventListener('devicechange', this.onDeviceChange);
     this.listening = false;
     this.unbind();
-    this.owned.dispose();
-    this.ownClient = undefined;
     this.previewWanted = true;
   }
 
   /** @internal Lit lifecycle: before each render, follow the client and room. */
   hostUpdate(): void {
     const host = this.host;
-    const ownNeeded = !host.client && !host.contextClient && host.isConnected;
-    this.ownClient = this.owned.sync(
-      ownNeeded ? { server: host.server, user: host.user, userName: host.userName, dev: host.dev, token: host.token } : null,
-    );
     const client = host.activeClient;
     if (client !== this.boundClient || host.room !== this.boundRoom) this.bind(client, host.room);
     if (!this.inCall && this.previewWanted && !this.preview && this.call) this.startPreview();
@@ -349,7 +351,7 @@ export class CallView implements ReactiveController {
     return html`<div part="base" @keydown=${(event: KeyboardEvent) => this.onKeydown(event)}>
       <section class="main" aria-label=${t.panelLabel}>
         ${!host.activeClient
-          ? html`<p class="note">${this.owned.error ? describeError(t, this.owned.error).text : t.noClient}</p>`
+          ? html`<p class="note">${host.ownClientError ? describeError(t, host.ownClientError).text : t.noClient}</p>`
           : !host.room
             ? html`<p class="note">${t.noRoom}</p>`
             : this.inCall

@@ -5,7 +5,7 @@
 import { html, nothing } from 'lit';
 import type { TemplateResult } from 'lit';
 import type { CallParticipant } from '@parley/sdk';
-import type { CallPanelStrings } from '../../i18n/call-panel-strings.js';
+import type { CallPanelStrings } from './call-panel.strings.js';
 import { icon } from './icons.js';
 import { mediaSource, streamOf } from './media.js';
 

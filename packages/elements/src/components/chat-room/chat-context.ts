@@ -1,5 +1,5 @@
 import type { LocalMessage, MemberInfo, ParleyClient, PresenceStatus, Room } from '@parley/sdk';
-import type { ChatRoomStrings } from '../../i18n/strings.js';
+import type { ChatRoomStrings } from './chat-room.strings.js';
 
 /**
  * What the parts of `<chat-room>` (message view, composers, thread panel)

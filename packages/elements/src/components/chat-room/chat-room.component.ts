@@ -1,23 +1,22 @@
-import { consume } from '@lit/context';
-import { html, LitElement, nothing } from 'lit';
+import { html, nothing } from 'lit';
 import type { PropertyValues, TemplateResult } from 'lit';
 import { property, state } from 'lit/decorators.js';
 import { createRef, ref } from 'lit/directives/ref.js';
 import { repeat } from 'lit/directives/repeat.js';
-import type { LocalMessage, MemberInfo, ParleyClient, PresenceStatus, Room, RoomState, TokenSource } from '@parley/sdk';
-import { clientContext } from '../../context/client-context.js';
+import type { LocalMessage, MemberInfo, ParleyClient, PresenceStatus, Room, RoomState } from '@parley/sdk';
+import { ParleyElement } from '../../base/parley-element.js';
 import { HistoryWindowController } from '../../controllers/history-window-controller.js';
 import { StoreController } from '../../controllers/store-controller.js';
 import { ParleyMessageDeleteEvent } from '../../events/parley-message-delete.js';
 import { ParleyReactionToggleEvent } from '../../events/parley-reaction-toggle.js';
 import { ParleyThreadOpenEvent } from '../../events/parley-thread-open.js';
-import { defaultChatRoomStrings, mergeStrings } from '../../i18n/strings.js';
-import type { ChatRoomStrings } from '../../i18n/strings.js';
 import { elementLocale, formatList, formatNumber } from '../../internal/format.js';
 import { safeHref } from '../../internal/inline-markdown.js';
-import { OwnedClient } from '../../internal/owned-client.js';
+import { mergeStrings } from '../../internal/merge-strings.js';
 import { tokens } from '../../styles/tokens.styles.js';
 import type { ChatContext } from './chat-context.js';
+import { chatRoomStrings } from './chat-room.strings.js';
+import type { ChatRoomStrings } from './chat-room.strings.js';
 import { styles } from './chat-room.styles.js';
 import { ComposerController } from './composer.js';
 import { handleOf, keyOf } from './message-keys.js';
@@ -111,31 +110,15 @@ const NAV_KEYS = ['ArrowUp', 'ArrowDown', 'Home', 'End'];
  * @cssproperty --parley-chat-room-presence-online - Presence dot colour for online (default: #2da160).
  * @cssproperty --parley-chat-room-presence-away - Presence dot colour for away (default: #b5790f).
  */
-export class ChatRoom extends LitElement {
+export class ChatRoom extends ParleyElement {
   static override styles = [tokens, styles];
 
   /** The room id. */
   @property({ reflect: true }) accessor room = '';
-  /** Standalone: the server's base URL. */
-  @property({ reflect: true }) accessor server = '';
-  /** Standalone: the user id. */
-  @property({ reflect: true }) accessor user = '';
-  /** Standalone: display name for dev tokens. */
-  @property({ attribute: 'user-name' }) accessor userName = '';
-  /** Standalone: mint tokens from the server's dev endpoint. */
-  @property({ type: Boolean, reflect: true }) accessor dev = false;
-  /** Standalone: a token, or a function returning a fresh one. */
-  @property({ attribute: false }) accessor token: TokenSource | undefined = undefined;
-  /** A client to use instead of the session's (the element never disposes it). */
-  @property({ attribute: false }) accessor client: ParleyClient | undefined = undefined;
   /** Overrides of the user-visible strings. */
   @property({ attribute: false }) accessor strings: Partial<ChatRoomStrings> | undefined = undefined;
   /** The emoji of the reaction picker. */
   @property({ attribute: false }) accessor reactions: readonly string[] = DEFAULT_REACTIONS;
-
-  @consume({ context: clientContext, subscribe: true })
-  @state()
-  accessor contextClient: ParleyClient | undefined = undefined;
 
   @state() private accessor threadId: string | null = null;
   @state() private accessor pickerFor: string | null = null;
@@ -145,8 +128,6 @@ export class ChatRoom extends LitElement {
   /** The banner's problem when it came from loading history (a later page clears only that). */
   private historyProblem: string | null = null;
 
-  private readonly owned = new OwnedClient(() => this.requestUpdate());
-  private ownClient: ParleyClient | undefined = undefined;
   private readonly roomState = new StoreController(this, () => this.activeClient, (s) => s.rooms[this.room]);
   private readonly connection = new StoreController(this, () => this.activeClient, (s) => s.connection);
   private readonly pending = new StoreController(this, () => this.activeClient, (s) => s.pending);
@@ -198,13 +179,8 @@ export class ChatRoom extends LitElement {
     lastOwn: () => this.lastOwn(this.mainMessages().filter((m) => m.parentId !== null && m.parentId === this.threadId)),
   });
 
-  /** The client in use: the `client` property, the session's, or the element's own. */
-  get activeClient(): ParleyClient | undefined {
-    return this.client ?? this.contextClient ?? this.ownClient;
-  }
-
   private get text(): ChatRoomStrings {
-    return mergeStrings(defaultChatRoomStrings, this.strings);
+    return mergeStrings(chatRoomStrings, this.strings);
   }
 
   private get handle(): Room | undefined {
@@ -218,22 +194,16 @@ export class ChatRoom extends LitElement {
   override connectedCallback(): void {
     super.connectedCallback();
     document.addEventListener('visibilitychange', this.onVisibility);
-    this.requestUpdate();
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     document.removeEventListener('visibilitychange', this.onVisibility);
-    this.owned.dispose();
-    this.ownClient = undefined;
     this.loadedKey = '';
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
-    const ownNeeded = !this.client && !this.contextClient && this.isConnected;
-    this.ownClient = this.owned.sync(
-      ownNeeded ? { server: this.server, user: this.user, userName: this.userName, dev: this.dev, token: this.token } : null,
-    );
+    super.willUpdate(changed);
     if (changed.has('room')) {
       this.roomState.refresh();
       this.threadId = this.pickerFor = this.confirmingDelete = this.activeKey = null;
@@ -607,11 +577,11 @@ export class ChatRoom extends LitElement {
     const t = this.text;
     const client = this.activeClient;
     let message: string | null = null;
-    if (!client) message = this.owned.error ? t.connectionFailed : this.server ? t.connecting : t.noClient;
+    if (!client) message = this.ownClientError ? t.connectionFailed : this.server ? t.connecting : t.noClient;
     else if (this.connection.value === 'offline') {
       const pending = this.pending.value ?? 0;
       message = t.offline(pending, formatNumber(pending, elementLocale(this)));
-    } else if (this.connection.value === 'failed' || this.owned.error) message = t.connectionFailed;
+    } else if (this.connection.value === 'failed' || this.ownClientError) message = t.connectionFailed;
     else if (this.problem) message = this.problem;
     return message ? html`<div part="banner" role="status">${message}</div>` : nothing;
   }

@@ -1,9 +1,10 @@
 import { provide } from '@lit/context';
-import { html, LitElement } from 'lit';
-import { property, state } from 'lit/decorators.js';
-import type { ParleyClient, TokenSource } from '@parley/sdk';
+import { html } from 'lit';
+import type { PropertyValues } from 'lit';
+import { state } from 'lit/decorators.js';
+import type { ParleyClient } from '@parley/sdk';
+import { ParleyElement } from '../../base/parley-element.js';
 import { clientContext } from '../../context/client-context.js';
-import { OwnedClient } from '../../internal/owned-client.js';
 import { styles } from './parley-session.styles.js';
 
 /**
@@ -18,51 +19,30 @@ import { styles } from './parley-session.styles.js';
  *
  * @slot - The Parley elements (and anything else) that use this session.
  */
-export class ParleySession extends LitElement {
+export class ParleySession extends ParleyElement {
   static override styles = styles;
 
-  /** The server's base URL, e.g. `https://chat.example.com`. */
-  @property({ reflect: true }) accessor server = '';
-  /** The user id (the token's subject). */
-  @property({ reflect: true }) accessor user = '';
-  /** Display name for dev tokens. */
-  @property({ attribute: 'user-name' }) accessor userName = '';
-  /** Mint tokens from the server's dev endpoint (development servers only). */
-  @property({ type: Boolean, reflect: true }) accessor dev = false;
-  /** A token, or a function returning a fresh one. */
-  @property({ attribute: false }) accessor token: TokenSource | undefined = undefined;
-  /** A client the host created; the session then owns nothing and never disposes it. */
-  @property({ attribute: false }) accessor client: ParleyClient | undefined = undefined;
+  /** A session provides the client of its subtree: it never takes an outer session's. */
+  protected static override readonly takesSessionClient = false;
 
   /** The client shared with descendants through `clientContext`. */
   @provide({ context: clientContext })
   @state()
   accessor provided: ParleyClient | undefined = undefined;
 
-  private readonly owned = new OwnedClient(() => this.requestUpdate());
-
   /** The client in use: the `client` property or the session's own. */
-  get activeClient(): ParleyClient | undefined {
+  override get activeClient(): ParleyClient | undefined {
     return this.provided;
-  }
-
-  override connectedCallback(): void {
-    super.connectedCallback();
-    this.requestUpdate(); // a session moved in the DOM gets a fresh client
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
-    this.owned.dispose();
     this.provided = this.client;
   }
 
-  protected override willUpdate(): void {
-    const own =
-      this.client || !this.isConnected
-        ? this.owned.sync(null)
-      : this.owned.sync({ server: this.server, user: this.user, userName: this.userName, dev: this.dev, token: this.token });
-    const next = this.client ?? own;
+  protected override willUpdate(changed: PropertyValues): void {
+    super.willUpdate(changed);
+    const next = this.resolveClient();
     if (next !== this.provided) this.provided = next;
   }
 

@@ -1,17 +1,15 @@
-import { consume } from '@lit/context';
-import { html, LitElement, nothing } from 'lit';
+import { html, nothing } from 'lit';
 import type { PropertyValues, TemplateResult } from 'lit';
 import { property, query, state } from 'lit/decorators.js';
 import { repeat } from 'lit/directives/repeat.js';
-import type { ParleyClient, RoomInfo, TokenSource } from '@parley/sdk';
-import { clientContext } from '../../context/client-context.js';
+import type { ParleyClient, RoomInfo } from '@parley/sdk';
+import { ParleyElement } from '../../base/parley-element.js';
 import { StoreController } from '../../controllers/store-controller.js';
 import { ParleyRoomSelectEvent } from '../../events/parley-room-select.js';
-import { roomListStrings } from '../../i18n/room-list-strings.js';
-import { OwnedClient } from '../../internal/owned-client.js';
-import type { RoomListStrings } from '../../i18n/room-list-strings.js';
 import { sameSummaries, selectRoomSummaries } from './room-summary.js';
 import type { RoomSummary } from './room-summary.js';
+import { roomListStrings } from './room-list.strings.js';
+import type { RoomListStrings } from './room-list.strings.js';
 import { styles } from './room-list.styles.js';
 
 type Panel = 'none' | 'create' | 'browse';
@@ -58,26 +56,8 @@ const DISCOVER_LIMIT = 50;
  * @cssproperty --room-list-presence-away - Presence dot colour for away (default: #b7791f, in dark #e0a84b).
  * @cssproperty --room-list-presence-offline - Presence dot colour for offline (default: the muted text token).
  */
-export class RoomList extends LitElement {
+export class RoomList extends ParleyElement {
   static override styles = styles;
-
-  /** A client the host created (wins over a session's). Set as a property. */
-  @property({ attribute: false }) accessor client: ParleyClient | undefined = undefined;
-
-  /** Standalone use: the server's base URL (ignored when a client comes from a session or `client`). */
-  @property({ reflect: true }) accessor server = '';
-
-  /** Standalone use: the user id (the token's subject). */
-  @property({ reflect: true }) accessor user = '';
-
-  /** Standalone use: display name for dev tokens. */
-  @property({ attribute: 'user-name' }) accessor userName = '';
-
-  /** Standalone use: mint tokens from the server's dev endpoint (development servers only). */
-  @property({ type: Boolean, reflect: true }) accessor dev = false;
-
-  /** Standalone use: a token, or a function returning a fresh one. Set as a property. */
-  @property({ attribute: false }) accessor token: TokenSource | undefined = undefined;
 
   /** The selected room's id. Set it to follow the room shown beside the list. */
   @property({ reflect: true }) accessor selected = '';
@@ -91,10 +71,6 @@ export class RoomList extends LitElement {
   /** Hides the "New room" and "Browse public rooms" actions. */
   @property({ type: Boolean, attribute: 'no-actions', reflect: true }) accessor noActions = false;
 
-  @consume({ context: clientContext, subscribe: true })
-  @state()
-  accessor contextClient: ParleyClient | undefined = undefined;
-
   @state() private accessor focusedId = '';
   @state() private accessor panel: Panel = 'none';
   @state() private accessor busy = false;
@@ -105,36 +81,10 @@ export class RoomList extends LitElement {
   @query('#create-name') private accessor createNameEl: HTMLInputElement | null = null;
   @query('#discover-query') private accessor discoverQueryEl: HTMLInputElement | null = null;
 
-  private readonly owned = new OwnedClient(() => this.requestUpdate());
   private readonly rooms = new StoreController(this, () => this.activeClient, selectRoomSummaries, sameSummaries);
   private readonly connection = new StoreController(this, () => this.activeClient, (s) => s.connection);
   /** Rooms and peers already looked up for this client, so each is asked for once. */
   private readonly lookedUp = new WeakMap<ParleyClient, Set<string>>();
-
-  /** The client in use: the `client` property, else the session's, else the element's own. */
-  get activeClient(): ParleyClient | undefined {
-    return this.client ?? this.contextClient ?? this.owned.client;
-  }
-
-  override connectedCallback(): void {
-    super.connectedCallback();
-    this.requestUpdate(); // moved in the DOM: make the own client again if needed
-  }
-
-  override disconnectedCallback(): void {
-    super.disconnectedCallback();
-    this.owned.dispose();
-  }
-
-  protected override willUpdate(changed: PropertyValues): void {
-    super.willUpdate(changed);
-    const external = this.client ?? this.contextClient;
-    this.owned.sync(
-      external || !this.isConnected
-        ? null
-        : { server: this.server, user: this.user, userName: this.userName, dev: this.dev, token: this.token },
-    );
-  }
 
   private get t(): RoomListStrings {
     return { ...roomListStrings, ...this.strings };
@@ -169,7 +119,7 @@ export class RoomList extends LitElement {
   }
 
   private renderError(): TemplateResult | typeof nothing {
-    const ownError = this.owned.error;
+    const ownError = this.ownClientError;
     const message = this.error || (ownError ? this.t.failed(describe(ownError)) : '');
     return message ? html`<p part="error" role="alert">${message}</p>` : nothing;
   }

@@ -13,13 +13,13 @@ import { html, nothing } from 'lit';
 import type { ReactiveController, ReactiveControllerHost, TemplateResult } from 'lit';
 import { repeat } from 'lit/directives/repeat.js';
 import { live } from 'lit/directives/live.js';
-import type { WorkspaceTask } from './workspace-handle.js';
 import { ParleyTaskAddEvent } from '../../events/parley-task-add.js';
 import { ParleyTaskDeleteEvent } from '../../events/parley-task-delete.js';
 import { ParleyTaskMoveEvent } from '../../events/parley-task-move.js';
 import { ParleyTaskToggleEvent } from '../../events/parley-task-toggle.js';
-import type { WorkspaceEditorStrings } from '../../i18n/workspace-editor-strings.js';
 import { formatNumber } from '../../internal/format.js';
+import type { WorkspaceEditorStrings } from './workspace-editor.strings.js';
+import type { WorkspaceTask } from './workspace-handle.js';
 
 /** What the task list needs from its element. */
 export interface TaskListContext {

@@ -1,24 +1,22 @@
-import { consume } from '@lit/context';
-import { html, LitElement, nothing } from 'lit';
+import { html, nothing } from 'lit';
 import type { PropertyValues, TemplateResult } from 'lit';
 import { property, state } from 'lit/decorators.js';
 import { createRef, ref } from 'lit/directives/ref.js';
 import { repeat } from 'lit/directives/repeat.js';
 import { styleMap } from 'lit/directives/style-map.js';
-import type { ParleyClient, TokenSource } from '@parley/sdk';
+import type { ParleyClient } from '@parley/sdk';
 import { MAX_TASK_TEXT, userColor } from '@parley/sdk/protocol';
-import { clientContext } from '../../context/client-context.js';
+import { ParleyElement } from '../../base/parley-element.js';
 import { StoreController } from '../../controllers/store-controller.js';
-import { defaultWorkspaceEditorStrings } from '../../i18n/workspace-editor-strings.js';
-import type { WorkspaceEditorStrings } from '../../i18n/workspace-editor-strings.js';
-import { mergeStrings } from '../../i18n/strings.js';
 import { elementLocale } from '../../internal/format.js';
-import { OwnedClient } from '../../internal/owned-client.js';
+import { mergeStrings } from '../../internal/merge-strings.js';
 import { tokens } from '../../styles/tokens.styles.js';
 import { SafeAwareness } from './safe-awareness.js';
 import type { Participant } from './safe-awareness.js';
 import { TaskListController } from './task-list.js';
 import { TextEditor } from './text-editor.js';
+import { workspaceEditorStrings } from './workspace-editor.strings.js';
+import type { WorkspaceEditorStrings } from './workspace-editor.strings.js';
 import { styles } from './workspace-editor.styles.js';
 import { openWorkspace, workspaceStatus } from './workspace-handle.js';
 import type { OpenWorkspace, WorkspaceStatus, WorkspaceTask } from './workspace-handle.js';
@@ -87,23 +85,11 @@ type SyncShown = 'loading' | 'saved' | 'syncing' | 'offline' | 'failed';
  * @cssproperty --parley-workspace-editor-height - The element's height (default 100% of its container).
  * @cssproperty --parley-workspace-editor-tasks-width - Width of the task pane beside the document (default 18rem).
  */
-export class WorkspaceEditor extends LitElement {
+export class WorkspaceEditor extends ParleyElement {
   static override styles = [tokens, styles];
 
   /** The room id. */
   @property({ reflect: true }) accessor room = '';
-  /** Standalone: the server's base URL. */
-  @property({ reflect: true }) accessor server = '';
-  /** Standalone: the user id. */
-  @property({ reflect: true }) accessor user = '';
-  /** Standalone: display name for dev tokens. */
-  @property({ attribute: 'user-name' }) accessor userName = '';
-  /** Standalone: mint tokens from the server's dev endpoint. */
-  @property({ type: Boolean, reflect: true }) accessor dev = false;
-  /** Standalone: a token, or a function returning a fresh one. */
-  @property({ attribute: false }) accessor token: TokenSource | undefined = undefined;
-  /** A client to use instead of the session's (the element never disposes it). */
-  @property({ attribute: false }) accessor client: ParleyClient | undefined = undefined;
   /** Forces a theme; without it the element follows `prefers-color-scheme`. */
   @property({ reflect: true }) accessor theme: 'light' | 'dark' | undefined = undefined;
   /** Longest task text accepted, in characters (at most the SDK's `MAX_TASK_TEXT`); a longer one is refused with a message. */
@@ -111,16 +97,10 @@ export class WorkspaceEditor extends LitElement {
   /** Overrides of the user-visible strings. */
   @property({ attribute: false }) accessor strings: Partial<WorkspaceEditorStrings> | undefined = undefined;
 
-  @consume({ context: clientContext, subscribe: true })
-  @state()
-  accessor contextClient: ParleyClient | undefined = undefined;
-
   @state() private accessor tasks: readonly WorkspaceTask[] | undefined = undefined;
   @state() private accessor participants: readonly Participant[] = [];
   @state() private accessor openError: string | null = null;
 
-  private readonly owned = new OwnedClient(() => this.requestUpdate());
-  private ownClient: ParleyClient | undefined = undefined;
   private readonly sync = new StoreController(this, () => this.activeClient, (s) => workspaceStatus(s, this.room));
   private readonly connection = new StoreController(this, () => this.activeClient, (s) => s.connection);
   private readonly me = new StoreController(this, () => this.activeClient, (s) => s.user);
@@ -138,13 +118,8 @@ export class WorkspaceEditor extends LitElement {
 
   private readonly taskList = new TaskListController(this.taskContext());
 
-  /** The client in use: the `client` property, the session's, or the element's own. */
-  get activeClient(): ParleyClient | undefined {
-    return this.client ?? this.contextClient ?? this.ownClient;
-  }
-
   private get text(): WorkspaceEditorStrings {
-    return mergeStrings(defaultWorkspaceEditorStrings, this.strings);
+    return mergeStrings(workspaceEditorStrings, this.strings);
   }
 
   /** No editing: a member without edit rights, or a workspace the server refused for good. */
@@ -153,18 +128,13 @@ export class WorkspaceEditor extends LitElement {
     return (status?.readOnly ?? false) || (status?.error?.retryable === false);
   }
 
-  override disconnectedCallback(): void {
-    super.disconnectedCallback();
+  /** Leaving the page: the workspace is given back before an own client is disposed. */
+  protected override releaseClientResources(): void {
     this.closeWorkspace();
-    this.owned.dispose();
-    this.ownClient = undefined;
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
-    const ownNeeded = !this.client && !this.contextClient && this.isConnected;
-    this.ownClient = this.owned.sync(
-      ownNeeded ? { server: this.server, user: this.user, userName: this.userName, dev: this.dev, token: this.token } : null,
-    );
+    super.willUpdate(changed);
     if (changed.has('room')) {
       this.sync.refresh();
       this.taskList.reset();
@@ -346,8 +316,8 @@ export class WorkspaceEditor extends LitElement {
   private renderBanner(): TemplateResult | typeof nothing {
     const t = this.text;
     let message: string | null = null;
-    if (!this.activeClient) message = this.owned.error ? t.connectionFailed : this.server ? t.connecting : t.noClient;
-    else if (this.owned.error || this.connection.value === 'failed') message = t.connectionFailed;
+    if (!this.activeClient) message = this.ownClientError ? t.connectionFailed : this.server ? t.connecting : t.noClient;
+    else if (this.ownClientError || this.connection.value === 'failed') message = t.connectionFailed;
     else if (this.sync.value?.error && !this.sync.value.error.retryable) message = t.failed(this.sync.value.error.message);
     else if (this.openError) message = t.failed(this.openError);
     return message ? html`<div part="banner" role="alert">${message}</div>` : nothing;

@@ -13,8 +13,8 @@ export { ParleyTaskAddEvent } from '../../events/parley-task-add.js';
 export { ParleyTaskToggleEvent } from '../../events/parley-task-toggle.js';
 export { ParleyTaskMoveEvent } from '../../events/parley-task-move.js';
 export { ParleyTaskDeleteEvent } from '../../events/parley-task-delete.js';
-export { defaultWorkspaceEditorStrings } from '../../i18n/workspace-editor-strings.js';
-export type { WorkspaceEditorStrings } from '../../i18n/workspace-editor-strings.js';
+export { workspaceEditorStrings } from './workspace-editor.strings.js';
+export type { WorkspaceEditorStrings } from './workspace-editor.strings.js';
 
 defineElement('workspace-editor', WorkspaceEditor);
 

@@ -42,7 +42,7 @@ export interface WorkspaceEditorStrings {
 }
 
 /** English defaults for `<workspace-editor>`. */
-export const defaultWorkspaceEditorStrings: WorkspaceEditorStrings = {
+export const workspaceEditorStrings: WorkspaceEditorStrings = {
   workspaceLabel: 'Workspace',
   editorLabel: 'Shared document',
   editorPlaceholder: 'Write together…',

@@ -1,6 +1,6 @@
 /**
- * Every user-visible string of `<chat-room>` and `<parley-session>`. Elements
- * take a `strings` property (a partial override merged over these defaults).
+ * Every user-visible string of `<chat-room>`. The element takes a `strings`
+ * property (a partial override merged over these defaults).
  * Functions receive already-formatted values, so a translation can reorder them.
  */
 export interface ChatRoomStrings {
@@ -83,8 +83,8 @@ export interface ChatRoomStrings {
   noClient: string;
 }
 
-/** English defaults. */
-export const defaultChatRoomStrings: ChatRoomStrings = {
+/** English defaults for `<chat-room>`. */
+export const chatRoomStrings: ChatRoomStrings = {
   roomLabel: 'Chat room',
   messagesLabel: 'Messages',
   loading: 'Loading messages…',
@@ -161,8 +161,3 @@ export const defaultChatRoomStrings: ChatRoomStrings = {
   systemRenamed: (actor, name) => `${actor} renamed the room to ${name}`,
   noClient: 'Not connected: place this element in a <parley-session> or set its server and user.',
 };
-
-/** Merges a host's partial override over the defaults. */
-export function mergeStrings<T extends object>(defaults: T, override: Partial<T> | undefined): T {
-  return override ? { ...defaults, ...override } : defaults;
-}
