@@ -98,7 +98,7 @@ function withoutCalls() {
   return {
     name: 'parley-no-calls',
     resolveId(source, importer) {
-      return source === './call.js' && /[\\/]domain[\\/]client\.ts$/.test(importer ?? '') ? id : null;
+      return source === '../call/call.js' && /[\\/]client[\\/]client\.ts$/.test(importer ?? '') ? id : null;
     },
     load(loaded) {
       if (loaded !== id) return null;
@@ -122,7 +122,7 @@ function withoutWorkspaces() {
   return {
     name: 'parley-no-workspaces',
     resolveId(source, importer) {
-      return source === './workspace.js' && /[\\/]domain[\\/]client\.ts$/.test(importer ?? '') ? id : null;
+      return source === '../workspace/workspace.js' && /[\\/]client[\\/]client\.ts$/.test(importer ?? '') ? id : null;
     },
     load(loaded) {
       if (loaded !== id) return null;

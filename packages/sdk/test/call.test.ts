@@ -5,8 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { receiveQuality, receiveSample, sendQuality, sendSample } from '../src/domain/call-quality.js';
-import { MediaAccess, mediaError } from '../src/managers/media-devices.js';
+import { receiveQuality, receiveSample, sendQuality, sendSample } from '../src/call/call-quality.js';
+import { MediaAccess, mediaError } from '../src/call/media-access.js';
 import type { ParleyError } from '../src/index.js';
 import { nodeClient, startServer } from './helpers.js';
 import type { TestServer } from './helpers.js';

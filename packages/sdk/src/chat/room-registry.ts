@@ -28,9 +28,9 @@ import type { RequestResult, RoomCursor, RoomSync } from '../protocol/frames.js'
 import type { MemberInfo, Message, RoomInfo } from '../protocol/model.js';
 import { MessageList } from './message-list.js';
 import type { MergeResult } from './message-list.js';
-import type { RoomState } from './state.js';
-import { MessageView } from './view.js';
-import type { ClientEvents } from './client-events.js';
+import type { RoomState } from '../client/state.js';
+import { MessageView } from './message-view.js';
+import type { ClientEvents } from '../client/client-events.js';
 
 /** Where a message came from; decides cursor moves and notifications. */
 export type MessageSource = 'live' | 'sync' | 'ack' | 'history' | 'thread';

@@ -17,7 +17,7 @@ import { ReadStateManager } from '../managers/read-state.js';
 import { TypingManager } from '../managers/typing.js';
 import { hasIndexedDb, IndexedDbOfflineStore } from '../offline/indexeddb.js';
 import { MemoryOfflineStore } from '../offline/memory.js';
-import type { MediaDevicesLike } from '../managers/media-devices.js';
+import type { MediaDevicesLike } from '../call/media-access.js';
 import type { OfflineStore, OutboxEntry } from '../offline/types.js';
 import { purgeWorkspaceDatabases, workspaceDatabasePrefix } from '../offline/workspace-databases.js';
 import { OfflineWriter } from '../offline/writer.js';
@@ -32,19 +32,19 @@ import { DEFAULT_BACKOFF } from '../transport/backoff.js';
 import type { BackoffOptions } from '../transport/backoff.js';
 import { browserNetworkMonitor, defaultTimers, globalWebSocket } from '../transport/platform.js';
 import type { Timers, WebSocketConstructor } from '../transport/platform.js';
-import type { Call, CallRegistry } from './call.js';
+import type { Call, CallRegistry } from '../call/call.js';
 import type { ClientEvents } from './client-events.js';
 import { endpoints, uploadAttachment } from './http.js';
 import type { UploadOptions } from './http.js';
 import type { Endpoints } from './http.js';
-import { Room } from './room.js';
-import type { RoomHost } from './room.js';
-import { RoomRegistry } from './rooms.js';
+import { Room } from '../chat/room.js';
+import type { RoomHost } from '../chat/room.js';
+import { RoomRegistry } from '../chat/room-registry.js';
 import { initialState } from './state.js';
 import type { ClientState } from './state.js';
-import type { Workspace, WorkspaceHost, WorkspaceRegistry } from './workspace.js';
-import type { ProtocolWebSocketConstructor } from './workspace-socket.js';
-import type { WorkspaceLocalStore, WorkspaceState } from './workspace-types.js';
+import type { Workspace, WorkspaceHost, WorkspaceRegistry } from '../workspace/workspace.js';
+import type { ProtocolWebSocketConstructor } from '../workspace/workspace-socket.js';
+import type { WorkspaceLocalStore, WorkspaceState } from '../workspace/workspace-types.js';
 
 /** Options of {@link createClient}. */
 export interface ClientOptions {
@@ -408,7 +408,7 @@ export class ParleyClient {
    * mediasoup-client, which chat-only pages never download.
    */
   call(roomId: string): Promise<Call> {
-    this.calls ??= import('./call.js').then(
+    this.calls ??= import('../call/call.js').then(
       ({ CallRegistry }) =>
         new CallRegistry({
           me: () => this.user,
@@ -433,7 +433,7 @@ export class ParleyClient {
    * Yjs and the workspace code, which chat-only pages never download.
    */
   workspace(roomId: string): Promise<Workspace> {
-    this.workspaces ??= import('./workspace.js').then(
+    this.workspaces ??= import('../workspace/workspace.js').then(
       ({ WorkspaceRegistry }) => new WorkspaceRegistry(this.workspaceHost()),
       (err: unknown) => {
         this.workspaces = null;

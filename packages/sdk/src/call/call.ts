@@ -27,8 +27,8 @@ import type { ConnectionStatus } from '../engine/engine.js';
 import { ParleyError, toParleyError } from '../errors.js';
 import { Emitter } from '../events.js';
 import type { Listener } from '../events.js';
-import { MediaAccess } from '../managers/media-devices.js';
-import type { MediaDevicesLike } from '../managers/media-devices.js';
+import { MediaAccess } from './media-access.js';
+import type { MediaDevicesLike } from './media-access.js';
 import type {
   CallEventFrame,
   CallIceServer,
@@ -57,7 +57,7 @@ import type {
   CallStatus,
   ShareScreenOptions,
 } from './call-types.js';
-import type { ClientState } from './state.js';
+import type { ClientState } from '../client/state.js';
 
 export type * from './call-types.js';
 

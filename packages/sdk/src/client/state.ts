@@ -1,8 +1,8 @@
 /** The shape of the client's state, as UIs read it from `client.store`. */
 import type { ConnectionStatus } from '../engine/engine.js';
 import type { ParleyError } from '../errors.js';
-import type { CallState } from './call-types.js';
-import type { WorkspaceState } from './workspace-types.js';
+import type { CallState } from '../call/call-types.js';
+import type { WorkspaceState } from '../workspace/workspace-types.js';
 import type { PresenceInfo } from '../protocol/frames.js';
 import type { InvitationInfo, MemberInfo, Message, RoomInfo, UserInfo } from '../protocol/model.js';
 

@@ -12,8 +12,8 @@ import type { RequestArgs, RequestResult, RequestType } from '../protocol/frames
 import type { Limits } from '../protocol/limits.js';
 import type { AttachmentInfo, InvitationInfo, MemberInfo, Message, MessageEdit, Retention, Role } from '../protocol/model.js';
 import type { ReadableStore, SliceListener } from '../store/store.js';
-import type { RoomRegistry } from './rooms.js';
-import type { ClientState, LocalMessage, RoomState } from './state.js';
+import type { RoomRegistry } from './room-registry.js';
+import type { ClientState, LocalMessage, RoomState } from '../client/state.js';
 
 /** What a room handle needs from its client. */
 export interface RoomHost {
