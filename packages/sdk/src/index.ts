@@ -26,7 +26,8 @@ export type {
 export type { MediaDevicesLike } from './call/media-access.js';
 export { Room } from './chat/room.js';
 export type { InviteResult, SendOptions } from './chat/room.js';
-export type { ClientState, LocalMessage, MessageStatus, RoomState } from './client/state.js';
+export type { ClientState } from './client/state.js';
+export type { LocalMessage, MessageStatus, RoomState } from './chat/chat-state.js';
 // Workspaces: types only here; Yjs and the workspace code load on the first `client.workspace()`.
 export type { Workspace, WorkspaceTasks } from './workspace/workspace.js';
 export type {

@@ -57,9 +57,15 @@ import type {
   CallStatus,
   ShareScreenOptions,
 } from './call-types.js';
-import type { ClientState } from '../client/state.js';
 
 export type * from './call-types.js';
+
+/** The part of the client's state calls read. */
+export interface CallsSlice {
+  readonly connection: ConnectionStatus;
+  readonly lastError: ParleyError | null;
+  readonly calls: Readonly<Record<string, CallState>>;
+}
 
 /** What a call needs from the client (given by `client.call()`). */
 export interface CallHost {
@@ -68,7 +74,7 @@ export interface CallHost {
   request<T extends RequestType>(type: T, args: RequestArgs<T>): Promise<RequestResult<T>>;
   /** Subscribes to the server's events; returns the unsubscribe function. */
   onEvent(listener: (frame: EventFrame) => void): () => void;
-  store: ReadableStore<ClientState>;
+  store: ReadableStore<CallsSlice>;
   /** Writes one call's state into `state.calls`. */
   publish(room: string, state: CallState): void;
   /** Where microphones, cameras and screens come from (default: `navigator.mediaDevices`). */
