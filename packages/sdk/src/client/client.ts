@@ -1,95 +1,55 @@
 /**
- * `createClient()` and the {@link ParleyClient}: wires the engine, the
- * managers, the offline store and the state store together, and offers the
- * application-level API.
+ * `createClient()` and the {@link ParleyClient}: the application-level API.
+ * Its parts are built and connected in `wiring.ts`; state reaches the store
+ * through `state-publisher.ts`, server events through `event-router.ts`,
+ * queued mutations the wire through `outbox-requests.ts`, and the device
+ * cache lives in `device-storage.ts`.
  */
-import { Engine } from '../engine/engine.js';
-import type { ConnectionStatus } from '../engine/engine.js';
+import type { Call, CallRegistry } from '../call/call.js';
+import { Room } from '../chat/room.js';
+import type { RoomHost } from '../chat/room.js';
+import type { RoomRegistry } from '../chat/room-registry.js';
+import type { ConnectionStatus, Engine } from '../engine/engine.js';
 import { decodeTokenClaims } from '../engine/token.js';
-import type { TokenClaims, TokenSource } from '../engine/token.js';
+import type { TokenClaims } from '../engine/token.js';
 import { ParleyError, toParleyError } from '../errors.js';
 import { Emitter } from '../events.js';
 import type { Listener } from '../events.js';
-import { GapCatchUp } from '../managers/gap-catch-up.js';
-import { Outbox } from '../managers/outbox.js';
-import { PresenceManager } from '../managers/presence.js';
-import { ReadStateManager } from '../managers/read-state.js';
-import { TypingManager } from '../managers/typing.js';
-import { hasIndexedDb, IndexedDbOfflineStore } from '../offline/indexeddb.js';
-import { MemoryOfflineStore } from '../offline/memory.js';
-import type { MediaDevicesLike } from '../call/media-access.js';
-import type { OfflineStore, OutboxEntry } from '../offline/types.js';
+import type { GapCatchUp } from '../managers/gap-catch-up.js';
+import type { Outbox } from '../managers/outbox.js';
+import type { PresenceManager } from '../managers/presence.js';
+import type { ReadStateManager } from '../managers/read-state.js';
+import type { TypingManager } from '../managers/typing.js';
+import { hasIndexedDb } from '../offline/indexeddb.js';
 import { purgeWorkspaceDatabases, workspaceDatabasePrefix } from '../offline/workspace-databases.js';
-import { OfflineWriter } from '../offline/writer.js';
-import type { EventFrame, PresenceInfo, RequestArgs, RequestResult, RequestType } from '../protocol/frames.js';
+import type { PresenceInfo, RequestArgs, RequestResult, RequestType } from '../protocol/frames.js';
 import type { Limits } from '../protocol/limits.js';
-import { Timing } from '../protocol/limits.js';
 import type { AttachmentInfo, InvitationInfo, Message, PresenceStatus, RoomInfo, UserInfo } from '../protocol/model.js';
 import { WORKSPACE_PATH } from '../protocol/workspace.js';
 import { Store } from '../store/store.js';
 import type { ReadableStore } from '../store/store.js';
-import { DEFAULT_BACKOFF } from '../transport/backoff.js';
-import type { BackoffOptions } from '../transport/backoff.js';
-import { browserNetworkMonitor, defaultTimers, globalWebSocket } from '../transport/platform.js';
-import type { Timers, WebSocketConstructor } from '../transport/platform.js';
-import type { Call, CallRegistry } from '../call/call.js';
-import type { ClientEvents } from './client-events.js';
-import { endpoints, uploadAttachment } from './http.js';
-import type { UploadOptions } from './http.js';
-import type { Endpoints } from './http.js';
-import { Room } from '../chat/room.js';
-import type { RoomHost } from '../chat/room.js';
-import { RoomRegistry } from '../chat/room-registry.js';
-import { initialState } from './state.js';
-import type { ClientState } from './state.js';
+import { defaultTimers, globalWebSocket } from '../transport/platform.js';
+import type { Timers } from '../transport/platform.js';
 import type { Workspace, WorkspaceHost, WorkspaceRegistry } from '../workspace/workspace.js';
 import type { ProtocolWebSocketConstructor } from '../workspace/workspace-socket.js';
-import type { WorkspaceLocalStore, WorkspaceState } from '../workspace/workspace-types.js';
+import type { WorkspaceState } from '../workspace/workspace-types.js';
+import type { ClientEvents } from './client-events.js';
+import { DeviceStorage } from './device-storage.js';
+import { routeEvent } from './event-router.js';
+import type { EventRoutes } from './event-router.js';
+import { endpoints, uploadAttachment } from './http.js';
+import type { Endpoints, UploadOptions } from './http.js';
+import type { ClientOptions } from './options.js';
+import { applyOutboxAck, sendOutboxEntry } from './outbox-requests.js';
+import { initialState } from './state.js';
+import type { ClientState } from './state.js';
+import { StatePublisher } from './state-publisher.js';
+import { createParts } from './wiring.js';
 
-/** Options of {@link createClient}. */
-export interface ClientOptions {
-  /** The server: `wss://host/v1/ws`, or its `https://host` base. */
-  url: string;
-  /** The user's token, or a function returning one (called again when the server says it expired). */
-  token: TokenSource;
-  /**
-   * The user id, when it cannot be read from the token's `sub` without
-   * calling the token function (offline start with a token provider).
-   */
-  userId?: string;
-  /** Device storage: an {@link OfflineStore}, `'memory'`, or (default) IndexedDB where available, else memory. */
-  offline?: OfflineStore | 'memory';
-  /** WebSocket constructor; defaults to the global one (pass `ws`'s in Node 20). */
-  WebSocket?: WebSocketConstructor;
-  /** fetch implementation for uploads (default: the global one). */
-  fetch?: typeof fetch;
-  /** Messages cached per room on the device (default 200). */
-  historyCacheSize?: number;
-  /** Reconnect backoff: base and cap in ms, and the random source of the jitter. */
-  reconnect?: Partial<BackoffOptions> & { random?: () => number };
-  /** Requests other than queued mutations fail with a retryable `timeout` after this long (default 30 s). */
-  requestTimeoutMs?: number;
-  /** Timer functions (tests). */
-  timers?: Timers;
-  /** Where calls take microphones, cameras and screens from (default `navigator.mediaDevices`; tests, unusual hosts). */
-  mediaDevices?: MediaDevicesLike | null;
-  /**
-   * Device copies of workspace documents: a store, `'memory'` (none), or by
-   * default IndexedDB where available (memory when `offline` is `'memory'`).
-   */
-  workspaceStore?: WorkspaceLocalStore | 'memory';
-}
+export type { ClientOptions } from './options.js';
 
 const DEFAULT_HISTORY_CACHE = 200;
 const DEFAULT_REQUEST_TIMEOUT = 30_000;
-const HANDSHAKE_TIMEOUT = Timing.authTimeoutMs + 5_000;
-const TYPING_THROTTLE_MS = 1_000;
-const RECEIPT_BATCH_MS = 250;
-/** A room whose live events skipped a rev is caught up with `sync` if the gap is still open after this (ms)… */
-const GAP_CATCH_UP_MS = 1_500;
-/** …and at most this rarely while gaps keep reappearing. */
-const GAP_CATCH_UP_MAX_MS = 30_000;
-const CACHE_WRITE_DELAY_MS = 50;
 /** Network-driven state changes are published at most this often (about one frame). */
 const PUBLISH_INTERVAL_MS = 16;
 
@@ -97,13 +57,6 @@ const PUBLISH_INTERVAL_MS = 16;
 export function createClient(options: ClientOptions): ParleyClient {
   return new ParleyClient(options);
 }
-
-/** Stand-in used when no WebSocket exists; never constructed, as `connect()` refuses first. */
-const MissingWebSocket: WebSocketConstructor = class {
-  constructor() {
-    throw new ParleyError('offline', 'no WebSocket implementation: pass the `WebSocket` option');
-  }
-} as unknown as WebSocketConstructor;
 
 /** A Parley client; see the README for a tour. */
 export class ParleyClient {
@@ -121,23 +74,19 @@ export class ParleyClient {
   private readonly readState: ReadStateManager;
   private readonly registry: RoomRegistry;
   private readonly gaps: GapCatchUp;
+  private readonly publisher: StatePublisher;
+  private readonly storage: DeviceStorage;
+  private readonly routes: EventRoutes;
   private readonly handles = new Map<string, Room>();
   private readonly host: RoomHost;
   private readonly timers: Timers;
   private readonly hasWebSocket: boolean;
-  private offline: OfflineStore | null = null;
-  private writer: OfflineWriter | null = null;
   private opening: Promise<void> | null = null;
   private userId = '';
   private user: UserInfo | null = null;
   /** clientId → server id of sends acked in this session. */
   private readonly sentIds = new Map<string, string>();
   private lastError: ParleyError | null = null;
-  private depth = 0;
-  private urgent = false;
-  private publishTimer: unknown = null;
-  private lastPublish = 0;
-  private settledWaiters: Array<() => void> = [];
   private calls: Promise<CallRegistry> | null = null;
   private workspaces: Promise<WorkspaceRegistry> | null = null;
 
@@ -145,71 +94,40 @@ export class ParleyClient {
     this.store = this.state$;
     this.endpoints = endpoints(options.url);
     this.timers = options.timers ?? defaultTimers;
-    const timers = this.timers;
     const WebSocket = options.WebSocket ?? globalWebSocket();
     this.hasWebSocket = WebSocket !== null;
-    this.engine = new Engine({
-      url: this.endpoints.ws,
-      token: options.token,
-      WebSocket: WebSocket ?? MissingWebSocket,
-      backoff: { ...DEFAULT_BACKOFF, ...options.reconnect },
-      random: options.reconnect?.random ?? Math.random,
-      timers,
-      network: browserNetworkMonitor(),
-      handshakeTimeoutMs: HANDSHAKE_TIMEOUT,
-      resume: {
-        cursors: () => this.registry.cursors(),
-        applySync: (rooms) => this.mutate(() => this.registry.applySync(rooms)),
-        applyRooms: (result) => this.mutate(() => this.registry.applyRooms(result)),
-        resumed: () => this.resumed(),
-      },
-    });
-    this.outbox = new Outbox({
-      persist: (entry) => (this.writer ? this.writer.putOutbox(entry) : Promise.reject(notStarted())),
-      forget: (clientId) => this.writer?.deleteOutbox(clientId),
-      dispatch: (entry, messageId) => this.dispatch(entry, messageId),
-      resolveMessageId: (room, clientId) =>
-        this.sentIds.get(clientId) ?? this.registry.get(room)?.list.idFor(this.userId, clientId) ?? null,
-      timers,
-      now: () => Date.now(),
-      newId: () => crypto.randomUUID(),
-    });
-    this.typing = new TypingManager({
-      send: (room, typing) => {
-        if (this.engine.authenticated) this.engine.request('typing', { room, typing }).catch(() => undefined);
-      },
-      timers,
-      now: () => Date.now(),
-      ttlMs: Timing.typingTtlMs,
-      throttleMs: TYPING_THROTTLE_MS,
-    });
-    this.presence = new PresenceManager({
-      set: (status) => this.request('presence.set', { status }),
-      get: async (users) => (await this.request('presence.get', { users })).presence,
-    });
-    this.readState = new ReadStateManager({
-      sendDelivered: (room, seq) => this.engine.request('receipt', { room, delivered: seq }),
-      canSend: () => this.engine.authenticated,
+    this.publisher = new StatePublisher({ timers: this.timers, intervalMs: PUBLISH_INTERVAL_MS, publish: () => this.publish() });
+    this.storage = new DeviceStorage(options.offline, this.timers, (error) => this.events.emit('error', error));
+    const parts = createParts(options, this.endpoints.ws, this.timers, WebSocket, {
       me: () => this.userId,
-      timers,
-      batchMs: RECEIPT_BATCH_MS,
+      writer: () => this.storage.writer,
+      sentIds: this.sentIds,
+      events: this.events,
+      mutate: (fn) => this.mutate(fn),
+      request: (type, args) => this.request(type, args),
+      dispatch: (entry, messageId) => sendOutboxEntry((type, args) => this.engine.request(type, args), entry, messageId),
+      resumed: () => this.resumed(),
     });
-    this.registry = new RoomRegistry({
+    this.engine = parts.engine;
+    this.outbox = parts.outbox;
+    this.typing = parts.typing;
+    this.presence = parts.presence;
+    this.readState = parts.readState;
+    this.registry = parts.registry;
+    this.gaps = parts.gaps;
+    this.routes = {
       me: () => this.userId,
-      entries: () => this.outbox.entries,
-      writer: () => this.writer,
+      registry: this.registry,
       readState: this.readState,
       typing: this.typing,
-      events: this.events,
-      liveGap: () => this.gaps.noticed(),
-    });
-    this.gaps = new GapCatchUp({
-      timers,
-      delayMs: GAP_CATCH_UP_MS,
-      maxDelayMs: GAP_CATCH_UP_MAX_MS,
-      gapped: () => this.registry.gapped(),
-      catchUp: (rooms) => this.engine.catchUp(rooms),
-    });
+      presence: this.presence,
+      invited: (invitation) => {
+        this.dropInvitation(invitation.room);
+        this.state$.patch({ invitations: [invitation, ...this.state.invitations] });
+        this.events.emit('invitation', invitation);
+      },
+      uninvited: (room) => this.dropInvitation(room),
+    };
     this.host = {
       me: () => this.userId,
       store: this.store,
@@ -219,7 +137,7 @@ export class ParleyClient {
       limits: () => this.limits,
       request: (type, args) => this.request(type, args),
       mutate: (fn) => this.act(fn),
-      settled: () => this.settled(),
+      settled: () => this.publisher.settled(),
     };
 
     this.engine.on('status', ({ status, error }) => this.connectionChanged(status, error));
@@ -229,14 +147,10 @@ export class ParleyClient {
         this.user = welcome.user;
       }),
     );
-    this.engine.on('event', (frame) => this.mutate(() => this.handleEvent(frame)));
+    this.engine.on('event', (frame) => this.mutate(() => routeEvent(frame, this.routes)));
     this.engine.on('error', (error) => this.events.emit('error', error));
-    this.outbox.on('change', () => this.mutate(() => this.registry.outboxChanged()));
-    this.outbox.on('acked', ({ entry, result }) => this.mutate(() => this.applyAck(entry, result)));
+    this.outbox.on('acked', ({ entry, result }) => this.mutate(() => applyOutboxAck(this.registry, this.sentIds, entry, result)));
     this.outbox.on('failed', ({ error }) => this.events.emit('error', error));
-    this.typing.on('change', ({ room }) => this.mutate(() => this.registry.touch(room)));
-    this.presence.on('change', () => this.mutate(() => undefined));
-    this.readState.on('change', ({ room }) => this.mutate(() => this.registry.touch(room)));
   }
 
   /** The current state (same as `store.getState()`). */
@@ -297,7 +211,7 @@ export class ParleyClient {
     this.outbox.stop();
     this.typing.reset();
     this.readState.stop();
-    await this.writer?.flush();
+    await this.storage.flush();
   }
 
   /**
@@ -456,15 +370,9 @@ export class ParleyClient {
     const { userId, name } = await this.identify();
     this.userId = userId;
     this.user = { id: userId, name };
-    const offline = this.chooseStore();
-    await offline.open({
-      name: `parley:${this.endpoints.ws}:${userId}`,
-      historyLimit: this.options.historyCacheSize ?? DEFAULT_HISTORY_CACHE,
-    });
-    const snapshot = await offline.load();
-    this.offline = offline;
-    this.writer = new OfflineWriter(offline, this.timers, CACHE_WRITE_DELAY_MS, (err) =>
-      this.events.emit('error', toParleyError(err)),
+    const snapshot = await this.storage.open(
+      `parley:${this.endpoints.ws}:${userId}`,
+      this.options.historyCacheSize ?? DEFAULT_HISTORY_CACHE,
     );
     this.act(() => {
       this.registry.reset();
@@ -520,13 +428,6 @@ export class ParleyClient {
     this.state$.patch({ workspaces, pendingDocuments });
   }
 
-  private chooseStore(): OfflineStore {
-    const choice = this.options.offline;
-    if (choice === 'memory') return new MemoryOfflineStore();
-    if (choice) return choice;
-    return hasIndexedDb() ? new IndexedDbOfflineStore() : new MemoryOfflineStore();
-  }
-
   private async closeStorage(purge: boolean): Promise<void> {
     await this.opening?.catch(() => undefined);
     const workspaces = this.workspaces;
@@ -539,10 +440,7 @@ export class ParleyClient {
       if (store === 'indexeddb') await purgeWorkspaceDatabases(prefix);
       else if (store) await store.purge(prefix);
     }
-    const offline = this.offline;
-    this.writer?.disable();
-    this.writer = null;
-    this.offline = null;
+    const closeStore = this.storage.detach();
     this.opening = null;
     this.act(() => {
       if (purge) this.outbox.clear();
@@ -555,60 +453,17 @@ export class ParleyClient {
       this.user = null;
     });
     this.state$.setState({ ...initialState() });
-    if (offline) {
-      if (purge) await offline.purge();
-      await offline.close();
-    }
+    await closeStore(purge);
   }
 
-  /**
-   * Runs `fn`, then publishes the new state once (nested calls publish at the
-   * outermost). Network-driven changes are published at most every
-   * {@link PUBLISH_INTERVAL_MS} so a burst of acks does not rebuild big rooms
-   * a thousand times; see {@link ParleyClient.act} for user actions.
-   */
-  private mutate<T>(fn: () => T, urgent = false): T {
-    this.depth++;
-    if (urgent) this.urgent = true;
-    try {
-      return fn();
-    } finally {
-      if (--this.depth === 0) {
-        const now = this.urgent;
-        this.urgent = false;
-        this.schedulePublish(now);
-      }
-    }
+  /** Runs a network-driven change; its state is published within a frame (see `state-publisher.ts`). */
+  private mutate<T>(fn: () => T): T {
+    return this.publisher.mutate(fn);
   }
 
-  /** Like {@link ParleyClient.mutate} but publishes at once: the user must see their action immediately. */
+  /** Runs a change the user made; its state is published at once. */
   private act<T>(fn: () => T): T {
-    return this.mutate(fn, true);
-  }
-
-  /** Resolves once every change made so far is visible in the store. */
-  private settled(): Promise<void> {
-    if (this.publishTimer === null) return Promise.resolve();
-    return new Promise((resolve) => this.settledWaiters.push(resolve));
-  }
-
-  private schedulePublish(now: boolean): void {
-    const elapsed = Date.now() - this.lastPublish;
-    if (now || (this.publishTimer === null && elapsed >= PUBLISH_INTERVAL_MS)) {
-      this.publishNow();
-    } else {
-      this.publishTimer ??= this.timers.setTimeout(() => this.publishNow(), PUBLISH_INTERVAL_MS - elapsed);
-    }
-  }
-
-  private publishNow(): void {
-    if (this.publishTimer !== null) this.timers.clearTimeout(this.publishTimer);
-    this.publishTimer = null;
-    this.lastPublish = Date.now();
-    this.publish();
-    const waiters = this.settledWaiters;
-    this.settledWaiters = [];
-    for (const resolve of waiters) resolve();
+    return this.publisher.act(fn);
   }
 
   private publish(): void {
@@ -657,92 +512,13 @@ export class ParleyClient {
     }
   }
 
-  private handleEvent(frame: EventFrame): void {
-    const registry = this.registry;
-    switch (frame.type) {
-      case 'message':
-      case 'message.updated':
-        registry.applyMessage(frame.message, 'live');
-        return;
-      case 'room.added':
-      case 'room.updated':
-        registry.setInfo(frame.room);
-        return;
-      case 'room.removed':
-        registry.remove(frame.room, frame.reason);
-        return;
-      case 'invitation':
-        this.dropInvitation(frame.invitation.room);
-        this.state$.patch({ invitations: [frame.invitation, ...this.state.invitations] });
-        this.events.emit('invitation', frame.invitation);
-        return;
-      case 'invitation.removed':
-        this.dropInvitation(frame.room);
-        return;
-      case 'member':
-        registry.memberChanged(frame.room, frame.member, frame.change !== 'joined' && frame.change !== 'updated');
-        if (frame.member.user !== this.userId) {
-          this.readState.received(frame.room, frame.member.user, frame.member.readSeq, frame.member.deliveredSeq);
-        }
-        return;
-      case 'receipt':
-        this.readState.received(frame.room, frame.user, frame.readSeq, frame.deliveredSeq);
-        return;
-      case 'unread':
-        registry.setRead(frame.room, frame.readSeq, frame.unread);
-        return;
-      case 'typing':
-        if (frame.user !== this.userId) this.typing.received(frame.room, frame.user, frame.typing);
-        return;
-      case 'presence':
-        this.presence.received([{ user: frame.user, status: frame.status, lastSeen: frame.lastSeen }]);
-        return;
-      case 'presence.batch':
-        this.presence.received(frame.presence);
-        return;
-    }
-  }
-
   private dropInvitation(room: string): void {
     const invitations = this.state.invitations;
     if (invitations.some((i) => i.room === room)) this.state$.patch({ invitations: invitations.filter((i) => i.room !== room) });
-  }
-
-  private dispatch(entry: OutboxEntry, messageId: string | null): Promise<unknown> {
-    const { clientId } = entry;
-    switch (entry.kind) {
-      case 'send': {
-        const args: RequestArgs<'message.send'> = { room: entry.room, clientId, text: entry.text };
-        if (entry.parentId !== null) args.parentId = entry.parentId;
-        if (entry.attachments.length) args.attachments = entry.attachments.map((a) => a.id);
-        return this.engine.request('message.send', args);
-      }
-      case 'edit':
-        return this.engine.request('message.edit', { messageId: messageId ?? '', clientId, text: entry.text });
-      case 'delete':
-        return this.engine.request('message.delete', { messageId: messageId ?? '', clientId });
-      case 'react':
-        return this.engine.request('message.react', { messageId: messageId ?? '', clientId, emoji: entry.emoji, on: entry.on });
-      case 'read':
-        return this.engine.request('receipt', { room: entry.room, read: entry.seq });
-    }
-  }
-
-  private applyAck(entry: OutboxEntry, result: unknown): void {
-    if (entry.kind === 'read') return;
-    const { message } = result as { message: Message };
-    // Changes queued against this send need its server id even if the message is out of view.
-    if (entry.kind === 'send') this.sentIds.set(entry.clientId, message.id);
-    this.registry.applyMessage(message, 'ack');
-    this.registry.touch(entry.room);
   }
 
   private roomFrom(result: { room: RoomInfo }): Room {
     this.act(() => this.registry.setInfo(result.room));
     return this.room(result.room.id);
   }
-}
-
-function notStarted(): ParleyError {
-  return new ParleyError('offline', 'call connect() before sending');
 }
