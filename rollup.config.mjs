@@ -3,6 +3,8 @@
 import { nodeResolve } from '@rollup/plugin-node-resolve';
 import esbuild from 'rollup-plugin-esbuild';
 import { readFileSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { rollupEsmDeps } from './scripts/esm-deps.mjs';
 import minifyHTML from '@lit-labs/rollup-plugin-minify-html-literals';
@@ -55,7 +57,7 @@ function sizeReport() {
       for (const [name, rule] of Object.entries(LAZY_BUDGETS)) {
         // A number, or { budget, with: [other dynamic entries the feature always loads] }.
         const { budget, with: also = [] } = typeof rule === 'number' ? { budget: rule } : rule;
-        const dynamicEntry = (n) => Object.values(bundle).find((c) => c.type === 'chunk' && c.isDynamicEntry && c.name === n);
+        const dynamicEntry = (n) => Object.values(bundle).find((c) => c.type === 'chunk' && c.isDynamicEntry && chunkName(c) === n);
         const entry = dynamicEntry(name);
         if (!entry) continue;
         const loaded = new Set();
@@ -88,52 +90,32 @@ const minifyLitTemplates = () =>
   });
 
 /**
- * The IIFE SDK build cannot split code, so it leaves calls (and
- * mediasoup-client with them) out: there `client.call()` rejects with
- * `unsupported_browser`. The ES module build loads them from a chunk.
+ * The IIFE SDK build cannot split code, so it swaps the client's feature
+ * loaders (the SDK's one seam to calls and workspaces) for ones that refuse:
+ * mediasoup-client and Yjs stay out of it, and `client.call()` and
+ * `client.workspace()` reject with `unsupported_browser`. The ES module builds
+ * load both features from chunks.
  */
-function withoutCalls() {
-  const id = '\0parley-no-calls';
-  const errors = JSON.stringify(new URL('./packages/sdk/src/errors.ts', import.meta.url).pathname);
+function withoutLazyFeatures() {
+  const seam = fileURLToPath(new URL('./packages/sdk/src/client/feature-loaders.ts', import.meta.url));
+  const standIn = fileURLToPath(new URL('./packages/sdk/src/client/feature-loaders-unavailable.ts', import.meta.url));
   return {
-    name: 'parley-no-calls',
-    resolveId(source, importer) {
-      return source === '../call/call.js' && /[\\/]client[\\/]client\.ts$/.test(importer ?? '') ? id : null;
-    },
-    load(loaded) {
-      if (loaded !== id) return null;
-      return `import { ParleyError } from ${errors};
-export class CallRegistry {
-  constructor() {
-    throw new ParleyError('unsupported_browser', 'calls need the ES module build of the SDK (parley-sdk.js); the script build has none');
-  }
-}`;
+    name: 'parley-without-lazy-features',
+    async resolveId(source, importer, options) {
+      if (importer === standIn) return null;
+      const resolved = await this.resolve(source, importer, { ...options, skipSelf: true });
+      return resolved?.id === seam ? standIn : null;
     },
   };
 }
 
 /**
- * Likewise for workspaces (Yjs, y-websocket, y-indexeddb): in the IIFE build
- * `client.workspace()` rejects with `unsupported_browser`.
+ * Names a chunk: a feature's `index` module names its chunk after its folder
+ * (the SDK's `call/index.ts` loads as `call`), so chunk files and lazy budgets say which feature they hold.
  */
-function withoutWorkspaces() {
-  const id = '\0parley-no-workspaces';
-  const errors = JSON.stringify(new URL('./packages/sdk/src/errors.ts', import.meta.url).pathname);
-  return {
-    name: 'parley-no-workspaces',
-    resolveId(source, importer) {
-      return source === '../workspace/workspace.js' && /[\\/]client[\\/]client\.ts$/.test(importer ?? '') ? id : null;
-    },
-    load(loaded) {
-      if (loaded !== id) return null;
-      return `import { ParleyError } from ${errors};
-export class WorkspaceRegistry {
-  constructor() {
-    throw new ParleyError('unsupported_browser', 'workspaces need the ES module build of the SDK (parley-sdk.js); the script build has none');
-  }
-}`;
-    },
-  };
+function chunkName(chunk) {
+  const id = chunk.facadeModuleId ?? '';
+  return chunk.name === 'index' && id ? basename(dirname(id)) : chunk.name;
 }
 
 const plugins = (tsconfig = 'packages/sdk/tsconfig.json') => [
@@ -153,7 +135,7 @@ export default [
       dir: 'packages/sdk/dist/browser',
       format: 'es',
       entryFileNames: 'parley-sdk.js',
-      chunkFileNames: 'chunks/[name]-[hash].js',
+      chunkFileNames: (chunk) => `chunks/${chunkName(chunk)}-[hash].js`,
       sourcemap: true,
     },
     plugins: plugins(),
@@ -168,7 +150,7 @@ export default [
       sourcemap: true,
       inlineDynamicImports: true,
     },
-    plugins: [withoutCalls(), withoutWorkspaces(), ...plugins()],
+    plugins: [withoutLazyFeatures(), ...plugins()],
   },
   {
     // Script-tag bundle of the elements. Code splitting stays on so elements
@@ -181,7 +163,7 @@ export default [
       dir: 'packages/elements/dist/browser',
       format: 'es',
       entryFileNames: 'parley.js',
-      chunkFileNames: 'chunks/[name]-[hash].js',
+      chunkFileNames: (chunk) => `chunks/${chunkName(chunk)}-[hash].js`,
       sourcemap: true,
     },
     plugins: [minifyLitTemplates(), ...plugins('packages/elements/tsconfig.json')],

@@ -3,11 +3,11 @@
  * device cache), framework-agnostic state store, typed errors and events.
  */
 export { createClient, ParleyClient } from './client/client.js';
-export type { ClientOptions } from './client/client.js';
+export type { ClientOptions } from './client/options.js';
 export type { ClientEvents } from './client/client-events.js';
-// Calls: types only here; the code loads on the first `client.call()`.
-export type { Call } from './call/call.js';
+// Calls: types only here; the code (`@parley/sdk/call`) loads on the first `client.call()`.
 export type {
+  Call,
   CallDevice,
   CallDeviceSelection,
   CallEndReason,
@@ -21,23 +21,24 @@ export type {
   CallSelf,
   CallState,
   CallStatus,
+  MediaDevicesLike,
   ShareScreenOptions,
-} from './call/call-types.js';
-export type { MediaDevicesLike } from './call/media-access.js';
+} from './call/index.js';
 export { Room } from './chat/room.js';
 export type { InviteResult, SendOptions } from './chat/room.js';
 export type { ClientState } from './client/state.js';
 export type { LocalMessage, MessageStatus, RoomState } from './chat/chat-state.js';
-// Workspaces: types only here; Yjs and the workspace code load on the first `client.workspace()`.
-export type { Workspace, WorkspaceTasks } from './workspace/workspace.js';
+// Workspaces: types only here; Yjs and the workspace code (`@parley/sdk/workspace`) load on the first `client.workspace()`.
 export type {
   TaskPosition,
+  Workspace,
   WorkspaceLocalCopy,
   WorkspaceLocalStore,
   WorkspaceState,
   WorkspaceStatus,
   WorkspaceTask,
-} from './workspace/workspace-types.js';
+  WorkspaceTasks,
+} from './workspace/index.js';
 export { userColor } from './protocol/workspace.js';
 export type { AwarenessUser } from './protocol/workspace.js';
 export { endpoints, fetchDevToken } from './client/http.js';

@@ -5,7 +5,7 @@
  * queued mutations the wire through `outbox-requests.ts`, and the device
  * cache lives in `device-storage.ts`.
  */
-import type { Call, CallRegistry } from '../call/call.js';
+import type { Call } from '../call/index.js';
 import { Room } from '../chat/room.js';
 import type { RoomHost } from '../chat/room.js';
 import type { RoomRegistry } from '../chat/room-registry.js';
@@ -20,25 +20,21 @@ import type { Outbox } from '../managers/outbox.js';
 import type { PresenceManager } from '../managers/presence.js';
 import type { ReadStateManager } from '../managers/read-state.js';
 import type { TypingManager } from '../managers/typing.js';
-import { hasIndexedDb } from '../offline/indexeddb.js';
-import { purgeWorkspaceDatabases, workspaceDatabasePrefix } from '../offline/workspace-databases.js';
 import type { PresenceInfo, RequestArgs, RequestResult, RequestType } from '../protocol/frames.js';
 import type { Limits } from '../protocol/limits.js';
 import type { AttachmentInfo, InvitationInfo, Message, PresenceStatus, RoomInfo, UserInfo } from '../protocol/model.js';
-import { WORKSPACE_PATH } from '../protocol/workspace.js';
 import { Store } from '../store/store.js';
 import type { ReadableStore } from '../store/store.js';
 import { defaultTimers, globalWebSocket } from '../transport/platform.js';
 import type { Timers } from '../transport/platform.js';
-import type { Workspace, WorkspaceHost, WorkspaceRegistry } from '../workspace/workspace.js';
-import type { ProtocolWebSocketConstructor } from '../workspace/workspace-socket.js';
-import type { WorkspaceState } from '../workspace/workspace-types.js';
+import type { Workspace } from '../workspace/index.js';
 import type { ClientEvents } from './client-events.js';
 import { DeviceStorage } from './device-storage.js';
 import { routeEvent } from './event-router.js';
 import type { EventRoutes } from './event-router.js';
 import { endpoints, uploadAttachment } from './http.js';
 import type { Endpoints, UploadOptions } from './http.js';
+import { LazyFeatures } from './lazy-features.js';
 import type { ClientOptions } from './options.js';
 import { applyOutboxAck, sendOutboxEntry } from './outbox-requests.js';
 import { initialState } from './state.js';
@@ -46,7 +42,6 @@ import type { ClientState } from './state.js';
 import { StatePublisher } from './state-publisher.js';
 import { createParts } from './wiring.js';
 
-export type { ClientOptions } from './options.js';
 
 const DEFAULT_HISTORY_CACHE = 200;
 const DEFAULT_REQUEST_TIMEOUT = 30_000;
@@ -87,8 +82,7 @@ export class ParleyClient {
   /** clientId → server id of sends acked in this session. */
   private readonly sentIds = new Map<string, string>();
   private lastError: ParleyError | null = null;
-  private calls: Promise<CallRegistry> | null = null;
-  private workspaces: Promise<WorkspaceRegistry> | null = null;
+  private readonly features: LazyFeatures;
 
   constructor(private readonly options: ClientOptions) {
     this.store = this.state$;
@@ -128,6 +122,17 @@ export class ParleyClient {
       },
       uninvited: (room) => this.dropInvitation(room),
     };
+    this.features = new LazyFeatures({
+      options,
+      wsUrl: this.endpoints.ws,
+      timers: this.timers,
+      store: this.state$,
+      user: () => this.user,
+      identify: async () => this.user ?? (await this.identify().then(({ userId, name }) => ({ id: userId, name }))),
+      request: (type, args) => this.request(type, args),
+      onEvent: (listener) => this.engine.on('event', listener),
+      token: () => this.engine.getToken(),
+    });
     this.host = {
       me: () => this.userId,
       store: this.store,
@@ -181,7 +186,7 @@ export class ParleyClient {
     return this.opening.then(() => {
       if (!this.hasWebSocket) throw new ParleyError('offline', 'no WebSocket implementation: pass the `WebSocket` option');
       this.engine.start();
-      this.workspaces?.then((registry) => registry.resume(), () => undefined);
+      this.features.resume();
     });
   }
 
@@ -207,7 +212,7 @@ export class ParleyClient {
   /** Closes the connection. Queued mutations stay queued (and new ones can still be queued). */
   async disconnect(): Promise<void> {
     this.engine.stop();
-    this.workspaces?.then((registry) => registry.pause(), () => undefined);
+    this.features.pause();
     this.outbox.stop();
     this.typing.reset();
     this.readState.stop();
@@ -322,22 +327,7 @@ export class ParleyClient {
    * mediasoup-client, which chat-only pages never download.
    */
   call(roomId: string): Promise<Call> {
-    this.calls ??= import('../call/call.js').then(
-      ({ CallRegistry }) =>
-        new CallRegistry({
-          me: () => this.user,
-          request: (type, args) => this.request(type, args),
-          onEvent: (listener) => this.engine.on('event', listener),
-          store: this.store,
-          publish: (room, state) => this.state$.patch({ calls: { ...this.state$.getState().calls, [room]: state } }),
-          media: this.options.mediaDevices,
-        }),
-      (err: unknown) => {
-        this.calls = null;
-        throw toParleyError(err);
-      },
-    );
-    return this.calls.then((registry) => registry.get(roomId));
+    return this.features.call(roomId);
   }
 
   /**
@@ -347,14 +337,7 @@ export class ParleyClient {
    * Yjs and the workspace code, which chat-only pages never download.
    */
   workspace(roomId: string): Promise<Workspace> {
-    this.workspaces ??= import('../workspace/workspace.js').then(
-      ({ WorkspaceRegistry }) => new WorkspaceRegistry(this.workspaceHost()),
-      (err: unknown) => {
-        this.workspaces = null;
-        throw toParleyError(err);
-      },
-    );
-    return this.workspaces.then((registry) => registry.get(roomId));
+    return this.features.workspace(roomId);
   }
 
   /**
@@ -395,51 +378,9 @@ export class ParleyClient {
     return { userId, name: claims.name ?? userId };
   }
 
-  /** `ws(s)://host/…/v1/yjs`, beside the chat socket. */
-  private workspaceUrl(): string {
-    return `${this.endpoints.ws.replace(/\/v1\/ws$/, '')}${WORKSPACE_PATH}`;
-  }
-
-  /** What the workspace code may use of this client. */
-  private workspaceHost(): WorkspaceHost {
-    const store = this.options.workspaceStore;
-    return {
-      url: this.workspaceUrl(),
-      identity: async () => this.user ?? (await this.identify().then(({ userId, name }) => ({ id: userId, name }))),
-      token: async (fresh) => {
-        const source = this.options.token;
-        return fresh && typeof source === 'function' ? source() : this.engine.getToken();
-      },
-      WebSocket: (this.options.WebSocket ?? globalWebSocket()) as ProtocolWebSocketConstructor | null,
-      localStore:
-        store === 'memory' || (store === undefined && (this.options.offline === 'memory' || !hasIndexedDb()))
-          ? null
-          : (store ?? 'indexeddb'),
-      publish: (room, state) => this.publishWorkspace(room, state),
-      timers: this.timers,
-    };
-  }
-
-  private publishWorkspace(room: string, state: WorkspaceState | null): void {
-    const workspaces = { ...this.state$.getState().workspaces };
-    if (state) workspaces[room] = state;
-    else delete workspaces[room];
-    const pendingDocuments = Object.values(workspaces).filter((w) => w.pending).length;
-    this.state$.patch({ workspaces, pendingDocuments });
-  }
-
   private async closeStorage(purge: boolean): Promise<void> {
     await this.opening?.catch(() => undefined);
-    const workspaces = this.workspaces;
-    this.workspaces = null;
-    await (await workspaces?.catch(() => null))?.close(purge);
-    // Documents not open in this page are on the device too.
-    if (purge && this.userId) {
-      const prefix = workspaceDatabasePrefix(this.workspaceUrl(), this.userId);
-      const store = this.workspaceHost().localStore;
-      if (store === 'indexeddb') await purgeWorkspaceDatabases(prefix);
-      else if (store) await store.purge(prefix);
-    }
+    await this.features.close(purge, this.userId);
     const closeStore = this.storage.detach();
     this.opening = null;
     this.act(() => {
