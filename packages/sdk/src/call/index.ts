@@ -5,8 +5,9 @@
  * directly only to have it up front. Needs the optional peer dependency
  * `mediasoup-client`.
  */
-export { Call, CallRegistry } from './call.js';
-export type { CallHost, CallsSlice } from './call.js';
+export { Call } from './call.js';
+export { CallRegistry } from './call-registry.js';
+export type { CallHost, CallsSlice } from './call-host.js';
 export type {
   CallDevice,
   CallDeviceSelection,

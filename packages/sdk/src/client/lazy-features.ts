@@ -109,6 +109,7 @@ export class LazyFeatures {
       onEvent: (listener) => ctx.onEvent(listener),
       store: ctx.store,
       publish: (room, state) => ctx.store.patch({ calls: { ...ctx.store.getState().calls, [room]: state } }),
+      timers: ctx.timers,
       media: ctx.options.mediaDevices,
     };
   }
