@@ -1,14 +1,19 @@
 /**
- * How calls and workspaces reach a client: the built ES module loads each
- * from a chunk of its own on first use, and the script build (which cannot
- * split code) leaves both out, so `client.call()` and `client.workspace()`
- * reject with `unsupported_browser` there. Reads the browser bundles of
- * `npm run build`.
+ * How calls and workspaces reach a client: `client.call()` and
+ * `client.workspace()` load the very modules `@parley/sdk/call` and
+ * `@parley/sdk/workspace` export; the built ES module loads each from a chunk
+ * of its own on first use, and the script build (which cannot split code)
+ * leaves both out, so they reject with `unsupported_browser` there. The
+ * bundle checks read the browser bundles of `npm run build`.
  */
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
+import * as callEntry from '@parley/sdk/call';
+import * as workspaceEntry from '@parley/sdk/workspace';
 import type { ParleyClient, ParleyError } from '../src/index.js';
+import { nodeClient, startServer } from './helpers.js';
+import type { TestServer } from './helpers.js';
 
 const BROWSER_DIST = new URL('../dist/browser/', import.meta.url);
 /** Strings only the call code and only the workspace code contain (a request name; the device copy's flag key). */
@@ -36,6 +41,31 @@ function contains(code: string, literal: string): boolean {
 }
 
 describe('feature loading', () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startServer();
+  });
+  after(() => server?.dispose());
+
+  it('client.call() and client.workspace() hand out the classes of @parley/sdk/call and @parley/sdk/workspace', async () => {
+    const ada = nodeClient(server.url, await server.token('ada'), { workspaceStore: 'memory' });
+    try {
+      await ada.connect();
+      await ada.whenOnline();
+      const room = await ada.createRoom({ kind: 'group', name: 'Entries' });
+      assert.ok((await ada.call(room.id)) instanceof callEntry.Call);
+      const workspace = await ada.workspace(room.id);
+      try {
+        assert.ok(workspace instanceof workspaceEntry.Workspace);
+        assert.ok(workspace.tasks instanceof workspaceEntry.WorkspaceTasks);
+      } finally {
+        workspace.release();
+      }
+    } finally {
+      await ada.logout();
+    }
+  });
+
   it('the script build has neither calls nor workspaces, and says so', async () => {
     const code = await bundle('parley-sdk.iife.js');
     assert.equal(contains(code, CALL_CODE), false, 'the call code is bundled');
