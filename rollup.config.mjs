@@ -3,7 +3,6 @@
 import { nodeResolve } from '@rollup/plugin-node-resolve';
 import esbuild from 'rollup-plugin-esbuild';
 import { readFileSync } from 'node:fs';
-import { basename, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { rollupEsmDeps } from './scripts/esm-deps.mjs';
@@ -57,7 +56,7 @@ function sizeReport() {
       for (const [name, rule] of Object.entries(LAZY_BUDGETS)) {
         // A number, or { budget, with: [other dynamic entries the feature always loads] }.
         const { budget, with: also = [] } = typeof rule === 'number' ? { budget: rule } : rule;
-        const dynamicEntry = (n) => Object.values(bundle).find((c) => c.type === 'chunk' && c.isDynamicEntry && chunkName(c) === n);
+        const dynamicEntry = (n) => Object.values(bundle).find((c) => c.type === 'chunk' && c.isDynamicEntry && c.name === n);
         const entry = dynamicEntry(name);
         if (!entry) continue;
         const loaded = new Set();
@@ -109,15 +108,6 @@ function withoutLazyFeatures() {
   };
 }
 
-/**
- * Names a chunk: a feature's `index` module names its chunk after its folder
- * (the SDK's `call/index.ts` loads as `call`), so chunk files and lazy budgets say which feature they hold.
- */
-function chunkName(chunk) {
-  const id = chunk.facadeModuleId ?? '';
-  return chunk.name === 'index' && id ? basename(dirname(id)) : chunk.name;
-}
-
 const plugins = (tsconfig = 'packages/sdk/tsconfig.json') => [
   // mediasoup-client is CommonJS: bundled as an ES module (only into the lazy call chunk).
   rollupEsmDeps(),
@@ -135,7 +125,7 @@ export default [
       dir: 'packages/sdk/dist/browser',
       format: 'es',
       entryFileNames: 'parley-sdk.js',
-      chunkFileNames: (chunk) => `chunks/${chunkName(chunk)}-[hash].js`,
+      chunkFileNames: 'chunks/[name]-[hash].js',
       sourcemap: true,
     },
     plugins: plugins(),
@@ -163,7 +153,7 @@ export default [
       dir: 'packages/elements/dist/browser',
       format: 'es',
       entryFileNames: 'parley.js',
-      chunkFileNames: (chunk) => `chunks/${chunkName(chunk)}-[hash].js`,
+      chunkFileNames: 'chunks/[name]-[hash].js',
       sourcemap: true,
     },
     plugins: [minifyLitTemplates(), ...plugins('packages/elements/tsconfig.json')],
