@@ -3,6 +3,7 @@
 import { nodeResolve } from '@rollup/plugin-node-resolve';
 import esbuild from 'rollup-plugin-esbuild';
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { rollupEsmDeps } from './scripts/esm-deps.mjs';
 import minifyHTML from '@lit-labs/rollup-plugin-minify-html-literals';
@@ -88,50 +89,21 @@ const minifyLitTemplates = () =>
   });
 
 /**
- * The IIFE SDK build cannot split code, so it leaves calls (and
- * mediasoup-client with them) out: there `client.call()` rejects with
- * `unsupported_browser`. The ES module build loads them from a chunk.
+ * The IIFE SDK build cannot split code, so it swaps the client's feature
+ * loaders (the SDK's one seam to calls and workspaces) for ones that refuse:
+ * mediasoup-client and Yjs stay out of it, and `client.call()` and
+ * `client.workspace()` reject with `unsupported_browser`. The ES module builds
+ * load both features from chunks.
  */
-function withoutCalls() {
-  const id = '\0parley-no-calls';
-  const errors = JSON.stringify(new URL('./packages/sdk/src/errors.ts', import.meta.url).pathname);
+function withoutLazyFeatures() {
+  const seam = fileURLToPath(new URL('./packages/sdk/src/client/feature-loaders.ts', import.meta.url));
+  const standIn = fileURLToPath(new URL('./packages/sdk/src/client/feature-loaders-unavailable.ts', import.meta.url));
   return {
-    name: 'parley-no-calls',
-    resolveId(source, importer) {
-      return source === './call.js' && /[\\/]domain[\\/]client\.ts$/.test(importer ?? '') ? id : null;
-    },
-    load(loaded) {
-      if (loaded !== id) return null;
-      return `import { ParleyError } from ${errors};
-export class CallRegistry {
-  constructor() {
-    throw new ParleyError('unsupported_browser', 'calls need the ES module build of the SDK (parley-sdk.js); the script build has none');
-  }
-}`;
-    },
-  };
-}
-
-/**
- * Likewise for workspaces (Yjs, y-websocket, y-indexeddb): in the IIFE build
- * `client.workspace()` rejects with `unsupported_browser`.
- */
-function withoutWorkspaces() {
-  const id = '\0parley-no-workspaces';
-  const errors = JSON.stringify(new URL('./packages/sdk/src/errors.ts', import.meta.url).pathname);
-  return {
-    name: 'parley-no-workspaces',
-    resolveId(source, importer) {
-      return source === './workspace.js' && /[\\/]domain[\\/]client\.ts$/.test(importer ?? '') ? id : null;
-    },
-    load(loaded) {
-      if (loaded !== id) return null;
-      return `import { ParleyError } from ${errors};
-export class WorkspaceRegistry {
-  constructor() {
-    throw new ParleyError('unsupported_browser', 'workspaces need the ES module build of the SDK (parley-sdk.js); the script build has none');
-  }
-}`;
+    name: 'parley-without-lazy-features',
+    async resolveId(source, importer, options) {
+      if (importer === standIn) return null;
+      const resolved = await this.resolve(source, importer, { ...options, skipSelf: true });
+      return resolved?.id === seam ? standIn : null;
     },
   };
 }
@@ -168,7 +140,7 @@ export default [
       sourcemap: true,
       inlineDynamicImports: true,
     },
-    plugins: [withoutCalls(), withoutWorkspaces(), ...plugins()],
+    plugins: [withoutLazyFeatures(), ...plugins()],
   },
   {
     // Script-tag bundle of the elements. Code splitting stays on so elements

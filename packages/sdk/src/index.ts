@@ -2,12 +2,12 @@
  * @parley/sdk — the Parley chat client: offline-first (durable outbox,
  * device cache), framework-agnostic state store, typed errors and events.
  */
-export { createClient, ParleyClient } from './domain/client.js';
-export type { ClientOptions } from './domain/client.js';
-export type { ClientEvents } from './domain/client-events.js';
-// Calls: types only here; the code loads on the first `client.call()`.
-export type { Call } from './domain/call.js';
+export { createClient, ParleyClient } from './client/client.js';
+export type { ClientOptions } from './client/options.js';
+export type { ClientEvents } from './client/client-events.js';
+// Calls: types only here; the code (`@parley/sdk/call`) loads on the first `client.call()`.
 export type {
+  Call,
   CallDevice,
   CallDeviceSelection,
   CallEndReason,
@@ -21,26 +21,28 @@ export type {
   CallSelf,
   CallState,
   CallStatus,
+  MediaDevicesLike,
   ShareScreenOptions,
-} from './domain/call-types.js';
-export type { MediaDevicesLike } from './managers/media-devices.js';
-export { Room } from './domain/room.js';
-export type { InviteResult, SendOptions } from './domain/room.js';
-export type { ClientState, LocalMessage, MessageStatus, RoomState } from './domain/state.js';
-// Workspaces: types only here; Yjs and the workspace code load on the first `client.workspace()`.
-export type { Workspace, WorkspaceTasks } from './domain/workspace.js';
+} from './call/index.js';
+export { Room } from './chat/room.js';
+export type { InviteResult, SendOptions } from './chat/room.js';
+export type { ClientState } from './client/state.js';
+export type { LocalMessage, MessageStatus, RoomState } from './chat/chat-state.js';
+// Workspaces: types only here; Yjs and the workspace code (`@parley/sdk/workspace`) load on the first `client.workspace()`.
 export type {
   TaskPosition,
+  Workspace,
   WorkspaceLocalCopy,
   WorkspaceLocalStore,
   WorkspaceState,
   WorkspaceStatus,
   WorkspaceTask,
-} from './domain/workspace-types.js';
+  WorkspaceTasks,
+} from './workspace/index.js';
 export { userColor } from './protocol/workspace.js';
 export type { AwarenessUser } from './protocol/workspace.js';
-export { endpoints, fetchDevToken } from './domain/http.js';
-export type { Endpoints, UploadOptions } from './domain/http.js';
+export { endpoints, fetchDevToken } from './client/http.js';
+export type { Endpoints, UploadOptions } from './client/http.js';
 export type { ConnectionStatus } from './engine/engine.js';
 export type { TokenSource } from './engine/token.js';
 export { AuthError, ConnectionError, LimitError, ParleyError, RequestError } from './errors.js';

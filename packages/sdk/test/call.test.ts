@@ -5,9 +5,11 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { receiveQuality, receiveSample, sendQuality, sendSample } from '../src/domain/call-quality.js';
-import { MediaAccess, mediaError } from '../src/managers/media-devices.js';
-import type { ParleyError } from '../src/index.js';
+import { receiveQuality, receiveSample, sendQuality, sendSample } from '../src/call/call-quality.js';
+import { MediaAccess, mediaError } from '../src/call/media-access.js';
+import { rejoin } from '../src/call/reconnect.js';
+import { ParleyError } from '../src/errors.js';
+import type { Timers } from '../src/transport/platform.js';
 import { nodeClient, startServer } from './helpers.js';
 import type { TestServer } from './helpers.js';
 
@@ -63,6 +65,62 @@ describe('media errors', () => {
     await assert.rejects(none.microphone(null), (e: ParleyError) => e.code === 'unsupported_browser');
     await assert.rejects(none.screen(), (e: ParleyError) => e.code === 'unsupported_browser');
     await assert.rejects(none.list(), (e: ParleyError) => e.code === 'unsupported_browser');
+  });
+});
+
+/** Timers that record each wait and run it at once: a rejoin's pauses without real time passing. */
+function instantTimers(): { timers: Timers; waits: number[] } {
+  const waits: number[] = [];
+  return {
+    waits,
+    timers: {
+      setTimeout: (callback, ms) => {
+        waits.push(ms);
+        queueMicrotask(callback);
+        return waits.length;
+      },
+      clearTimeout: () => undefined,
+    },
+  };
+}
+
+describe('rejoining a call', () => {
+  const unavailable = (retryAfterMs: number): ParleyError =>
+    new ParleyError('call_unavailable', 'the node hosting the call is gone', { retryable: true, retryAfterMs });
+
+  it('waits as the server says (at most 5 s, on the client’s timers) and gives up after four joins', async () => {
+    const { timers, waits } = instantTimers();
+    let attempts = 0;
+    const outcome = await rejoin({
+      attempt: () => {
+        attempts++;
+        return Promise.reject(unavailable(attempts === 1 ? 1_200 : 60_000));
+      },
+      current: () => true,
+      online: () => true,
+      timers,
+    });
+    assert.equal(attempts, 4);
+    assert.deepEqual(waits, [1_200, 5_000, 5_000]);
+    assert.ok(outcome instanceof ParleyError && outcome.code === 'call_unavailable');
+  });
+
+  it('joins on a later try; stops when overtaken or when the connection dropped again', async () => {
+    const { timers } = instantTimers();
+    let attempts = 0;
+    const joined = await rejoin({
+      attempt: () => (++attempts < 2 ? Promise.reject(unavailable(100)) : Promise.resolve()),
+      current: () => true,
+      online: () => true,
+      timers,
+    });
+    assert.equal(joined, 'joined');
+    assert.equal(attempts, 2);
+    const offline = new ParleyError('disconnected', 'the connection dropped', { retryable: true });
+    assert.equal(await rejoin({ attempt: () => Promise.reject(offline), current: () => true, online: () => false, timers }), 'dropped');
+    assert.equal(await rejoin({ attempt: () => Promise.reject(unavailable(100)), current: () => false, online: () => true, timers }), 'dropped');
+    const refused = new ParleyError('not_member', 'removed from the room');
+    assert.equal(await rejoin({ attempt: () => Promise.reject(refused), current: () => true, online: () => true, timers }), refused);
   });
 });
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { MessageList } from '../src/domain/message-list.js';
+import { MessageList } from '../src/chat/message-list.js';
 import { fakeMessage } from './fixtures.js';
 
 const msg = fakeMessage;

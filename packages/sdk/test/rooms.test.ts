@@ -1,8 +1,8 @@
 /** The room registry's merge and cursor rules, which decide what a resume asks for. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { ClientEvents } from '../src/domain/client-events.js';
-import { RoomRegistry } from '../src/domain/rooms.js';
+import type { ClientEvents } from '../src/client/client-events.js';
+import { RoomRegistry } from '../src/chat/room-registry.js';
 import { Emitter } from '../src/events.js';
 import { ReadStateManager } from '../src/managers/read-state.js';
 import { TypingManager } from '../src/managers/typing.js';

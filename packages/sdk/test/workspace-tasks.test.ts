@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import * as Y from 'yjs';
-import { WorkspaceTasks } from '../src/domain/workspace-tasks.js';
+import { WorkspaceTasks } from '../src/workspace/workspace-tasks.js';
 import { LimitError } from '../src/index.js';
 import { MAX_TASK_TEXT } from '../src/protocol/workspace.js';
 

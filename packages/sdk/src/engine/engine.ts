@@ -3,7 +3,7 @@
  * the first frame, correlates requests with their acks, paces frames to the
  * server's rate limit, and on every (re)connect resumes — `sync` for every
  * known room (paging while `more`), then `rooms.list` — before handing over
- * to the domain (which replays the outbox). Server events are passed up.
+ * to the client (which replays the outbox). Server events are passed up.
  */
 import { connectionError, errorFromClose, errorFromFrame, requestError, toParleyError, ConnectionError } from '../errors.js';
 import type { ParleyError } from '../errors.js';

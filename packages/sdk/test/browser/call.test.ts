@@ -7,18 +7,25 @@
 import { expect } from '@esm-bundle/chai';
 import { executeServerCommand } from '@web/test-runner-commands';
 import { createClient } from '../../src/index.js';
-import type { Call, ParleyClient, ParleyError } from '../../src/index.js';
+import type { Call, ParleyClient, ParleyError, Timers } from '../../src/index.js';
 import { eventually, unique, until } from '../../../../test-support/browser.js';
 
 const SERVER = 'calls';
 /** A rejoin is a reconnect, a new router and new transports: several round trips and an ICE and DTLS handshake. */
 const REJOIN_MS = 60_000;
 
-async function client(user: string, options: { mediaDevices?: MediaDevices; server?: string } = {}): Promise<ParleyClient> {
+async function client(user: string, options: { mediaDevices?: MediaDevices; server?: string; timers?: Timers } = {}): Promise<ParleyClient> {
   const server = options.server ?? SERVER;
   const url = await executeServerCommand<string, { name: string }>('parley-server-url', { name: server });
   const token = await executeServerCommand<string, { name: string; user: string }>('parley-token', { name: server, user });
-  const c = createClient({ url, token, offline: 'memory', reconnect: { baseMs: 50, capMs: 500 }, mediaDevices: options.mediaDevices });
+  const c = createClient({
+    url,
+    token,
+    offline: 'memory',
+    reconnect: { baseMs: 50, capMs: 500 },
+    mediaDevices: options.mediaDevices,
+    ...(options.timers ? { timers: options.timers } : {}),
+  });
   await c.connect();
   await c.whenOnline();
   return c;
@@ -251,6 +258,32 @@ describe('calls in the browser', function () {
     expect(first?.readyState).to.equal('ended', 'the old camera track is released');
     const before = (await bobCall.stats())[adaId].videoFramesDecoded;
     await eventually(async () => (await bobCall.stats())[adaId].videoFramesDecoded > before + 10, 'video keeps arriving from the new camera');
+  });
+
+  it('measures connection quality every 3 s on the client’s own timers', async () => {
+    // The client's timers, counting the rounds of the call's quality sampling (nothing else here waits 3 s).
+    let rounds = 0;
+    const timers: Timers = {
+      setTimeout: (callback, ms) =>
+        setTimeout(() => {
+          if (ms === 3_000) rounds++;
+          callback();
+        }, ms),
+      clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+    };
+    const ada = await client(unique('ada'), { timers });
+    const bob = await client(unique('bob'));
+    open.push(ada, bob);
+    const bobId = bob.state.user?.id ?? '';
+    const room = await ada.createRoom({ kind: 'group', name: 'Quality', members: [bobId] });
+    await until(() => bob.state.rooms[room.id] !== undefined, 'bob sees the room');
+    const adaCall = await ada.call(room.id);
+    const bobCall = await bob.call(room.id);
+    calls.push(adaCall, bobCall);
+    await adaCall.join();
+    await bobCall.join();
+    await until(() => rounds >= 2, 'two rounds of quality sampling on the client’s timers');
+    expect(adaCall.state.participants[bobId]?.quality).to.be.oneOf(['good', 'poor', 'lost']);
   });
 
   it('a non-member cannot join: the call fails with a typed error', async () => {

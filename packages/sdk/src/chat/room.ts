@@ -12,13 +12,13 @@ import type { RequestArgs, RequestResult, RequestType } from '../protocol/frames
 import type { Limits } from '../protocol/limits.js';
 import type { AttachmentInfo, InvitationInfo, MemberInfo, Message, MessageEdit, Retention, Role } from '../protocol/model.js';
 import type { ReadableStore, SliceListener } from '../store/store.js';
-import type { RoomRegistry } from './rooms.js';
-import type { ClientState, LocalMessage, RoomState } from './state.js';
+import type { RoomRegistry } from './room-registry.js';
+import type { LocalMessage, RoomState, RoomsSlice } from './chat-state.js';
 
 /** What a room handle needs from its client. */
 export interface RoomHost {
   me(): string;
-  readonly store: ReadableStore<ClientState>;
+  readonly store: ReadableStore<RoomsSlice>;
   readonly outbox: Outbox;
   readonly registry: RoomRegistry;
   readonly typing: TypingManager;

@@ -9,7 +9,7 @@ import type { OthersMarkers } from '../managers/read-state.js';
 import type { OutboxEntry, SendEntry } from '../offline/types.js';
 import type { ErrorCode } from '../protocol/codes.js';
 import type { Message } from '../protocol/model.js';
-import type { LocalMessage, MessageStatus } from './state.js';
+import type { LocalMessage, MessageStatus } from './chat-state.js';
 
 /** Inputs of one build. */
 export interface ViewInput {

@@ -4,7 +4,7 @@
  * `no_device`, `unsupported_browser`), so UIs can say what is wrong.
  */
 import { ParleyError } from '../errors.js';
-import type { CallDevice } from '../domain/call-types.js';
+import type { CallDevice } from './call-types.js';
 
 /** The part of `navigator.mediaDevices` calls use (injectable for tests and unusual hosts). */
 export interface MediaDevicesLike {

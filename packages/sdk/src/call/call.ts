@@ -20,29 +20,20 @@
  * is back, with the same microphone, camera and screen. A `call.rejoin`
  * event (the server lost its media worker) does the same. A media path that
  * breaks while the chat connection stays (network change) gets an ICE restart.
+ *
+ * This class is the state machine and the user's media; the media of one
+ * join is a `MediaSession` (`media-session.ts`), the others are `Peers`
+ * (`peers.ts`), quality is measured by `quality-sampler.ts` and rejoining
+ * is `reconnect.ts`.
  */
-import { Device } from 'mediasoup-client';
-import type { Consumer, Producer, Transport, TransportOptions } from 'mediasoup-client/types';
 import type { ConnectionStatus } from '../engine/engine.js';
-import { ParleyError, toParleyError } from '../errors.js';
+import { ParleyError } from '../errors.js';
 import { Emitter } from '../events.js';
 import type { Listener } from '../events.js';
-import { MediaAccess } from '../managers/media-devices.js';
-import type { MediaDevicesLike } from '../managers/media-devices.js';
-import type {
-  CallEventFrame,
-  CallIceServer,
-  CallParticipantInfo,
-  CallProducerInfo,
-  CallSource,
-  TransportDirection,
-} from '../protocol/calls.js';
+import type { CallEventFrame, CallParticipantInfo, CallSource } from '../protocol/calls.js';
 import { ErrorCode } from '../protocol/codes.js';
-import type { EventFrame, RequestArgs, RequestResult, RequestType } from '../protocol/frames.js';
-import type { UserInfo } from '../protocol/model.js';
-import type { ReadableStore } from '../store/store.js';
-import { receiveQuality, receiveSample, sendQuality, sendSample, statCounter } from './call-quality.js';
-import type { ReceiveSample } from './call-quality.js';
+import { toCallError } from './call-errors.js';
+import type { CallHost } from './call-host.js';
 import type {
   CallDevice,
   CallDeviceSelection,
@@ -50,63 +41,18 @@ import type {
   CallEvents,
   CallJoinOptions,
   CallMediaStats,
-  CallParticipant,
   CallQuality,
   CallSelf,
   CallState,
   CallStatus,
   ShareScreenOptions,
 } from './call-types.js';
-import type { ClientState } from './state.js';
-
-export type * from './call-types.js';
-
-/** What a call needs from the client (given by `client.call()`). */
-export interface CallHost {
-  /** The signed-in user (null before the first connection). */
-  me(): UserInfo | null;
-  request<T extends RequestType>(type: T, args: RequestArgs<T>): Promise<RequestResult<T>>;
-  /** Subscribes to the server's events; returns the unsubscribe function. */
-  onEvent(listener: (frame: EventFrame) => void): () => void;
-  store: ReadableStore<ClientState>;
-  /** Writes one call's state into `state.calls`. */
-  publish(room: string, state: CallState): void;
-  /** Where microphones, cameras and screens come from (default: `navigator.mediaDevices`). */
-  media?: MediaDevicesLike | null;
-}
-
-/** How often connection quality is measured. */
-const QUALITY_INTERVAL_MS = 3_000;
-/** A transport still `disconnected` this long after it dropped gets an ICE restart. */
-const ICE_RESTART_DELAY_MS = 2_000;
-
-/** Joins a rejoin tries when the server answers `call_unavailable` with a `retryAfterMs`. */
-const REJOIN_ATTEMPTS = 4;
-/** Longest wait between those tries (ms), whatever the server suggests. */
-const MAX_REJOIN_WAIT_MS = 5_000;
-
-/** The media of one join: thrown away on leave, reconnect or rejoin. */
-interface Session {
-  device: Device;
-  recv: Transport;
-  send: Transport | null;
-  producers: Map<CallSource, Producer>;
-  /** By producer id. */
-  consumers: Map<string, Consumer>;
-  /** Producer ids being consumed right now. */
-  consuming: Set<string>;
-  samples: Map<string, ReceiveSample>;
-  timers: Array<ReturnType<typeof setTimeout>>;
-  restarting: Set<string>;
-}
-
-/** Another participant as this client knows them. */
-interface Peer {
-  id: string;
-  name: string;
-  producers: Map<string, CallProducerInfo>;
-  quality: CallQuality;
-}
+import { MediaAccess } from './media-access.js';
+import { MediaSession } from './media-session.js';
+import type { MediaSessionHost } from './media-session.js';
+import { mediaState, Peers } from './peers.js';
+import { QualitySampler, receivedStats } from './quality-sampler.js';
+import { rejoin } from './reconnect.js';
 
 const IN_CALL: ReadonlySet<CallStatus> = new Set<CallStatus>(['joining', 'joined', 'reconnecting']);
 
@@ -118,14 +64,16 @@ export class Call {
   private readonly host: CallHost;
   private readonly media: MediaAccess;
   private readonly events = new Emitter<CallEvents>();
+  private readonly sessionHost: MediaSessionHost;
+  private readonly peers = new Peers();
   private status: CallStatus = 'idle';
   private error: ParleyError | null = null;
-  private session: Session | null = null;
+  private session: MediaSession | null = null;
+  private sampler: QualitySampler | null = null;
   /** Bumped by every join, leave and reconnect, so work of an older one stops touching state. */
   private epoch = 0;
   /** The epoch whose `call.join` was answered: events count from then on. */
   private joinedEpoch = -1;
-  private peers = new Map<string, Peer>();
   private activeSpeaker: string | null = null;
   private speaking: ReadonlySet<string> = new Set();
   private canProduce = true;
@@ -143,6 +91,18 @@ export class Call {
     this.room = room;
     this.host = host;
     this.media = new MediaAccess(host.media);
+    this.sessionHost = {
+      room,
+      timers: host.timers,
+      request: (type, args) => host.request(type, args),
+      wanted: (producer) => this.peers.sends(producer),
+      changed: () => this.publish(),
+      warn: (error) => this.events.emit('warning', error),
+      sendStateChanged: (state) => {
+        this.selfQuality = state === 'failed' || state === 'disconnected' ? 'lost' : this.selfQuality;
+        this.publish();
+      },
+    };
     this.publish();
   }
 
@@ -221,7 +181,7 @@ export class Call {
           producer.resume();
           await this.host.request('call.producer.resume', { room: this.room, producerId: producer.id });
         } else if (session) {
-          await this.produce(session, 'mic', this.local.mic, false);
+          await session.produce('mic', this.local.mic, false);
         }
       } else {
         this.micOn = false;
@@ -253,7 +213,7 @@ export class Call {
         this.cameraOn = true;
         this.publish();
         const session = this.session;
-        if (session && !session.producers.has('camera')) await this.produce(session, 'camera', this.local.camera, false);
+        if (session && !session.producers.has('camera')) await session.produce('camera', this.local.camera, false);
       } else {
         this.cameraOn = false;
         await this.stopSource('camera');
@@ -285,7 +245,7 @@ export class Call {
       this.local.screen = track;
       this.publish();
       try {
-        await this.produce(session, 'screen', track, false);
+        await session.produce('screen', track, false);
       } catch (error) {
         this.local.screen = null;
         track.stop();
@@ -338,22 +298,8 @@ export class Call {
    * and for tests that must see media really arrive.
    */
   async stats(): Promise<Record<string, CallMediaStats>> {
-    const out: Record<string, CallMediaStats> = {};
     const session = this.session;
-    if (!session) return out;
-    for (const peer of this.peers.values()) {
-      const entry: CallMediaStats = { audioBytesReceived: 0, videoFramesDecoded: 0, screenFramesDecoded: 0 };
-      for (const producer of peer.producers.values()) {
-        const consumer = session.consumers.get(producer.id);
-        if (!consumer) continue;
-        const report = await consumer.getStats();
-        if (producer.source === 'mic') entry.audioBytesReceived += statCounter(report, 'inbound-rtp', 'bytesReceived');
-        else if (producer.source === 'camera') entry.videoFramesDecoded += statCounter(report, 'inbound-rtp', 'framesDecoded');
-        else entry.screenFramesDecoded += statCounter(report, 'inbound-rtp', 'framesDecoded');
-      }
-      out[peer.id] = entry;
-    }
-    return out;
+    return session ? receivedStats(session, this.peers) : {};
   }
 
   // ── called by the registry ────────────────────────────────────────────────
@@ -374,9 +320,9 @@ export class Call {
         this.removePeer(frame.user);
         break;
       case 'call.producer.added': {
-        const peer = this.peer(frame.producer.user);
+        const peer = this.peers.peer(frame.producer.user);
         peer.producers.set(frame.producer.id, frame.producer);
-        if (this.session) void this.consume(this.session, frame.producer);
+        void this.session?.consume(frame.producer);
         break;
       }
       case 'call.producer.removed':
@@ -417,9 +363,7 @@ export class Call {
 
   /** @internal The device's network changed (`online` event): restart ICE on live transports. */
   networkChanged(): void {
-    const session = this.session;
-    if (!session) return;
-    for (const transport of [session.recv, session.send]) if (transport) void this.restartIce(session, transport);
+    this.session?.networkChanged();
   }
 
   // ── joining ───────────────────────────────────────────────────────────────
@@ -440,13 +384,13 @@ export class Call {
     await this.serial(() => this.startMedia());
   }
 
-  /** `call.join`, the device, the transports, and consumers for what the others already send; `epoch` is this attempt's. */
+  /** `call.join`, then the media session, and consumers for what the others already send; `epoch` is this attempt's. */
   private async openSession(epoch: number): Promise<void> {
     if (typeof RTCPeerConnection === 'undefined') {
       throw new ParleyError('unsupported_browser', 'calls need WebRTC (RTCPeerConnection), which this runtime lacks');
     }
     const joined = await this.host.request('call.join', { room: this.room });
-    if (epoch !== this.epoch) return this.abandon(epoch);
+    if (epoch !== this.epoch) throw this.overtaken(epoch);
     // Events count from the answer on (the server sends none before it).
     this.joinedEpoch = epoch;
     this.canProduce = joined.canProduce;
@@ -455,85 +399,28 @@ export class Call {
     for (const participant of joined.participants) if (participant.user !== me) this.addPeer(participant);
     this.publish();
 
-    let device: Device;
-    try {
-      device = await Device.factory();
-      await device.load({ routerRtpCapabilities: joined.routerRtpCapabilities });
-    } catch (error) {
-      void this.host.request('call.leave', { room: this.room }).catch(() => undefined);
-      throw new ParleyError('unsupported_browser', `this browser cannot take part in calls: ${errorText(error)}`, { cause: error });
-    }
-    if (epoch !== this.epoch) return this.abandon(epoch);
-    const recv = await this.createTransport(device, 'recv', joined.iceServers);
-    if (epoch !== this.epoch) {
-      recv.close();
-      return this.abandon(epoch);
-    }
-    let send: Transport | null = null;
-    if (joined.canProduce && (device.canProduce('audio') || device.canProduce('video'))) {
-      send = await this.createTransport(device, 'send', joined.iceServers).catch((error: unknown) => {
-        recv.close();
-        throw error;
-      });
-      if (epoch !== this.epoch) {
-        recv.close();
-        send.close();
-        return this.abandon(epoch);
-      }
-    }
-    const session: Session = {
-      device,
-      recv,
-      send,
-      producers: new Map(),
-      consumers: new Map(),
-      consuming: new Set(),
-      samples: new Map(),
-      timers: [],
-      restarting: new Set(),
-    };
+    const session = await MediaSession.open(this.sessionHost, joined, () => (epoch !== this.epoch ? this.overtaken(epoch) : null));
     this.session = session;
-    for (const transport of [recv, send]) {
-      transport?.on('connectionstatechange', (state) => this.transportStateChanged(session, transport, state));
-    }
-    session.timers.push(setInterval(() => void this.measureQuality(session), QUALITY_INTERVAL_MS));
-    for (const peer of this.peers.values()) for (const producer of peer.producers.values()) void this.consume(session, producer);
+    this.sampler = new QualitySampler(
+      {
+        session,
+        peers: this.peers,
+        self: (quality) => {
+          this.selfQuality = quality;
+        },
+        measured: () => {
+          if (this.session === session) this.publish();
+        },
+      },
+      this.host.timers,
+    );
+    this.sampler.start();
+    for (const peer of this.peers.values()) for (const producer of peer.producers.values()) void session.consume(producer);
   }
 
-  /** A join overtaken by leave() or a reconnect: tell the caller without touching the newer state. */
-  private abandon(epoch: number): never {
-    throw new ParleyError('aborted', `the call join ${epoch} was overtaken by leave() or a reconnect`);
-  }
-
-  private async createTransport(device: Device, direction: TransportDirection, iceServers: CallIceServer[]): Promise<Transport> {
-    const params = await this.host.request('call.transport.create', { room: this.room, direction });
-    const options = { ...params, iceServers } as unknown as TransportOptions;
-    const transport = direction === 'send' ? device.createSendTransport(options) : device.createRecvTransport(options);
-    transport.on('connect', ({ dtlsParameters }, done, fail) => {
-      this.host
-        .request('call.transport.connect', {
-          room: this.room,
-          transportId: transport.id,
-          dtlsParameters,
-        })
-        .then(() => done(), fail);
-    });
-    if (direction === 'send') {
-      transport.on('produce', ({ kind, rtpParameters, appData }, done, fail) => {
-        const { source, paused } = appData as { source: CallSource; paused: boolean };
-        this.host
-          .request('call.produce', {
-            room: this.room,
-            transportId: transport.id,
-            kind,
-            rtpParameters,
-            source,
-            paused,
-          })
-          .then(({ producerId }) => done({ id: producerId }), fail);
-      });
-    }
-    return transport;
+  /** A join overtaken by leave() or a reconnect: tells the caller without touching the newer state. */
+  private overtaken(epoch: number): ParleyError {
+    return new ParleyError('aborted', `the call join ${epoch} was overtaken by leave() or a reconnect`);
   }
 
   /** After (re)joining: open and send what the user wants on; failures become warnings. */
@@ -564,7 +451,7 @@ export class Call {
         if (!track) continue;
         if (source === 'mic') track.enabled = this.micOn;
         this.publish();
-        await this.produce(session, source, track, source === 'mic' && !this.micOn);
+        await session.produce(source, track, source === 'mic' && !this.micOn);
       } catch (error) {
         if (this.session !== session) return;
         const failure = toCallError(error);
@@ -578,104 +465,29 @@ export class Call {
     }
   }
 
-  private async produce(session: Session, source: CallSource, track: MediaStreamTrack, paused: boolean): Promise<void> {
-    if (!session.send) throw new ParleyError(ErrorCode.Forbidden, 'you may not send media in this room');
-    const producer = await session.send.produce({
-      track,
-      stopTracks: false,
-      appData: { source, paused },
-      ...(source === 'mic' ? { codecOptions: { opusDtx: true, opusFec: true } } : {}),
-    });
-    if (this.session !== session) {
-      producer.close();
-      return;
-    }
-    // The server created it paused already; this only stops the local sender.
-    if (paused) producer.pause();
-    session.producers.set(source, producer);
-    this.publish();
-  }
-
   /** Closes one of our producers (camera off, screen share ended) and stops its track. */
   private async stopSource(source: CallSource): Promise<void> {
-    const session = this.session;
-    const producer = session?.producers.get(source);
     const track = this.local[source];
     this.local[source] = null;
     track?.stop();
-    if (producer && session) {
-      session.producers.delete(source);
-      producer.close();
-    }
+    const producer = this.session?.closeProducer(source);
     this.publish();
     if (producer) await this.host.request('call.producer.close', { room: this.room, producerId: producer.id }).catch(() => undefined);
   }
 
-  private async consume(session: Session, producer: CallProducerInfo): Promise<void> {
-    if (session.consumers.has(producer.id) || session.consuming.has(producer.id)) return;
-    session.consuming.add(producer.id);
-    try {
-      const params = await this.host.request('call.consume', {
-        room: this.room,
-        transportId: session.recv.id,
-        producerId: producer.id,
-        rtpCapabilities: session.device.recvRtpCapabilities,
-      });
-      if (this.session !== session) return;
-      const consumer = await session.recv.consume({
-        id: params.id,
-        producerId: params.producerId,
-        kind: params.kind,
-        rtpParameters: params.rtpParameters as unknown as Consumer['rtpParameters'],
-        streamId: `${params.user}-${params.source}`,
-      });
-      if (this.session !== session || !this.peers.get(producer.user)?.producers.has(producer.id)) {
-        consumer.close();
-        return;
-      }
-      session.consumers.set(producer.id, consumer);
-      this.publish();
-      await this.host.request('call.consumer.resume', { room: this.room, consumerId: consumer.id });
-    } catch (error) {
-      // The producer may have gone meanwhile (not_found); anything else is worth a warning.
-      if (this.session === session && !(error instanceof ParleyError && error.code === ErrorCode.NotFound)) {
-        this.events.emit('warning', toCallError(error));
-      }
-    } finally {
-      session.consuming.delete(producer.id);
-    }
-  }
-
-  private dropConsumer(producerId: string): void {
-    const consumer = this.session?.consumers.get(producerId);
-    if (!consumer) return;
-    this.session?.consumers.delete(producerId);
-    this.session?.samples.delete(producerId);
-    consumer.close();
-  }
-
   // ── peers ─────────────────────────────────────────────────────────────────
 
-  private peer(user: string): Peer {
-    let peer = this.peers.get(user);
-    if (!peer) this.peers.set(user, (peer = { id: user, name: user, producers: new Map(), quality: 'good' }));
-    return peer;
-  }
-
   private addPeer(info: CallParticipantInfo): void {
-    const peer = this.peer(info.user);
-    peer.name = info.name;
-    for (const producer of info.producers) {
-      peer.producers.set(producer.id, { ...producer });
-      if (this.session) void this.consume(this.session, producer);
-    }
+    for (const producer of this.peers.add(info)) void this.session?.consume(producer);
   }
 
   private removePeer(user: string): void {
-    const peer = this.peers.get(user);
-    if (!peer) return;
-    for (const id of peer.producers.keys()) this.dropConsumer(id);
-    this.peers.delete(user);
+    for (const id of this.peers.remove(user)) this.dropConsumer(id);
+  }
+
+  private dropConsumer(producerId: string): void {
+    this.session?.dropConsumer(producerId);
+    this.sampler?.forget(producerId);
   }
 
   // ── reconnecting and ending ───────────────────────────────────────────────
@@ -697,24 +509,16 @@ export class Call {
     if (this.host.store.getState().connection !== 'online') return;
     const epoch = ++this.epoch;
     const joining = (async () => {
-      for (let attempt = 1; ; attempt++) {
-        try {
-          await this.openSession(epoch);
-          break;
-        } catch (error) {
-          if (epoch !== this.epoch || this.status !== 'reconnecting') return;
-          const failure = toCallError(error);
-          // A connection lost meanwhile brings us back here when it returns.
-          if (failure.retryable && this.host.store.getState().connection !== 'online') return;
-          // The server said when to try again (e.g. the node hosting the call just died): a few times.
-          if (failure.code === 'call_unavailable' && failure.retryAfterMs !== undefined && attempt < REJOIN_ATTEMPTS) {
-            await new Promise((resolve) => setTimeout(resolve, Math.min(failure.retryAfterMs!, MAX_REJOIN_WAIT_MS)));
-            if (epoch !== this.epoch || this.status !== 'reconnecting') return;
-            continue;
-          }
-          this.ended('failed', failure);
-          return;
-        }
+      const outcome = await rejoin({
+        attempt: () => this.openSession(epoch),
+        current: () => epoch === this.epoch && this.status === 'reconnecting',
+        online: () => this.host.store.getState().connection === 'online',
+        timers: this.host.timers,
+      });
+      if (outcome === 'dropped') return;
+      if (outcome !== 'joined') {
+        this.ended('failed', outcome);
+        return;
       }
       this.setStatus('joined', null);
       await this.serial(() => this.startMedia());
@@ -740,11 +544,9 @@ export class Call {
   private closeSession(): void {
     const session = this.session;
     this.session = null;
-    if (!session) return;
-    for (const timer of session.timers) clearTimeout(timer);
-    // Closing a transport closes its producers and consumers; our tracks stay (stopTracks: false).
-    session.recv.close();
-    session.send?.close();
+    this.sampler?.stop();
+    this.sampler = null;
+    session?.close();
   }
 
   private releaseLocalMedia(): void {
@@ -752,66 +554,6 @@ export class Call {
       this.local[source]?.stop();
       this.local[source] = null;
     }
-  }
-
-  // ── network health ────────────────────────────────────────────────────────
-
-  private transportStateChanged(session: Session, transport: Transport, state: string): void {
-    if (this.session !== session) return;
-    if (state === 'failed') void this.restartIce(session, transport);
-    else if (state === 'disconnected') {
-      session.timers.push(
-        setTimeout(() => {
-          if (transport.connectionState === 'disconnected') void this.restartIce(session, transport);
-        }, ICE_RESTART_DELAY_MS),
-      );
-    }
-    if (transport === session.send) {
-      this.selfQuality = state === 'failed' || state === 'disconnected' ? 'lost' : this.selfQuality;
-      this.publish();
-    }
-  }
-
-  private async restartIce(session: Session, transport: Transport): Promise<void> {
-    if (session.restarting.has(transport.id) || transport.closed) return;
-    session.restarting.add(transport.id);
-    try {
-      const { iceParameters } = await this.host.request('call.transport.restartIce', { room: this.room, transportId: transport.id });
-      if (this.session === session && !transport.closed) {
-        await transport.restartIce({ iceParameters: iceParameters as unknown as Parameters<Transport['restartIce']>[0]['iceParameters'] });
-      }
-    } catch (error) {
-      if (this.session === session) this.events.emit('warning', toCallError(error));
-    } finally {
-      session.restarting.delete(transport.id);
-    }
-  }
-
-  private async measureQuality(session: Session): Promise<void> {
-    try {
-      const recvConnected = session.recv.connectionState === 'connected';
-      for (const peer of this.peers.values()) {
-        let worst: CallQuality = 'good';
-        for (const producer of peer.producers.values()) {
-          const consumer = session.consumers.get(producer.id);
-          if (!consumer) continue;
-          const sample = receiveSample(await consumer.getStats());
-          const quality = recvConnected ? receiveQuality(session.samples.get(producer.id) ?? null, sample, !producer.paused) : 'lost';
-          session.samples.set(producer.id, sample);
-          worst = rank(quality) > rank(worst) ? quality : worst;
-        }
-        peer.quality = worst;
-      }
-      if (session.send) {
-        this.selfQuality = sendQuality(sendSample(await session.send.getStats()), session.send.connectionState === 'connected');
-      } else {
-        this.selfQuality = recvConnected ? 'good' : 'lost';
-      }
-    } catch {
-      // Stats of a transport closed meanwhile: the next round (or the next session) measures again.
-      return;
-    }
-    if (this.session === session) this.publish();
   }
 
   // ── state ─────────────────────────────────────────────────────────────────
@@ -833,15 +575,13 @@ export class Call {
   }
 
   private snapshot(): CallState {
-    const participants: Record<string, CallParticipant> = {};
-    for (const peer of this.peers.values()) participants[peer.id] = this.participant(peer);
     const me = this.host.me();
     const self: CallSelf = {
       id: me?.id ?? '',
       name: me?.name ?? '',
-      // Before joining, muted says what join() will start with; in the call, whether it is really sent.
-      audio: media(!this.micOn || (IN_CALL.has(this.status) && this.local.mic === null), this.local.mic),
-      video: media(!this.cameraOn || (IN_CALL.has(this.status) && this.local.camera === null), this.local.camera),
+      // Before joining, muted says what join() starts with; in the call, whether it is really sent.
+      audio: mediaState(!this.micOn || (IN_CALL.has(this.status) && this.local.mic === null), this.local.mic),
+      video: mediaState(!this.cameraOn || (IN_CALL.has(this.status) && this.local.camera === null), this.local.camera),
       screen: this.local.screen ? { track: this.local.screen } : {},
       speaking: me ? this.speaking.has(me.id) : false,
       quality: this.selfQuality,
@@ -851,85 +591,10 @@ export class Call {
     return {
       room: this.room,
       status: this.status,
-      participants,
+      participants: this.peers.participants((producerId) => this.session?.consumers.get(producerId)?.track ?? null, this.speaking),
       self,
       activeSpeaker: this.activeSpeaker,
       error: this.error,
     };
   }
-
-  private participant(peer: Peer): CallParticipant {
-    const bySource = new Map<CallSource, CallProducerInfo>();
-    for (const producer of peer.producers.values()) bySource.set(producer.source, producer);
-    const track = (source: CallSource): MediaStreamTrack | null => {
-      const producer = bySource.get(source);
-      return (producer && this.session?.consumers.get(producer.id)?.track) ?? null;
-    };
-    const mic = bySource.get('mic');
-    const camera = bySource.get('camera');
-    const screen = track('screen');
-    return {
-      id: peer.id,
-      name: peer.name,
-      audio: media(!mic || mic.paused, track('mic')),
-      video: media(!camera || camera.paused, track('camera')),
-      screen: screen ? { track: screen } : {},
-      speaking: this.speaking.has(peer.id),
-      quality: peer.quality,
-    };
-  }
-}
-
-/** Owns the `Call` of each room for one client and routes events and connection changes to them. */
-export class CallRegistry {
-  private readonly calls = new Map<string, Call>();
-
-  /** @internal Created by the client on the first `client.call()`. */
-  constructor(private readonly host: CallHost) {
-    host.onEvent((frame) => {
-      if (isCallEvent(frame)) this.calls.get(frame.room)?.handle(frame);
-    });
-    host.store.subscribe(
-      (s) => s.connection,
-      (status) => {
-        for (const call of this.calls.values()) call.connectionChanged(status);
-      },
-    );
-    const win = (globalThis as { addEventListener?: (type: string, listener: () => void) => void }).addEventListener;
-    win?.call(globalThis, 'online', () => {
-      for (const call of this.calls.values()) call.networkChanged();
-    });
-  }
-
-  /** The call of `room` (the same object for the same room). */
-  get(room: string): Call {
-    let call = this.calls.get(room);
-    if (!call) this.calls.set(room, (call = new Call(room, this.host)));
-    return call;
-  }
-}
-
-function isCallEvent(frame: EventFrame): frame is CallEventFrame {
-  return frame.type.startsWith('call.');
-}
-
-function media(muted: boolean, track: MediaStreamTrack | null): { muted: boolean; track?: MediaStreamTrack } {
-  return track ? { muted, track } : { muted };
-}
-
-function rank(quality: CallQuality): number {
-  return quality === 'good' ? 0 : quality === 'poor' ? 1 : 2;
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-/** Any failure as a typed error; mediasoup-client's `UnsupportedError` becomes `unsupported_browser`. */
-function toCallError(error: unknown): ParleyError {
-  if (error instanceof ParleyError) return error;
-  if (error instanceof Error && error.name === 'UnsupportedError') {
-    return new ParleyError('unsupported_browser', `this browser cannot take part in calls: ${error.message}`, { cause: error });
-  }
-  return toParleyError(error);
 }

@@ -19,7 +19,6 @@
  *   they follow on;
  * - acks do not move it: the matching live event does, in room order.
  */
-import type { Emitter } from '../events.js';
 import type { ReadStateManager } from '../managers/read-state.js';
 import type { TypingManager } from '../managers/typing.js';
 import type { OfflineWriter } from '../offline/writer.js';
@@ -28,9 +27,9 @@ import type { RequestResult, RoomCursor, RoomSync } from '../protocol/frames.js'
 import type { MemberInfo, Message, RoomInfo } from '../protocol/model.js';
 import { MessageList } from './message-list.js';
 import type { MergeResult } from './message-list.js';
-import type { RoomState } from './state.js';
-import { MessageView } from './view.js';
-import type { ClientEvents } from './client-events.js';
+import type { RoomState } from './chat-state.js';
+import { MessageView } from './message-view.js';
+import type { ChatEventSink } from './chat-events.js';
 
 /** Where a message came from; decides cursor moves and notifications. */
 export type MessageSource = 'live' | 'sync' | 'ack' | 'history' | 'thread';
@@ -63,7 +62,7 @@ export interface RoomsContext {
   writer(): OfflineWriter | null;
   readState: ReadStateManager;
   typing: TypingManager;
-  events: Emitter<ClientEvents>;
+  events: ChatEventSink;
   /** A live event skipped ahead of the room's cursor: the client catches the room up if the gap stays open. */
   liveGap(room: string): void;
 }
