@@ -30,7 +30,7 @@ import type {
   RoomKind,
   UserInfo,
 } from '@parley/sdk/protocol';
-import type { SearchOptions } from './search-plan.js';
+import type { SearchOptions } from './shared/search-plan.js';
 
 /** A room row, independent of who asks. */
 export interface StoredRoom {

@@ -20,7 +20,7 @@ import {
   type AttachmentRow,
   type MessageRow,
   type ReactionRow,
-} from '../sqlite/rows.js';
+} from '../shared/rows.js';
 import { toSearchVector } from './search-terms.js';
 import { isPgConstraint, type Queryable } from './pg-errors.js';
 

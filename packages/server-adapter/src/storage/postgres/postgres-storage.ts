@@ -46,13 +46,13 @@ import {
   type MessageRow,
   type RoomRow,
   type UserRoomRow,
-} from '../sqlite/rows.js';
+} from '../shared/rows.js';
 import { asConflict, asNotFound, isPgConstraint, isQueryCanceled, rethrowUnavailable, type Queryable } from './pg-errors.js';
 import { MSG, MSG_M, appendSystemMessage, appendUserMessage, changeMessage, readMessage, readMessages } from './pg-messages.js';
 import { migratePostgres } from './migrations.js';
 import { PgWriteQueue, type PgWork } from './pg-write-queue.js';
 import { toSearchQuery } from './search-terms.js';
-import { DEFAULT_SEARCH_TIMEOUT_MS, searchRooms, searchTimeout, type SearchOptions } from '../search-plan.js';
+import { DEFAULT_SEARCH_TIMEOUT_MS, searchRooms, searchTimeout, type SearchOptions } from '../shared/search-plan.js';
 
 /** Where and how to connect. */
 export interface PostgresStorageOptions {

@@ -7,7 +7,7 @@
  * characters to it), so what matches is decided by the shared tokens alone.
  */
 import type Database from 'better-sqlite3';
-import { queryWords, roomSearchKey, searchTokens } from '../search-terms.js';
+import { queryWords, roomSearchKey, searchTokens } from '../shared/search-terms.js';
 
 /** Name of the SQL function that turns a message into its indexed terms (used by triggers and indexing). */
 export const SEARCH_TERMS_FUNCTION = 'parley_search_terms';

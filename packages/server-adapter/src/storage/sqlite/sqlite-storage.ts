@@ -42,14 +42,14 @@ import { appendSystemMessage, appendUserMessage, changeMessage, indexNewMessages
 import { ERASING_VERSION, migrate } from './migrations.js';
 import { openDatabase } from './open-database.js';
 import { registerSearchTerms, toFtsQuery } from './fts-query.js';
-import { DEFAULT_SEARCH_TIMEOUT_MS, searchRooms, type SearchOptions } from '../search-plan.js';
+import { DEFAULT_SEARCH_TIMEOUT_MS, searchRooms, type SearchOptions } from '../shared/search-plan.js';
 import {
   toStoredAttachment,
   toStoredInvitation,
   toStoredMember,
   toStoredRoom,
   toUserRoom,
-} from './rows.js';
+} from '../shared/rows.js';
 import { asConflict, asNotFound, isConstraint, isFtsError, mustGet } from './sql-errors.js';
 import { prepareStatements, type Statements } from './statements.js';
 import { WriteQueue } from './write-queue.js';

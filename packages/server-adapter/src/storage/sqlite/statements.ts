@@ -16,7 +16,7 @@ import {
   type ReactionRow,
   type RoomRow,
   type UserRoomRow,
-} from './rows.js';
+} from '../shared/rows.js';
 
 const MSG = messageColumns();
 const MSG_M = messageColumns('m');

@@ -4,7 +4,7 @@
  * grows with what the user may read (their rooms and the matches in them),
  * and never past the bound.
  */
-import { StorageError } from './errors.js';
+import { StorageError } from '../errors.js';
 
 /** Time bound of one search when the caller gives none (ms). */
 export const DEFAULT_SEARCH_TIMEOUT_MS = 2_000;
