@@ -52,7 +52,8 @@ import { MSG, MSG_M, appendSystemMessage, appendUserMessage, changeMessage, read
 import { migratePostgres } from './migrations.js';
 import { PgWriteQueue, type PgWork } from './pg-write-queue.js';
 import { toSearchQuery } from './search-terms.js';
-import { DEFAULT_SEARCH_TIMEOUT_MS, searchRooms, searchTimeout, type SearchOptions } from '../shared/search-plan.js';
+import { DEFAULT_SEARCH_TIMEOUT_MS, searchRooms, searchTimeout } from '../shared/search-plan.js';
+import type { SearchOptions } from '../storage.js';
 
 /** Where and how to connect. */
 export interface PostgresStorageOptions {

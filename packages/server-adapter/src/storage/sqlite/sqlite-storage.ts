@@ -42,7 +42,8 @@ import { appendSystemMessage, appendUserMessage, changeMessage, indexNewMessages
 import { ERASING_VERSION, migrate } from './migrations.js';
 import { openDatabase } from './open-database.js';
 import { registerSearchTerms, toFtsQuery } from './fts-query.js';
-import { DEFAULT_SEARCH_TIMEOUT_MS, searchRooms, type SearchOptions } from '../shared/search-plan.js';
+import { DEFAULT_SEARCH_TIMEOUT_MS, searchRooms } from '../shared/search-plan.js';
+import type { SearchOptions } from '../storage.js';
 import {
   toStoredAttachment,
   toStoredInvitation,
