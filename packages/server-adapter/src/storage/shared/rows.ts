@@ -1,13 +1,21 @@
 /**
- * Row shapes as SQLite returns them, and their conversion to the storage and
- * protocol types.
+ * Row shapes of rooms, members, invitations and attachments as both stores
+ * read them (the PostgreSQL schema follows the SQLite one column for column),
+ * and their conversion to the storage types.
  */
-import type { AttachmentInfo, Message, Role, RoomKind, SystemEvent } from '@parley/sdk/protocol';
-import type { AppendMessageInput, StoredAttachment, StoredInvitation, StoredMember, StoredRoom, SystemMessageInput } from '../storage.js';
+import type { Role, RoomKind, UserInfo } from '@parley/sdk/protocol';
+import type { StoredAttachment, StoredInvitation, StoredMember, StoredRoom } from '../storage.js';
 
+/** Room columns, unqualified. */
 export const ROOM_COLUMNS = `id, kind, name, topic, created_at, created_by, last_seq, rev, floor_seq,
   retention_max_age_ms, retention_max_messages, member_count, direct_key`;
 
+/** Room columns qualified with `r.`, for queries that join `rooms r`. */
+export const ROOM_COLUMNS_R = ROOM_COLUMNS.split(',')
+  .map((c) => `r.${c.trim()}`)
+  .join(', ');
+
+/** A room row. */
 export interface RoomRow {
   id: string;
   kind: RoomKind;
@@ -34,10 +42,16 @@ export interface UserRoomRow extends RoomRow {
   member_muted_until: number | null;
 }
 
+/** The membership columns of a {@link UserRoomRow}, for a query joining `rooms r`, `members m` and `users u`. */
+export const USER_ROOM_MEMBER_COLUMNS = `COALESCE(u.name, m.user_id) AS member_name, m.role AS member_role,
+         m.joined_at AS member_joined_at, m.read_seq AS member_read_seq,
+         m.delivered_seq AS member_delivered_seq, m.muted_until AS member_muted_until`;
+
 /** Member columns, for a query that joins `members m` with `users u`. */
 export const MEMBER_COLUMNS = `m.room_id, m.user_id, COALESCE(u.name, m.user_id) AS name, m.role, m.joined_at,
   m.read_seq, m.delivered_seq, m.muted_until`;
 
+/** A membership row joined with the user's name. */
 export interface MemberRow {
   room_id: string;
   user_id: string;
@@ -49,66 +63,22 @@ export interface MemberRow {
   muted_until: number | null;
 }
 
-/** Message columns, unqualified (prefix with an alias where tables are joined). */
-export const MESSAGE_COLUMN_NAMES = [
-  'id',
-  'room_id',
-  'seq',
-  'rev',
-  'sender',
-  'client_id',
-  'kind',
-  'text',
-  'created_at',
-  'edited_at',
-  'deleted_at',
-  'parent_id',
-  'reply_count',
-  'mentions',
-  'sys_event',
-  'sys_target',
-  'sys_name',
-  'flagged',
-  'reaction_count',
-  'attachment_count',
-] as const;
+/** Invitation columns, unqualified. */
+export const INVITATION_COLUMNS = 'room_id, user_id, inviter, role, invited_at';
 
-/** The message column list, optionally qualified with a table alias. */
-export function messageColumns(alias?: string): string {
-  return alias ? MESSAGE_COLUMN_NAMES.map((c) => `${alias}.${c}`).join(', ') : MESSAGE_COLUMN_NAMES.join(', ');
-}
-
-export interface MessageRow {
-  id: string;
+/** An invitation row. */
+export interface InvitationRow {
   room_id: string;
-  seq: number;
-  rev: number;
-  sender: string;
-  client_id: string | null;
-  kind: 'user' | 'system';
-  text: string;
-  created_at: number;
-  edited_at: number | null;
-  deleted_at: number | null;
-  parent_id: string | null;
-  reply_count: number;
-  mentions: string | null;
-  sys_event: SystemEvent | null;
-  sys_target: string | null;
-  sys_name: string | null;
-  flagged: number;
-  reaction_count: number;
-  attachment_count: number;
-}
-
-export interface ReactionRow {
-  message_id: string;
   user_id: string;
-  emoji: string;
+  inviter: string;
+  role: Role;
+  invited_at: number | string;
 }
 
+/** Attachment columns, unqualified. */
 export const ATTACHMENT_COLUMNS = `id, room_id, uploader, name, type, size, created_at, message_id, blob_key`;
 
+/** An attachment row. */
 export interface AttachmentRow {
   id: string;
   room_id: string;
@@ -153,15 +123,6 @@ export function toStoredMember(row: MemberRow): StoredMember {
   };
 }
 
-/** An invitation row (both stores). */
-export interface InvitationRow {
-  room_id: string;
-  user_id: string;
-  inviter: string;
-  role: Role;
-  invited_at: number | string;
-}
-
 /** An invitation as the room logic sees it. */
 export function toStoredInvitation(row: InvitationRow): StoredInvitation {
   return { room: row.room_id, user: row.user_id, inviter: row.inviter, role: row.role, invitedAt: Number(row.invited_at) };
@@ -199,124 +160,20 @@ export function toStoredAttachment(row: AttachmentRow): StoredAttachment {
   };
 }
 
-/** Parses the stored mentions column (a JSON array of strings, or NULL). */
-export function parseMentions(value: string | null): string[] {
-  if (value === null) return [];
-  const parsed: unknown = JSON.parse(value);
-  return Array.isArray(parsed) ? parsed.filter((v): v is string => typeof v === 'string') : [];
-}
-
-/** Encodes mentions for storage; NULL for none so the common case costs no parsing. */
-export function encodeMentions(mentions: readonly string[]): string | null {
-  return mentions.length === 0 ? null : JSON.stringify(mentions);
-}
-
-/** Builds a protocol message from its row and its (already loaded) reactions and attachments. */
-export function toMessage(
-  row: MessageRow,
-  reactions: Record<string, string[]> | undefined,
-  attachments: AttachmentInfo[] | undefined,
-): Message {
-  return {
-    id: row.id,
-    room: row.room_id,
-    seq: row.seq,
-    rev: row.rev,
-    sender: row.sender,
-    clientId: row.client_id,
-    kind: row.kind,
-    text: row.text,
-    createdAt: row.created_at,
-    editedAt: row.edited_at,
-    deletedAt: row.deleted_at,
-    parentId: row.parent_id,
-    replyCount: row.reply_count,
-    mentions: parseMentions(row.mentions),
-    reactions: reactions ?? {},
-    attachments: attachments ?? [],
-    system:
-      row.sys_event === null
-        ? null
-        : { event: row.sys_event, actor: row.sender, target: row.sys_target, name: row.sys_name },
-    flagged: row.flagged !== 0,
-  };
-}
-
-/** The row of a user message just appended at `seq` / `rev` (both storages build it the same way). */
-export function newUserMessageRow(input: AppendMessageInput, seq: number, rev: number): MessageRow {
-  return {
-    id: input.id,
-    room_id: input.room,
-    seq,
-    rev,
-    sender: input.sender,
-    client_id: input.clientId,
-    kind: 'user',
-    text: input.text,
-    created_at: input.now,
-    edited_at: null,
-    deleted_at: null,
-    parent_id: input.parentId,
-    reply_count: 0,
-    mentions: null,
-    sys_event: null,
-    sys_target: null,
-    sys_name: null,
-    flagged: input.flagged ? 1 : 0,
-    reaction_count: 0,
-    attachment_count: input.attachmentIds.length,
-  };
-}
-
-/** emoji → user ids per message, both in the order the reactions were added. */
-export function groupReactions(rows: readonly ReactionRow[]): Map<string, Record<string, string[]>> {
-  const byMessage = new Map<string, Record<string, string[]>>();
-  for (const { message_id, user_id, emoji } of rows) {
-    let reactions = byMessage.get(message_id);
-    if (!reactions) {
-      reactions = {};
-      byMessage.set(message_id, reactions);
-    }
-    // Own-property check: an emoji string could be "__proto__" or "constructor".
-    if (Object.hasOwn(reactions, emoji)) reactions[emoji].push(user_id);
-    else Object.defineProperty(reactions, emoji, { value: [user_id], enumerable: true, writable: true, configurable: true });
+/** The users found among `ids`, each once, in the order of `ids`. */
+export function usersInOrder(ids: readonly string[], rows: Iterable<UserInfo>): UserInfo[] {
+  const names = new Map<string, string>();
+  for (const row of rows) names.set(row.id, row.name);
+  const users: UserInfo[] = [];
+  for (const id of new Set(ids)) {
+    const name = names.get(id);
+    if (name !== undefined) users.push({ id, name });
   }
-  return byMessage;
+  return users;
 }
 
-/** Attachments per message, rows already in position order. */
-export function groupAttachments(rows: readonly AttachmentRow[]): Map<string, AttachmentInfo[]> {
-  const byMessage = new Map<string, AttachmentInfo[]>();
-  for (const row of rows) {
-    if (row.message_id === null) continue;
-    const info: AttachmentInfo = { id: row.id, name: row.name, type: row.type, size: row.size };
-    const list = byMessage.get(row.message_id);
-    if (list) list.push(info);
-    else byMessage.set(row.message_id, [info]);
-  }
-  return byMessage;
-}
-
-/** The message a system event just appended at `seq` / `rev` (both storages return it the same way). */
-export function newSystemMessage(id: string, room: string, seq: number, rev: number, system: SystemMessageInput, now: number): Message {
-  return {
-    id,
-    room,
-    seq,
-    rev,
-    sender: system.actor,
-    clientId: null,
-    kind: 'system',
-    text: '',
-    createdAt: now,
-    editedAt: null,
-    deletedAt: null,
-    parentId: null,
-    replyCount: 0,
-    mentions: [],
-    reactions: {},
-    attachments: [],
-    system: { event: system.event, actor: system.actor, target: system.target ?? null, name: system.name ?? null },
-    flagged: false,
-  };
+/** A row the same transaction just wrote or read; its absence is a bug, not a user error. */
+export function mustGet<T>(value: T | undefined | null): T {
+  if (value === undefined || value === null) throw new Error('row vanished inside its own transaction');
+  return value;
 }

@@ -4,7 +4,7 @@
  * have neither, thanks to the counters on the row).
  */
 import type { Message } from '@parley/sdk/protocol';
-import { groupAttachments, groupReactions, toMessage, type MessageRow } from '../shared/rows.js';
+import { groupAttachments, groupReactions, toMessage, type MessageRow } from '../shared/message-rows.js';
 import type { Statements } from './statements.js';
 
 /** Reads complete messages through prepared statements. */

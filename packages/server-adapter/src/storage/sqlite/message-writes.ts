@@ -15,7 +15,7 @@ import type {
   SystemMessageInput,
 } from '../storage.js';
 import type { MessageReader } from './message-reader.js';
-import { encodeMentions, newSystemMessage, newUserMessageRow } from '../shared/rows.js';
+import { encodeMentions, newSystemMessage, newUserMessageRow } from '../shared/message-rows.js';
 import { asConflict, mustGet } from './sql-errors.js';
 import type { Statements } from './statements.js';
 

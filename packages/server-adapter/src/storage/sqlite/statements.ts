@@ -4,16 +4,14 @@
  * even batch look-ups use a single prepared statement.
  */
 import type BetterSqlite3 from 'better-sqlite3';
+import { messageColumns, type MessageRow, type ReactionRow } from '../shared/message-rows.js';
 import {
   ATTACHMENT_COLUMNS,
   MEMBER_COLUMNS,
   ROOM_COLUMNS,
-  messageColumns,
   type AttachmentRow,
   type InvitationRow,
   type MemberRow,
-  type MessageRow,
-  type ReactionRow,
   type RoomRow,
   type UserRoomRow,
 } from '../shared/rows.js';
