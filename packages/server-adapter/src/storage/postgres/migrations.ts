@@ -40,6 +40,7 @@ async function reindexSearchTerms(client: PoolClient): Promise<void> {
   }
 }
 
+/** The schema steps, oldest first; append-only once released (they are data). */
 export const PG_MIGRATIONS: readonly PgMigration[] = [
   {
     name: 'initial schema',
