@@ -27,6 +27,24 @@ export default defineConfig(
     },
   },
   {
+    // Each storage backend stands alone: what both use lives in storage/shared/.
+    files: ['packages/server-adapter/src/storage/**/*.ts'],
+    ignores: ['packages/server-adapter/src/storage/index.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^\\.\\./(sqlite|postgres)/',
+              message: 'Storage backends stay apart: neither imports the other, and shared/ and interfaces/ import neither; move what both need to storage/shared/.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // Lit templates, custom-element rules and template accessibility for the elements.
     files: ['packages/elements/src/**/*.ts'],
     extends: [lit.configs['flat/recommended'], wc.configs['flat/recommended']],

@@ -4,7 +4,7 @@
  * in the background, so answering `/healthz` never waits on either.
  */
 import type { Bus } from './bus/bus.js';
-import type { Storage } from './storage/storage.js';
+import type { StorageLifecycle } from './storage/storage.js';
 
 /** The state of one dependency of this node. */
 export interface HealthCheck {
@@ -34,7 +34,7 @@ const OK: HealthCheck = Object.freeze({ status: 'ok' });
  */
 export class HealthMonitor {
   readonly #bus: Bus;
-  readonly #storage: Storage;
+  readonly #storage: StorageLifecycle;
   readonly #intervalMs: number;
   #timer: NodeJS.Timeout | null = null;
   /** When the probe in flight started, or null. */
@@ -42,7 +42,7 @@ export class HealthMonitor {
   #storageCheck: HealthCheck = OK;
 
   /** Reports on `bus` and `storage`; storage is probed every `intervalMs` once started. */
-  constructor(bus: Bus, storage: Storage, intervalMs: number) {
+  constructor(bus: Bus, storage: StorageLifecycle, intervalMs: number) {
     this.#bus = bus;
     this.#storage = storage;
     this.#intervalMs = intervalMs;

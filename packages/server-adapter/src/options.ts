@@ -16,7 +16,7 @@ import type { PostgresStorageOptions } from './storage/postgres/postgres-storage
 import { EncryptionKey } from './encryption/key.js';
 import { resolveQuotaOptions } from './quotas/quota-options.js';
 import type { QuotaOptions } from './quotas/quota-options.js';
-import { DEFAULT_SEARCH_TIMEOUT_MS } from './storage/search-plan.js';
+import { DEFAULT_SEARCH_TIMEOUT_MS } from './storage/shared/search-plan.js';
 import type { Storage } from './storage/storage.js';
 
 /** How tokens are verified (and, in dev mode, minted). */

@@ -5,7 +5,7 @@
  * only delays the removal to the next run (each start runs once).
  */
 import type { Logger } from 'pino';
-import type { Storage } from '../storage/storage.js';
+import type { AttachmentStore } from '../storage/storage.js';
 import type { AttachmentFiles } from './attachment-files.js';
 
 /** Keys taken from the queue at a time. */
@@ -15,14 +15,14 @@ const MAX_BATCHES = 100;
 
 /** Drains the erasure queue; runs never overlap. */
 export class BlobEraser {
-  readonly #storage: Storage;
+  readonly #storage: AttachmentStore;
   readonly #files: AttachmentFiles;
   readonly #logger: Logger;
   #current: Promise<void> | null = null;
   #next: Promise<void> | null = null;
 
   /** Erases through `files` what `storage` has queued. */
-  constructor(storage: Storage, files: AttachmentFiles, logger: Logger) {
+  constructor(storage: AttachmentStore, files: AttachmentFiles, logger: Logger) {
     this.#storage = storage;
     this.#files = files;
     this.#logger = logger;

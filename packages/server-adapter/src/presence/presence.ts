@@ -16,7 +16,7 @@ import type { EventFrame, PresenceInfo, PresenceStatus } from '@parley/sdk/proto
 import type { Logger } from 'pino';
 import type { Bus } from '../bus/bus.js';
 import type { Publisher } from '../rooms/publisher.js';
-import type { Storage } from '../storage/storage.js';
+import type { MemberStore } from '../storage/storage.js';
 import { DIGEST_CHUNK, PRESENCE_TOPIC, RemotePresence, type Digest, type DigestEntry } from './remote-presence.js';
 
 interface UserPresence {
@@ -40,7 +40,7 @@ export interface PresenceOptions {
 /** Tracks and announces presence; `start()` runs the sweeper, `stop()` ends it. */
 export class Presence {
   readonly #users = new Map<string, UserPresence>();
-  readonly #storage: Storage;
+  readonly #storage: MemberStore;
   readonly #publisher: Publisher;
   readonly #logger: Logger;
   readonly #options: PresenceOptions;
@@ -59,7 +59,7 @@ export class Presence {
    * `bus`, when given, carries presence digests between nodes.
    */
   constructor(
-    storage: Storage,
+    storage: MemberStore,
     publisher: Publisher,
     logger: Logger,
     options: PresenceOptions,

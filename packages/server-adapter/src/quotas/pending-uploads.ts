@@ -5,7 +5,7 @@
  * An upload is counted from the moment it is admitted, so uploads running
  * side by side cannot pass the quota together.
  */
-import type { PendingUploads as StoredPending, Storage } from '../storage/storage.js';
+import type { AttachmentStore, PendingUploads as StoredPending } from '../storage/storage.js';
 import type { QuotaOptions } from './quota-options.js';
 
 /** An upload let in: its place is held until {@link release} (once it is stored, or failed). */
@@ -26,12 +26,12 @@ export interface UploadRefusal {
 
 /** See the module comment. */
 export class PendingUploadQuota {
-  readonly #storage: Storage;
+  readonly #storage: AttachmentStore;
   readonly #quotas: Pick<QuotaOptions, 'maxPendingUploads' | 'maxPendingUploadBytes' | 'uploadTtlMs'>;
   /** Uploads arriving now, per user: how many, and the bytes each may bring. */
   readonly #arriving = new Map<string, { count: number; bytes: number }>();
 
-  constructor(storage: Storage, quotas: Pick<QuotaOptions, 'maxPendingUploads' | 'maxPendingUploadBytes' | 'uploadTtlMs'>) {
+  constructor(storage: AttachmentStore, quotas: Pick<QuotaOptions, 'maxPendingUploads' | 'maxPendingUploadBytes' | 'uploadTtlMs'>) {
     this.#storage = storage;
     this.#quotas = quotas;
   }

@@ -1,6 +1,6 @@
 /** Every per-user and per-room bound on what one request may cost others, for the handlers to consult. */
 import type { Limits } from '@parley/sdk/protocol';
-import type { Storage } from '../storage/storage.js';
+import type { AttachmentStore } from '../storage/storage.js';
 import { FanoutBudget } from './fanout-budget.js';
 import { PendingUploadQuota } from './pending-uploads.js';
 import type { QuotaOptions } from './quota-options.js';
@@ -17,7 +17,7 @@ export class Quotas {
   /** Uploads no message uses yet, per user. */
   readonly uploads: PendingUploadQuota;
 
-  constructor(limits: Limits, options: QuotaOptions, storage: Storage) {
+  constructor(limits: Limits, options: QuotaOptions, storage: AttachmentStore) {
     this.options = options;
     this.requests = new RequestQuotas(limits, options);
     this.fanout = new FanoutBudget(limits);

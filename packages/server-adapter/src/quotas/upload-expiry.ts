@@ -5,7 +5,7 @@
  * time, in batches so one run never holds the write lock for long.
  */
 import type { Logger } from 'pino';
-import type { Storage } from '../storage/storage.js';
+import type { AttachmentStore } from '../storage/storage.js';
 
 /** Uploads deleted per storage call. */
 const BATCH = 500;
@@ -14,7 +14,7 @@ const MAX_BATCHES = 100;
 
 /** What the sweep needs from the server. */
 export interface UploadExpiryOptions {
-  storage: Storage;
+  storage: AttachmentStore;
   logger: Logger;
   /** Removes the files storage queued for erasure (the attachment eraser's run). */
   eraseFiles: () => Promise<void>;

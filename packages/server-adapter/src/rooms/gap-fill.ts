@@ -8,13 +8,13 @@ import { encodeEvent } from '@parley/sdk/protocol';
 import type { EventFrame } from '@parley/sdk/protocol';
 import type { BusMessage } from '../bus/bus.js';
 import type { FillChanges } from '../bus/room-order.js';
-import type { Storage } from '../storage/storage.js';
+import type { MessageStore } from '../storage/storage.js';
 
 /** Messages read per fill page. */
 const PAGE = 500;
 
 /** A {@link FillChanges} over `storage`. */
-export function storageFill(storage: Storage): FillChanges {
+export function storageFill(storage: MessageStore): FillChanges {
   return async (room, afterRev, lastSeq) => {
     const { messages, more } = await storage.changesSince(room, afterRev, PAGE);
     return {

@@ -8,7 +8,7 @@
  * both); times are epoch milliseconds in BIGINT, read back as numbers.
  */
 import type { PoolClient } from 'pg';
-import { toSearchVector } from './search-terms.js';
+import { toSearchVector } from './search-index.js';
 
 /** One schema step: plain SQL run inside the migration transaction, then `run` when a step needs code. */
 export interface PgMigration {
@@ -40,6 +40,7 @@ async function reindexSearchTerms(client: PoolClient): Promise<void> {
   }
 }
 
+/** The schema steps, oldest first; append-only once released (they are data). */
 export const PG_MIGRATIONS: readonly PgMigration[] = [
   {
     name: 'initial schema',

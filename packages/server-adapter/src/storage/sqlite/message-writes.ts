@@ -1,32 +1,120 @@
 /**
- * The message writes: appending user and system messages and changing
- * existing ones. Each function runs inside a write transaction (the caller's
- * savepoint) and throws `StorageError` for expected failures, which rolls
- * its changes back.
+ * The message writes on SQLite: appending user and system messages and
+ * changing existing ones. Each function runs inside a write transaction (the
+ * caller's savepoint) and throws `StorageError` for expected failures, which
+ * rolls its changes back.
  */
-import { randomBytes } from 'node:crypto';
+import type Database from 'better-sqlite3';
 import type { Message } from '@parley/sdk/protocol';
 import { StorageError } from '../errors.js';
-import type {
-  AppendMessageInput,
-  AppendResult,
-  ChangeResult,
-  MessageChange,
-  SystemMessageInput,
-} from '../storage.js';
-import type { MessageReader } from './message-reader.js';
-import { encodeMentions, newSystemMessage, newUserMessageRow } from './rows.js';
-import { asConflict, mustGet } from './sql-errors.js';
-import type { Statements } from './statements.js';
+import type { AppendMessageInput, AppendResult, ChangeResult, MessageChange, SystemMessageInput } from '../storage.js';
+import {
+  encodeMentions,
+  newSystemMessage,
+  newUserMessageRow,
+  systemMessageId,
+  type ClientOpRow,
+  type MessageRow,
+} from '../shared/message-rows.js';
+import {
+  assertChangeKey,
+  assertSendKey,
+  changeableRow,
+  replayedChange,
+  replayedSend,
+  unboundAttachment,
+} from '../shared/message-rules.js';
+import { mustGet } from '../shared/rows.js';
+import { asConflict } from './errors.js';
+import { MSG, getMessageRow, readMessage, readMessages } from './message-reader.js';
+import { preparedStatements } from './prepared.js';
 
-/** Messages indexed per statement when the full-text index catches up. */
-const INDEX_CHUNK = 5_000;
+const statements = preparedStatements(({ q, v }) => ({
+  /** Takes the room's next seq and `revs` next revs (the message gets `rev - revs + 1`). */
+  nextSeq: q<[revs: number, now: number, id: string], { last_seq: number; rev: number }>(
+    `UPDATE rooms SET last_seq = last_seq + 1, rev = rev + ?, last_activity_at = max(last_activity_at, ?)
+     WHERE id = ? RETURNING last_seq, rev`,
+  ),
+  nextRev: v<[id: string], number>('UPDATE rooms SET rev = rev + 1 WHERE id = ? RETURNING rev'),
+  insertMessage: q<
+    [
+      {
+        id: string;
+        room: string;
+        seq: number;
+        rev: number;
+        sender: string;
+        clientId: string | null;
+        kind: 'user' | 'system';
+        text: string;
+        now: number;
+        parentId: string | null;
+        mentions: string | null;
+        sysEvent: string | null;
+        sysTarget: string | null;
+        sysName: string | null;
+        flagged: number;
+        attachmentCount: number;
+      },
+    ],
+    never
+  >(
+    `INSERT INTO messages (id, room_id, seq, rev, sender, client_id, kind, text, created_at, parent_id, mentions,
+       sys_event, sys_target, sys_name, flagged, attachment_count)
+     VALUES (@id, @room, @seq, @rev, @sender, @clientId, @kind, @text, @now, @parentId, @mentions,
+       @sysEvent, @sysTarget, @sysName, @flagged, @attachmentCount)`,
+  ),
+  editMessage: q<[text: string, mentions: string | null, editedAt: number, rev: number, id: string], never>(
+    'UPDATE messages SET text = ?, mentions = ?, edited_at = ?, rev = ? WHERE id = ?',
+  ),
+  softDeleteMessage: q<[deletedAt: number, rev: number, id: string], never>(
+    `UPDATE messages SET text = '', mentions = NULL, deleted_at = ?, rev = ?, reaction_count = 0,
+       attachment_count = 0
+     WHERE id = ?`,
+  ),
+  setReactionChange: q<[rev: number, delta: number, id: string], never>(
+    'UPDATE messages SET rev = ?, reaction_count = reaction_count + ? WHERE id = ?',
+  ),
+  addReply: q<[rev: number, id: string], MessageRow>(
+    `UPDATE messages SET reply_count = reply_count + 1, rev = ? WHERE id = ? RETURNING ${MSG}`,
+  ),
+  insertEdit: q<[messageId: string, text: string, replacedAt: number], never>(
+    'INSERT INTO message_edits (message_id, text, replaced_at) VALUES (?, ?, ?)',
+  ),
+  deleteEdits: q<[messageId: string], never>('DELETE FROM message_edits WHERE message_id = ?'),
+  insertReaction: q<[messageId: string, user: string, emoji: string, at: number], never>(
+    'INSERT OR IGNORE INTO reactions (message_id, user_id, emoji, created_at) VALUES (?, ?, ?, ?)',
+  ),
+  deleteReaction: q<[messageId: string, user: string, emoji: string], never>(
+    'DELETE FROM reactions WHERE message_id = ? AND user_id = ? AND emoji = ?',
+  ),
+  deleteReactions: q<[messageId: string], never>('DELETE FROM reactions WHERE message_id = ?'),
+  bindAttachment: q<[messageId: string, position: number, id: string, room: string, uploader: string], never>(
+    `UPDATE attachments SET message_id = ?, position = ?
+     WHERE id = ? AND room_id = ? AND uploader = ? AND message_id IS NULL`,
+  ),
+  attachmentExists: v<[id: string], number>('SELECT 1 FROM attachments WHERE id = ?'),
+  /** Erases a message's attachments; a trigger queues their bytes in blob_erasures. */
+  deleteAttachmentsOf: q<[messageId: string], never>('DELETE FROM attachments WHERE message_id = ?'),
+  getClientOp: q<[user: string, clientId: string], ClientOpRow>(
+    'SELECT op, message_id FROM client_ops WHERE user_id = ? AND client_id = ?',
+  ),
+  insertClientOp: q<[user: string, clientId: string, op: string, messageId: string], never>(
+    'INSERT INTO client_ops (user_id, client_id, op, message_id) VALUES (?, ?, ?, ?)',
+  ),
+}));
+
+/** What (user, clientId) was committed for, or undefined. */
+export function getClientOp(db: Database.Database, user: string, clientId: string): ClientOpRow | undefined {
+  return statements(db).getClientOp.get(user, clientId);
+}
 
 /** Stores a system message with the room's next seq and rev. */
-export function appendSystemMessage(s: Statements, room: string, system: SystemMessageInput, now: number): Message {
+export function appendSystemMessage(db: Database.Database, room: string, system: SystemMessageInput, now: number): Message {
+  const s = statements(db);
   const next = s.nextSeq.get(1, now, room);
   if (!next) throw new StorageError('not_found', `room ${room} not found`);
-  const id = `m_${randomBytes(16).toString('base64url')}`;
+  const id = systemMessageId();
   const target = system.target ?? null;
   const name = system.name ?? null;
   s.insertMessage.run({
@@ -50,21 +138,16 @@ export function appendSystemMessage(s: Statements, room: string, system: SystemM
   return newSystemMessage(id, room, next.last_seq, next.rev, system, now);
 }
 
-/** Stores a user message (or finds the original of a retried send); see `Storage.appendMessage`. */
-export function appendUserMessage(s: Statements, reader: MessageReader, input: AppendMessageInput): AppendResult {
+/** Stores a user message (or finds the original of a retried send); see `MessageStore.appendMessage`. */
+export function appendUserMessage(db: Database.Database, input: AppendMessageInput): AppendResult {
+  const s = statements(db);
   const previous = s.getClientOp.get(input.sender, input.clientId);
   if (previous) {
-    if (previous.op !== 'send') {
-      throw new StorageError('conflict', `client id ${input.clientId} was used for a ${previous.op}`);
-    }
-    const original = reader.byId(previous.message_id);
-    if (!original) {
-      throw new StorageError('gone', `message ${previous.message_id} was sent and later removed by retention`);
-    }
-    return { message: original, duplicate: true, parent: null };
+    assertSendKey(previous, input.clientId);
+    return replayedSend(previous, readMessage(db, previous.message_id));
   }
   if (input.parentId !== null) {
-    const parent = s.getMessage.get(input.parentId);
+    const parent = getMessageRow(db, input.parentId);
     if (!parent || parent.room_id !== input.room) {
       throw new StorageError('not_found', `parent message ${input.parentId} not found in ${input.room}`);
     }
@@ -100,45 +183,33 @@ export function appendUserMessage(s: Statements, reader: MessageReader, input: A
   s.insertClientOp.run(input.sender, input.clientId, 'send', input.id);
   input.attachmentIds.forEach((attachmentId, position) => {
     if (s.bindAttachment.run(input.id, position, attachmentId, input.room, input.sender).changes === 1) return;
-    if (!s.getAttachment.get(attachmentId)) {
-      throw new StorageError('not_found', `attachment ${attachmentId} not found`);
-    }
-    throw new StorageError('conflict', `attachment ${attachmentId} is already used or not uploaded here`);
+    throw unboundAttachment(attachmentId, s.attachmentExists.get(attachmentId) !== undefined);
   });
   const parentRow = input.parentId === null ? undefined : s.addReply.get(next.rev, input.parentId);
   const row = newUserMessageRow(input, next.last_seq, rev);
   // Only attachments need a read back; the rest of the message is known.
-  const message = reader.one(row);
+  const [message] = readMessages(db, [row]);
   message.mentions = [...input.mentions];
-  return { message, duplicate: false, parent: parentRow ? reader.one(parentRow) : null };
+  return { message, duplicate: false, parent: parentRow ? readMessages(db, [parentRow])[0] : null };
 }
 
-/** Edits, deletes or reacts to a message, idempotently by (user, clientId); see `Storage.changeMessage`. */
+/** Edits, deletes or reacts to a message, idempotently by (user, clientId); see `MessageStore.changeMessage`. */
 export function changeMessage(
-s: Statements,
-reader: MessageReader,
-messageId: string,
-user: string,
-clientId: string,
-change: MessageChange,
-now: number,
+  db: Database.Database,
+  messageId: string,
+  user: string,
+  clientId: string,
+  change: MessageChange,
+  now: number,
 ): ChangeResult {
+  const s = statements(db);
   const previous = s.getClientOp.get(user, clientId);
   if (previous) {
-    if (previous.op !== change.kind || previous.message_id !== messageId) {
-      throw new StorageError('conflict', `client id ${clientId} was used for another operation`);
-    }
-    const current = reader.byId(messageId);
-    if (!current) throw new StorageError('gone', `message ${messageId} was removed by retention`);
-    return { message: current, duplicate: true };
+    assertChangeKey(previous, messageId, clientId, change);
+    return replayedChange(messageId, readMessage(db, messageId));
   }
-  const row = s.getMessage.get(messageId);
-  if (!row) throw new StorageError('not_found', `message ${messageId} not found`);
-  if (row.kind === 'system') throw new StorageError('conflict', 'system messages cannot be changed');
+  const row = changeableRow(getMessageRow(db, messageId), messageId, change);
   const deleted = row.deleted_at !== null;
-  if (deleted && change.kind !== 'delete') {
-    throw new StorageError('conflict', `message ${messageId} is deleted`);
-  }
   switch (change.kind) {
     case 'edit': {
       const rev = mustGet(s.nextRev.get(row.room_id));
@@ -167,18 +238,5 @@ now: number,
     }
   }
   s.insertClientOp.run(user, clientId, change.kind, messageId);
-  return { message: mustGet(reader.byId(messageId)), duplicate: false };
-}
-
-/** Adds the messages stored since the last call to the full-text index (inside a write transaction). */
-export function indexNewMessages(s: Statements): void {
-  const last = s.maxMessagePk.get() ?? 0;
-  let from = s.ftsIndexedPk.get() ?? 0;
-  if (last <= from) return;
-  while (from < last) {
-    const to = Math.min(last, from + INDEX_CHUNK);
-    s.ftsIndexRange.run(from, to);
-    from = to;
-  }
-  s.ftsSetIndexedPk.run(last);
+  return { message: mustGet(readMessage(db, messageId)), duplicate: false };
 }

@@ -11,6 +11,7 @@ export interface Migration {
   sql: string;
 }
 
+/** The schema steps, oldest first; append-only once released (they are data). */
 export const MIGRATIONS: readonly Migration[] = [
   {
     name: 'initial schema',

@@ -4,16 +4,10 @@
  * grows with what the user may read (their rooms and the matches in them),
  * and never past the bound.
  */
-import { StorageError } from './errors.js';
+import { StorageError } from '../errors.js';
 
-/** Time bound of one search when the caller gives none (ms). */
+/** Time bound of one search when the caller gives none (ms; `SearchOptions.timeoutMs`). */
 export const DEFAULT_SEARCH_TIMEOUT_MS = 2_000;
-
-/** Options of `Storage.search`. */
-export interface SearchOptions {
-  /** The search fails with a `timeout` storage error when it has not finished by then (ms). */
-  timeoutMs?: number;
-}
 
 /** A found row and its position in storage order (newest has the highest). */
 export interface SearchHit {

@@ -14,7 +14,7 @@
  * was committed, so running it again is safe).
  */
 import type { PoolClient } from 'pg';
-import { isUnavailable } from './pg-errors.js';
+import { isUnavailable } from './errors.js';
 
 /** A write: runs its statements on the writer connection, inside the batch transaction. */
 export type PgWork<T> = (client: PoolClient) => Promise<T>;

@@ -1,53 +1,12 @@
 /**
- * Row shapes as SQLite returns them, and their conversion to the storage and
- * protocol types.
+ * The message row as both stores read it, and its conversion to protocol
+ * messages: reactions and attachments are loaded separately (only for rows
+ * whose counters say there are some) and grouped here.
  */
-import type { AttachmentInfo, Message, Role, RoomKind, SystemEvent } from '@parley/sdk/protocol';
-import type { AppendMessageInput, StoredAttachment, StoredInvitation, StoredMember, StoredRoom, SystemMessageInput } from '../storage.js';
-
-export const ROOM_COLUMNS = `id, kind, name, topic, created_at, created_by, last_seq, rev, floor_seq,
-  retention_max_age_ms, retention_max_messages, member_count, direct_key`;
-
-export interface RoomRow {
-  id: string;
-  kind: RoomKind;
-  name: string;
-  topic: string;
-  created_at: number;
-  created_by: string;
-  last_seq: number;
-  rev: number;
-  floor_seq: number;
-  retention_max_age_ms: number | null;
-  retention_max_messages: number | null;
-  member_count: number;
-  direct_key: string | null;
-}
-
-/** A room joined with the requesting user's membership (member columns prefixed). */
-export interface UserRoomRow extends RoomRow {
-  member_name: string;
-  member_role: Role;
-  member_joined_at: number;
-  member_read_seq: number;
-  member_delivered_seq: number;
-  member_muted_until: number | null;
-}
-
-/** Member columns, for a query that joins `members m` with `users u`. */
-export const MEMBER_COLUMNS = `m.room_id, m.user_id, COALESCE(u.name, m.user_id) AS name, m.role, m.joined_at,
-  m.read_seq, m.delivered_seq, m.muted_until`;
-
-export interface MemberRow {
-  room_id: string;
-  user_id: string;
-  name: string;
-  role: Role;
-  joined_at: number;
-  read_seq: number;
-  delivered_seq: number;
-  muted_until: number | null;
-}
+import { randomBytes } from 'node:crypto';
+import type { AttachmentInfo, Message, SystemEvent } from '@parley/sdk/protocol';
+import type { AppendMessageInput, SystemMessageInput } from '../storage.js';
+import type { AttachmentRow } from './rows.js';
 
 /** Message columns, unqualified (prefix with an alias where tables are joined). */
 export const MESSAGE_COLUMN_NAMES = [
@@ -78,6 +37,7 @@ export function messageColumns(alias?: string): string {
   return alias ? MESSAGE_COLUMN_NAMES.map((c) => `${alias}.${c}`).join(', ') : MESSAGE_COLUMN_NAMES.join(', ');
 }
 
+/** A message row. */
 export interface MessageRow {
   id: string;
   room_id: string;
@@ -101,102 +61,17 @@ export interface MessageRow {
   attachment_count: number;
 }
 
+/** A reaction row, read in the order the reactions were added. */
 export interface ReactionRow {
   message_id: string;
   user_id: string;
   emoji: string;
 }
 
-export const ATTACHMENT_COLUMNS = `id, room_id, uploader, name, type, size, created_at, message_id, blob_key`;
-
-export interface AttachmentRow {
-  id: string;
-  room_id: string;
-  uploader: string;
-  name: string;
-  type: string;
-  size: number;
-  created_at: number;
-  message_id: string | null;
-  blob_key: string;
-}
-
-/** Converts a room row. */
-export function toStoredRoom(row: RoomRow): StoredRoom {
-  return {
-    id: row.id,
-    kind: row.kind,
-    name: row.name,
-    topic: row.topic,
-    createdAt: row.created_at,
-    createdBy: row.created_by,
-    lastSeq: row.last_seq,
-    rev: row.rev,
-    floorSeq: row.floor_seq,
-    retention: { maxAgeMs: row.retention_max_age_ms, maxMessages: row.retention_max_messages },
-    memberCount: row.member_count,
-    directKey: row.direct_key,
-  };
-}
-
-/** Converts a membership row (joined with the user's name). */
-export function toStoredMember(row: MemberRow): StoredMember {
-  return {
-    room: row.room_id,
-    user: row.user_id,
-    name: row.name,
-    role: row.role,
-    joinedAt: row.joined_at,
-    readSeq: row.read_seq,
-    deliveredSeq: row.delivered_seq,
-    mutedUntil: row.muted_until,
-  };
-}
-
-/** An invitation row (both stores). */
-export interface InvitationRow {
-  room_id: string;
-  user_id: string;
-  inviter: string;
-  role: Role;
-  invited_at: number | string;
-}
-
-/** An invitation as the room logic sees it. */
-export function toStoredInvitation(row: InvitationRow): StoredInvitation {
-  return { room: row.room_id, user: row.user_id, inviter: row.inviter, role: row.role, invitedAt: Number(row.invited_at) };
-}
-
-/** Splits a room-with-membership row. */
-export function toUserRoom(row: UserRoomRow, user: string): { room: StoredRoom; member: StoredMember } {
-  return {
-    room: toStoredRoom(row),
-    member: {
-      room: row.id,
-      user,
-      name: row.member_name,
-      role: row.member_role,
-      joinedAt: row.member_joined_at,
-      readSeq: row.member_read_seq,
-      deliveredSeq: row.member_delivered_seq,
-      mutedUntil: row.member_muted_until,
-    },
-  };
-}
-
-/** Converts an attachment row. */
-export function toStoredAttachment(row: AttachmentRow): StoredAttachment {
-  return {
-    id: row.id,
-    name: row.name,
-    type: row.type,
-    size: row.size,
-    room: row.room_id,
-    uploader: row.uploader,
-    createdAt: row.created_at,
-    messageId: row.message_id,
-    blobKey: row.blob_key,
-  };
+/** What an idempotency key (user, client id) was committed for. */
+export interface ClientOpRow {
+  op: string;
+  message_id: string;
 }
 
 /** Parses the stored mentions column (a JSON array of strings, or NULL). */
@@ -242,7 +117,7 @@ export function toMessage(
   };
 }
 
-/** The row of a user message just appended at `seq` / `rev` (both storages build it the same way). */
+/** The row of a user message just appended at `seq` / `rev`. */
 export function newUserMessageRow(input: AppendMessageInput, seq: number, rev: number): MessageRow {
   return {
     id: input.id,
@@ -297,7 +172,12 @@ export function groupAttachments(rows: readonly AttachmentRow[]): Map<string, At
   return byMessage;
 }
 
-/** The message a system event just appended at `seq` / `rev` (both storages return it the same way). */
+/** A fresh id for a system message (user messages bring theirs). */
+export function systemMessageId(): string {
+  return `m_${randomBytes(16).toString('base64url')}`;
+}
+
+/** The message a system event just appended at `seq` / `rev`. */
 export function newSystemMessage(id: string, room: string, seq: number, rev: number, system: SystemMessageInput, now: number): Message {
   return {
     id,

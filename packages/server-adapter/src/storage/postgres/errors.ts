@@ -1,11 +1,5 @@
-/** Translation of PostgreSQL failures into typed storage errors, and the query surface the store uses. */
-import type { QueryResult, QueryResultRow } from 'pg';
+/** Translation of PostgreSQL failures into typed storage errors. */
 import { StorageError } from '../errors.js';
-
-/** A pool or a connection: anything that runs a parameterized query. */
-export interface Queryable {
-  query<R extends QueryResultRow = QueryResultRow>(text: string, values?: unknown[]): Promise<QueryResult<R>>;
-}
 
 /** Whether `error` is a PostgreSQL error with SQLSTATE `code` (e.g. `23505` unique, `23503` foreign key). */
 export function isPgConstraint(error: unknown, code: '23505' | '23503'): boolean {

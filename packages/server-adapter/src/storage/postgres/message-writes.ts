@@ -1,65 +1,33 @@
 /**
- * Message reads and writes on PostgreSQL. Row shapes and their conversion to
- * protocol messages are shared with the SQLite store (`../sqlite/rows.ts`).
- * The write functions run on the writer connection inside a batch
- * transaction (see `pg-write-queue.ts`) and throw `StorageError` for expected
+ * The message writes on PostgreSQL: appending user and system messages and
+ * changing existing ones. They run on the writer connection inside a batch
+ * transaction (see `write-queue.ts`) and throw `StorageError` for expected
  * failures, which rolls back their savepoint.
  */
-import { randomBytes } from 'node:crypto';
 import type { Message } from '@parley/sdk/protocol';
 import { StorageError } from '../errors.js';
 import type { AppendMessageInput, AppendResult, ChangeResult, MessageChange, SystemMessageInput } from '../storage.js';
 import {
   encodeMentions,
-  groupAttachments,
-  groupReactions,
-  messageColumns,
   newSystemMessage,
   newUserMessageRow,
-  toMessage,
-  type AttachmentRow,
+  systemMessageId,
+  type ClientOpRow,
   type MessageRow,
-  type ReactionRow,
-} from '../sqlite/rows.js';
-import { toSearchVector } from './search-terms.js';
-import { isPgConstraint, type Queryable } from './pg-errors.js';
-
-export const MSG = messageColumns();
-export const MSG_M = messageColumns('m');
-const ATTACHMENT_COLUMNS = 'id, room_id, uploader, name, type, size, created_at, message_id, blob_key';
-
-/** Loads complete messages (reactions and attachments only for rows whose counters say so). */
-export async function readMessages(db: Queryable, rows: readonly MessageRow[]): Promise<Message[]> {
-  const withReactions = rows.filter((r) => r.reaction_count > 0).map((r) => r.id);
-  const withAttachments = rows.filter((r) => r.attachment_count > 0).map((r) => r.id);
-  const [reactions, attachments] = await Promise.all([
-    withReactions.length === 0
-      ? null
-      : db
-          .query<ReactionRow>(
-            'SELECT message_id, user_id, emoji FROM reactions WHERE message_id = ANY($1::text[]) ORDER BY pk',
-            [withReactions],
-          )
-          .then((r) => groupReactions(r.rows)),
-    withAttachments.length === 0
-      ? null
-      : db
-          .query<AttachmentRow>(
-            `SELECT ${ATTACHMENT_COLUMNS} FROM attachments WHERE message_id = ANY($1::text[])
-             ORDER BY message_id, position`,
-            [withAttachments],
-          )
-          .then((r) => groupAttachments(r.rows)),
-  ]);
-  return rows.map((row) => toMessage(row, reactions?.get(row.id), attachments?.get(row.id)));
-}
-
-/** Loads one message by id, or null. */
-export async function readMessage(db: Queryable, id: string): Promise<Message | null> {
-  const { rows } = await db.query<MessageRow>(`SELECT ${MSG} FROM messages WHERE id = $1`, [id]);
-  if (rows.length === 0) return null;
-  return (await readMessages(db, rows))[0];
-}
+} from '../shared/message-rows.js';
+import {
+  assertChangeKey,
+  assertSendKey,
+  changeableRow,
+  replayedChange,
+  replayedSend,
+  unboundAttachment,
+} from '../shared/message-rules.js';
+import { mustGet } from '../shared/rows.js';
+import type { Queryable } from './database.js';
+import { isPgConstraint } from './errors.js';
+import { MSG, readMessage, readMessages } from './message-reader.js';
+import { toSearchVector } from './search-index.js';
 
 /** Takes the room's next seq and `revs` next revs; null when the room does not exist. */
 async function nextSeq(
@@ -95,7 +63,7 @@ export async function appendSystemMessage(
 ): Promise<Message> {
   const next = await nextSeq(db, room, 1, now);
   if (!next) throw new StorageError('not_found', `room ${room} not found`);
-  const id = `m_${randomBytes(16).toString('base64url')}`;
+  const id = systemMessageId();
   const target = system.target ?? null;
   const name = system.name ?? null;
   await db.query(INSERT_MESSAGE, [
@@ -116,17 +84,17 @@ async function claimClientOp(
   clientId: string,
   op: string,
   messageId: string,
-): Promise<{ op: string; message_id: string } | null> {
+): Promise<ClientOpRow | null> {
   const claimed = await db.query(
     `INSERT INTO client_ops (user_id, client_id, op, message_id) VALUES ($1, $2, $3, $4)
      ON CONFLICT (user_id, client_id) DO NOTHING`,
     [user, clientId, op, messageId],
   );
   if (claimed.rowCount === 1) return null;
-  const { rows } = await db.query<{ op: string; message_id: string }>(
-    'SELECT op, message_id FROM client_ops WHERE user_id = $1 AND client_id = $2',
-    [user, clientId],
-  );
+  const { rows } = await db.query<ClientOpRow>('SELECT op, message_id FROM client_ops WHERE user_id = $1 AND client_id = $2', [
+    user,
+    clientId,
+  ]);
   return rows[0];
 }
 
@@ -160,14 +128,8 @@ export async function appendUserMessage(db: Queryable, input: AppendMessageInput
   const room = await db.query('SELECT 1 FROM rooms WHERE id = $1 FOR UPDATE', [input.room]);
   const previous = await claimClientOp(db, input.sender, input.clientId, 'send', input.id);
   if (previous) {
-    if (previous.op !== 'send') {
-      throw new StorageError('conflict', `client id ${input.clientId} was used for a ${previous.op}`);
-    }
-    const original = await readMessage(db, previous.message_id);
-    if (!original) {
-      throw new StorageError('gone', `message ${previous.message_id} was sent and later removed by retention`);
-    }
-    return { message: original, duplicate: true, parent: null };
+    assertSendKey(previous, input.clientId);
+    return replayedSend(previous, await readMessage(db, previous.message_id));
   }
   if (room.rowCount === 0) throw new StorageError('not_found', `room ${input.room} not found`);
   if (input.parentId !== null) {
@@ -199,8 +161,7 @@ export async function appendUserMessage(db: Queryable, input: AppendMessageInput
     );
     if (bound.rowCount === 1) continue;
     const exists = await db.query('SELECT 1 FROM attachments WHERE id = $1', [attachmentId]);
-    if (exists.rowCount === 0) throw new StorageError('not_found', `attachment ${attachmentId} not found`);
-    throw new StorageError('conflict', `attachment ${attachmentId} is already used or not uploaded here`);
+    throw unboundAttachment(attachmentId, exists.rowCount !== 0);
   }
   let parent: Message | null = null;
   if (input.parentId !== null) {
@@ -230,15 +191,13 @@ async function appendPlainMessage(db: Queryable, input: AppendMessageInput): Pro
     throw error;
   }
   if (!result.claimed) {
-    const { rows } = await db.query<{ op: string; message_id: string }>(
-      'SELECT op, message_id FROM client_ops WHERE user_id = $1 AND client_id = $2',
-      [input.sender, input.clientId],
-    );
+    const { rows } = await db.query<ClientOpRow>('SELECT op, message_id FROM client_ops WHERE user_id = $1 AND client_id = $2', [
+      input.sender,
+      input.clientId,
+    ]);
     const previous = rows[0];
-    if (previous.op !== 'send') throw new StorageError('conflict', `client id ${input.clientId} was used for a ${previous.op}`);
-    const original = await readMessage(db, previous.message_id);
-    if (!original) throw new StorageError('gone', `message ${previous.message_id} was sent and later removed by retention`);
-    return { message: original, duplicate: true, parent: null };
+    assertSendKey(previous, input.clientId);
+    return replayedSend(previous, await readMessage(db, previous.message_id));
   }
   // Claimed but no counter row: the room does not exist (the savepoint takes the claim back).
   if (result.seq === null || result.rev === null) throw new StorageError('not_found', `room ${input.room} not found`);
@@ -261,19 +220,12 @@ export async function changeMessage(
   if (located.rows[0]) await db.query('SELECT 1 FROM rooms WHERE id = $1 FOR UPDATE', [located.rows[0].room_id]);
   const previous = await claimClientOp(db, user, clientId, change.kind, messageId);
   if (previous) {
-    if (previous.op !== change.kind || previous.message_id !== messageId) {
-      throw new StorageError('conflict', `client id ${clientId} was used for another operation`);
-    }
-    const current = await readMessage(db, messageId);
-    if (!current) throw new StorageError('gone', `message ${messageId} was removed by retention`);
-    return { message: current, duplicate: true };
+    assertChangeKey(previous, messageId, clientId, change);
+    return replayedChange(messageId, await readMessage(db, messageId));
   }
   const { rows } = await db.query<MessageRow>(`SELECT ${MSG} FROM messages WHERE id = $1`, [messageId]);
-  const row = rows[0];
-  if (!row) throw new StorageError('not_found', `message ${messageId} not found`);
-  if (row.kind === 'system') throw new StorageError('conflict', 'system messages cannot be changed');
+  const row = changeableRow(rows[0], messageId, change);
   const deleted = row.deleted_at !== null;
-  if (deleted && change.kind !== 'delete') throw new StorageError('conflict', `message ${messageId} is deleted`);
   switch (change.kind) {
     case 'edit': {
       const rev = await nextRev(db, row.room_id);
@@ -326,8 +278,6 @@ export async function changeMessage(
       break;
     }
   }
-  const current = await readMessage(db, messageId);
-  if (!current) throw new Error('row vanished inside its own transaction');
-  return { message: current, duplicate: false };
+  return { message: mustGet(await readMessage(db, messageId)), duplicate: false };
 }
 

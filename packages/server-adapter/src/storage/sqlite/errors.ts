@@ -27,12 +27,6 @@ export function asNotFound(error: unknown, message: string): Error {
     : asError(error);
 }
 
-/** A row the same transaction just wrote or read; its absence is a bug, not a user error. */
-export function mustGet<T>(value: T | undefined | null): T {
-  if (value === undefined || value === null) throw new Error('row vanished inside its own transaction');
-  return value;
-}
-
 function asError(error: unknown): Error {
   return error instanceof Error ? error : new Error(String(error), { cause: error });
 }
