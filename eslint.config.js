@@ -7,6 +7,28 @@ import litA11y from 'eslint-plugin-lit-a11y';
 import wc from 'eslint-plugin-wc';
 import tseslint from 'typescript-eslint';
 
+/**
+ * Layer rules: for each folder of a package's `src/`, the sibling folders it
+ * must not import (dependencies point one way; see ARCHITECTURE.md).
+ * @param {string} src the package's source folder
+ * @param {Record<string, string[]>} forbidden folder → folders it may not import
+ * @param {string} why the message shown with a violation
+ */
+function layers(src, forbidden, why) {
+  return Object.entries(forbidden).map(([folder, banned]) => ({
+    files: [`${src}/${folder}/**/*.ts`],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ regex: `^(\\.\\./)+(${banned.join('|')})(/|\\.js$)`, message: `${folder}/ may not import ${banned.join(', ')}: ${why}` }] },
+      ],
+    },
+  }));
+}
+
+const SDK_FEATURES = ['client', 'chat', 'call', 'workspace'];
+
 export default defineConfig(
   {
     ignores: ['**/dist/**', '**/node_modules/**', '**/*.d.ts', 'storybook-static/**', '.parley-data/**', 'coverage/**'],
@@ -38,6 +60,39 @@ export default defineConfig(
             {
               regex: '^\\.\\./(sqlite|postgres)/',
               message: 'Storage backends stay apart: neither imports the other, and shared/ and interfaces/ import neither; move what both need to storage/shared/.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  // SDK: protocol → transport → engine → managers → features (chat, call, workspace) → client.
+  ...layers(
+    'packages/sdk/src',
+    {
+      protocol: ['transport', 'engine', 'managers', 'offline', 'store', 'events', 'errors', ...SDK_FEATURES],
+      store: ['transport', 'engine', 'managers', 'offline', ...SDK_FEATURES],
+      transport: ['engine', 'managers', 'offline', 'store', ...SDK_FEATURES],
+      engine: ['managers', 'offline', 'store', ...SDK_FEATURES],
+      offline: ['engine', 'managers', ...SDK_FEATURES],
+      managers: ['engine', ...SDK_FEATURES],
+      chat: ['client', 'call', 'workspace'],
+      call: ['client', 'chat', 'workspace'],
+      workspace: ['client', 'chat', 'call'],
+    },
+    'dependencies point one way (transport → engine → managers → features → client); pass callbacks down instead',
+  ),
+  {
+    // Elements use the SDK through its public entries only.
+    files: ['packages/elements/src/**/*.ts', 'stories/**/*.ts', 'examples/**/*.js'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^@parley/sdk/(?!(protocol|call|workspace)$)|packages/sdk/',
+              message: 'Import the SDK through its public entries: @parley/sdk, @parley/sdk/protocol, @parley/sdk/call, @parley/sdk/workspace.',
             },
           ],
         },
