@@ -53,13 +53,19 @@ ${body}
 `;
 }
 
-/** The environment of a command run as an outsider would: nothing that points mediasoup at a worker. */
+/**
+ * The environment of a command run as an outsider would: nothing that points
+ * mediasoup at a worker, and nothing `npm run` says about this repository's
+ * project (npm's own settings, such as its cache and registry, stay).
+ */
 function outsiderEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, ...extra };
-  for (const name of ['MEDIASOUP_WORKER_BIN', 'MEDIASOUP_LOCAL_DEV', 'MEDIASOUP_SKIP_WORKER_PREBUILT_DOWNLOAD', 'MEDIASOUP_FORCE_WORKER_PREBUILT_DOWNLOAD']) {
-    delete env[name];
+  const env: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(process.env)) {
+    if (/^(npm_package_|npm_lifecycle_)/.test(name) || ['npm_config_local_prefix', 'npm_command', 'INIT_CWD'].includes(name)) continue;
+    if (/^MEDIASOUP_/.test(name)) continue;
+    env[name] = value;
   }
-  return env;
+  return { ...env, ...extra };
 }
 
 before(
