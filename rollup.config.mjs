@@ -5,6 +5,7 @@ import esbuild from 'rollup-plugin-esbuild';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { browserIntegrity } from './scripts/browser-integrity.mjs';
 import { rollupEsmDeps } from './scripts/esm-deps.mjs';
 import minifyHTML from '@lit-labs/rollup-plugin-minify-html-literals';
 
@@ -114,6 +115,8 @@ const plugins = (tsconfig = 'packages/sdk/tsconfig.json') => [
   nodeResolve({ browser: true, exportConditions: ['source'] }),
   esbuild({ target: 'es2022', minify: true, tsconfig }),
   sizeReport(),
+  // The published bundles: a clean directory and SRI hashes in integrity.json.
+  browserIntegrity(),
 ];
 
 export default [

@@ -51,8 +51,7 @@ function startNode(port) {
     '--data-dir', join(root, '.parley-cluster'),
     '--serve', join(root, 'examples'),
     '--serve', `/examples=${join(root, 'examples')}`,
-    '--serve', join(root, 'packages/sdk/dist/browser'),
-    '--serve', join(root, 'packages/elements/dist/browser'),
+    // The browser bundles (/parley.js, /parley-sdk.js) are served by default.
   ];
   const child = spawn(process.execPath, args, {
     stdio: ['ignore', 'pipe', 'inherit'],

@@ -26,3 +26,10 @@ export const SERVER_START_MS = 60_000;
 
 /** A graceful stop (draining sockets, compacting workspaces) before the process is killed. */
 export const SERVER_STOP_MS = 30_000;
+
+/**
+ * Packing the three packages and installing them in a fresh directory with
+ * npm (from its cache; a native module may have to be compiled when no
+ * prebuilt binary fits).
+ */
+export const PACK_INSTALL_MS = 600_000;

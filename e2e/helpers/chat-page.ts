@@ -43,11 +43,12 @@ export class ChatTab {
     page.on('pageerror', (error) => this.errors.push(error.message));
   }
 
-  /** Opens `url` in a fresh context (its own profile). */
-  static async open(browser: Browser, url: string): Promise<ChatTab> {
+  /** Opens `url` in a fresh context (its own profile); `watch` sees the page before it loads anything. */
+  static async open(browser: Browser, url: string, watch?: (page: Page) => void): Promise<ChatTab> {
     const context = await browser.newContext();
     context.setDefaultTimeout(PAGE_ACTION_MS);
     const tab = new ChatTab(context, await context.newPage(), url);
+    watch?.(tab.page);
     await tab.page.goto(url);
     return tab;
   }

@@ -8,7 +8,8 @@
 //   node scripts/mediasoup-worker/ensure.mjs --rebuild  build even if one is cached
 //   --quiet                                             print nothing when a worker is already there
 //
-// Lookup order: MEDIASOUP_WORKER_BIN, then the cache
+// Lookup order: MEDIASOUP_WORKER_BIN, then mediasoup's own worker in its package
+// (worker/out/Release/mediasoup-worker, when its install script ran), then the cache
 // ${XDG_CACHE_HOME:-$HOME/.cache}/parley/mediasoup-worker/<mediasoup version>/mediasoup-worker.
 // PARLEY_SKIP_MEDIASOUP_BUILD=1 stops ensure mode from building.
 // Root package.json runs ensure mode as its postinstall, so `npm install`

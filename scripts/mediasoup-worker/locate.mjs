@@ -48,6 +48,17 @@ export function cacheDirFor(version, env = process.env) {
 }
 
 /**
+ * Where mediasoup's own install script puts its worker (and where mediasoup
+ * looks without `MEDIASOUP_WORKER_BIN`).
+ * @param {string} mediasoupDir
+ * @param {NodeJS.ProcessEnv} [env]
+ */
+export function packagedBinaryPath(mediasoupDir, env = process.env) {
+  const buildType = env.MEDIASOUP_BUILDTYPE === 'Debug' ? 'Debug' : 'Release';
+  return join(mediasoupDir, 'worker', 'out', buildType, process.platform === 'win32' ? 'mediasoup-worker.exe' : 'mediasoup-worker');
+}
+
+/**
  * The cached worker binary's path for one mediasoup version.
  * @param {string} version
  * @param {NodeJS.ProcessEnv} [env]
@@ -71,13 +82,14 @@ export function isExecutableFile(path) {
 }
 
 /**
- * @typedef {{ path: string, source: 'env' | 'cache' }} FoundWorker
+ * @typedef {{ path: string, source: 'env' | 'package' | 'cache' }} FoundWorker
  * @typedef {{ path: null, reason: string }} MissingWorker
  */
 
 /**
  * Finds a usable worker binary: `MEDIASOUP_WORKER_BIN` if it names an
- * executable file, then the cache for the installed mediasoup version.
+ * executable file, then the worker mediasoup's install script put in its
+ * package, then the cache for the installed mediasoup version.
  * @param {NodeJS.ProcessEnv} [env]
  * @returns {FoundWorker | MissingWorker}
  */
@@ -86,6 +98,8 @@ export function locateWorker(env = process.env) {
   if (fromEnv && isExecutableFile(fromEnv)) return { path: fromEnv, source: 'env' };
   const pkg = findMediasoupPackage();
   if (!pkg) return { path: null, reason: 'the mediasoup package is not installed' };
+  const packaged = packagedBinaryPath(pkg.dir, env);
+  if (isExecutableFile(packaged)) return { path: packaged, source: 'package' };
   const cached = cachedBinaryPath(pkg.version, env);
   if (isExecutableFile(cached)) return { path: cached, source: 'cache' };
   const envNote = fromEnv ? `MEDIASOUP_WORKER_BIN=${fromEnv} is not an executable file; ` : '';

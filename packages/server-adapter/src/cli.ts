@@ -36,6 +36,8 @@ const USAGE = `Usage: parley-server [options]
   --invitations <m>   accept (default): people added to a room are invited and join when they accept;
                       direct: they are added at once (env PARLEY_INVITATIONS)
   --static <dir>      serve a directory at /, or /path=<dir> at /path/ (repeatable; alias --serve)
+  --no-browser-bundle do not serve /parley.js, /parley-sdk.js, /chunks/* and /parley.integrity.json
+                      from the installed packages (env PARLEY_BROWSER_BUNDLE=0)
   --database-url <u>  PostgreSQL storage instead of SQLite (env DATABASE_URL)
   --redis-url <u>     Redis bus, so several nodes serve the same rooms (env REDIS_URL)
   --rekey             rotate the encryption key of the stopped server's data, from
@@ -67,6 +69,7 @@ async function main(): Promise<void> {
       invitations: { type: 'string' },
       static: { type: 'string', multiple: true },
       serve: { type: 'string', multiple: true },
+      'no-browser-bundle': { type: 'boolean' },
       'database-url': { type: 'string' },
       'redis-url': { type: 'string' },
       rekey: { type: 'boolean' },
@@ -113,6 +116,7 @@ async function main(): Promise<void> {
     metricsToken: env.PARLEY_METRICS_TOKEN || undefined,
     invitations,
     allowedOrigins: origins,
+    browserBundle: values['no-browser-bundle'] !== true && env.PARLEY_BROWSER_BUNDLE !== '0',
     static: [...(values.static ?? []), ...(values.serve ?? [])],
     databaseUrl: values['database-url'] ?? (env.DATABASE_URL || undefined),
     redisUrl: values['redis-url'] ?? (env.REDIS_URL || undefined),

@@ -165,6 +165,14 @@ export interface ServerOptions {
   allowedOrigins?: string[];
   limits?: Partial<Limits>;
   hooks?: ServerHooks;
+  /**
+   * Serve the browser bundles of the installed `@parley/elements` and
+   * `@parley/sdk` at `/parley.js`, `/parley-sdk.js`, `/parley-sdk.iife.js`
+   * and `/chunks/*`, with their SRI hashes at `/parley.integrity.json`, to
+   * pages on any origin (public code). Default true; they are looked up before
+   * `static`.
+   */
+  browserBundle?: boolean;
   /** Directories served at `/`, or with `/path=dir` at `/path/` (first match wins). */
   static?: string[];
   /**
@@ -238,6 +246,7 @@ export interface ResolvedOptions {
   originPolicy: OriginPolicy;
   limits: Limits;
   hooks: ServerHooks;
+  browserBundle: boolean;
   static: string[];
   invitations: 'accept' | 'direct';
   contentSecurityPolicy: string | null;
@@ -337,6 +346,7 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
     originPolicy: { allowed: origins && origins.length > 0 ? [...origins] : null, loopbackHostsOnly: auth.dev === true },
     limits,
     hooks: options.hooks ?? {},
+    browserBundle: options.browserBundle ?? true,
     static: options.static ?? [],
     invitations: options.invitations ?? 'accept',
     contentSecurityPolicy: options.contentSecurityPolicy === false ? null : (options.contentSecurityPolicy ?? DEFAULT_CSP),

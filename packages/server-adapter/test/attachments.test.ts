@@ -183,6 +183,19 @@ describe('attachments', () => {
     assert.equal(no.status, 403);
     assert.equal(no.headers.get('access-control-allow-origin'), null);
   });
+
+  it('lets a page on an allowed origin read the upload answer and its Retry-After', async () => {
+    const res = await fetch(`${ts.url}/v1/attachments?room=${room}&name=pixel.png`, {
+      method: 'POST',
+      headers: { origin: 'https://app.example', authorization: `Bearer ${await signToken('ada')}`, 'content-type': 'image/png' },
+      body: new Uint8Array(PNG),
+    });
+    assert.equal(res.status, 201);
+    await res.json();
+    assert.equal(res.headers.get('access-control-allow-origin'), 'https://app.example');
+    // Without this a cross-origin page sees no Retry-After on 429 and 503 and cannot back off as told.
+    assert.match(res.headers.get('access-control-expose-headers') ?? '', /\bRetry-After\b/i);
+  });
 });
 
 describe('attachment URL expiry', () => {

@@ -13,7 +13,7 @@ import type { TestContext } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { RouterRtpCodecCapability, Worker } from 'mediasoup/types';
-import { cachedWorkerBinaryPath, locateWorkerBinary } from '../src/calls/worker-binary.js';
+import { cachedWorkerBinaryPath, locateWorkerBinary, packagedWorkerBinaryPath } from '../src/calls/worker-binary.js';
 
 const repoRoot = resolve(fileURLToPath(import.meta.url), '..', '..', '..', '..');
 
@@ -30,10 +30,15 @@ const mediaCodecs: RouterRtpCodecCapability[] = [
   },
 ];
 
-test('the build script and the server look in the same cache', async () => {
+test('the build script and the server look in the same places', async () => {
   const locate = (await import(pathToFileURL(join(repoRoot, 'scripts', 'mediasoup-worker', 'locate.mjs')).href)) as {
     cachedBinaryPath: (version: string, env: NodeJS.ProcessEnv) => string;
+    packagedBinaryPath: (dir: string, env: NodeJS.ProcessEnv) => string;
   };
+  for (const env of [{}, { MEDIASOUP_BUILDTYPE: 'Debug' }]) {
+    assert.equal(packagedWorkerBinaryPath('/app/node_modules/mediasoup', env), locate.packagedBinaryPath('/app/node_modules/mediasoup', env));
+  }
+  assert.equal(packagedWorkerBinaryPath('/m', {}), '/m/worker/out/Release/mediasoup-worker', 'where mediasoup itself looks');
   const withXdg = { XDG_CACHE_HOME: '/xdg-cache', HOME: '/home/someone' };
   const withHome = { HOME: '/home/someone' };
   assert.equal(cachedWorkerBinaryPath('3.19.3', withXdg), '/xdg-cache/parley/mediasoup-worker/3.19.3/mediasoup-worker');
@@ -78,20 +83,53 @@ test('MEDIASOUP_WORKER_BIN wins when it names an executable, and is reported whe
     await chmod(executable, 0o755);
     const emptyCache = { XDG_CACHE_HOME: join(dir, 'cache') };
 
-    assert.deepEqual(locateWorkerBinary({ env: { ...emptyCache, MEDIASOUP_WORKER_BIN: executable }, mediasoupVersion: '3.19.3' }), {
+    const mediasoup = { dir: join(dir, 'no-worker-mediasoup'), version: '3.19.3' };
+
+    assert.deepEqual(locateWorkerBinary({ env: { ...emptyCache, MEDIASOUP_WORKER_BIN: executable }, mediasoup }), {
       path: executable,
       source: 'env',
     });
 
-    const missing = locateWorkerBinary({ env: { ...emptyCache, MEDIASOUP_WORKER_BIN: notExecutable }, mediasoupVersion: '3.19.3' });
+    const missing = locateWorkerBinary({ env: { ...emptyCache, MEDIASOUP_WORKER_BIN: notExecutable }, mediasoup });
     assert.equal(missing.path, null);
     assert.match(
       missing.path === null ? missing.reason : '',
       /MEDIASOUP_WORKER_BIN=.*not an executable file.*no mediasoup worker for mediasoup 3\.19\.3/,
     );
 
-    const notInstalled = locateWorkerBinary({ env: emptyCache, mediasoupVersion: null });
-    assert.deepEqual(notInstalled, { path: null, reason: 'the mediasoup package is not installed' });
+    const notInstalled = locateWorkerBinary({ env: emptyCache, mediasoup: null });
+    assert.equal(notInstalled.path, null);
+    assert.match(notInstalled.path === null ? notInstalled.reason : '', /optional dependency mediasoup is not installed.*npm install mediasoup@3\.19\.3/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('mediasoup\'s own worker comes after MEDIASOUP_WORKER_BIN and before the cache; the hint names only what a package user has', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'parley-worker-order-'));
+  const executable = async (path: string): Promise<string> => {
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, '#!/bin/sh\n');
+    await chmod(path, 0o755);
+    return path;
+  };
+  try {
+    const mediasoup = { dir: join(dir, 'node_modules', 'mediasoup'), version: '3.19.3' };
+    const env = { XDG_CACHE_HOME: join(dir, 'cache') };
+    const none = locateWorkerBinary({ env, mediasoup });
+    const reason = none.path === null ? none.reason : '';
+    assert.match(reason, /npm rebuild mediasoup/);
+    assert.match(reason, /MEDIASOUP_WORKER_BIN/);
+    assert.doesNotMatch(reason, /scripts\/|ensure\.mjs/, 'no repository-only script');
+
+    const cached = await executable(cachedWorkerBinaryPath('3.19.3', env));
+    assert.deepEqual(locateWorkerBinary({ env, mediasoup }), { path: cached, source: 'cache' });
+
+    const packaged = await executable(join(mediasoup.dir, 'worker', 'out', 'Release', 'mediasoup-worker'));
+    assert.deepEqual(locateWorkerBinary({ env, mediasoup }), { path: packaged, source: 'package' });
+
+    const fromEnv = await executable(join(dir, 'elsewhere', 'mediasoup-worker'));
+    assert.deepEqual(locateWorkerBinary({ env: { ...env, MEDIASOUP_WORKER_BIN: fromEnv }, mediasoup }), { path: fromEnv, source: 'env' });
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

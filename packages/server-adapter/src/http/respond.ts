@@ -36,6 +36,8 @@ export function applyCors(req: IncomingMessage, res: ServerResponse, policy: Ori
   const ok = origin !== undefined && isOriginAllowed(req, policy);
   if (ok) {
     res.setHeader('Access-Control-Allow-Origin', origin);
+    // A page on another origin reads `Retry-After` of a 429 or 503 only when it is exposed.
+    res.setHeader('Access-Control-Expose-Headers', 'Retry-After');
     res.setHeader('Vary', 'Origin');
   }
   if (req.method !== 'OPTIONS') return false;

@@ -1,6 +1,6 @@
 /**
  * The HTTP routes beside the socket: health, metrics, attachments, dev
- * tokens, then static directories. Anything else goes to `next` (the host's
+ * tokens, then the browser bundles and static directories. Anything else goes to `next` (the host's
  * own handler when attached, a 404 otherwise).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -10,6 +10,7 @@ import { ATTACHMENTS_PATH } from './attachment-urls.js';
 import { handleDownload, handleUpload } from './attachments.js';
 import { handleDevToken } from './dev-token.js';
 import { metricsRefusal } from './metrics-access.js';
+import { createBrowserBundleHandler, locateBrowserBundles } from './browser-bundle.js';
 import { applyCors, sendError, sendJson } from './respond.js';
 import { setStaticHeaders } from './static-headers.js';
 
@@ -45,6 +46,7 @@ export function createHttpHandler(server: ServerContext, wsPath: () => string): 
     if (!handler) return next();
     handler(req, res, () => serveStatic(req, res, next, index + 1));
   };
+  const bundle = server.options.browserBundle ? browserBundleHandler(server) : null;
 
   const route = async (req: IncomingMessage, res: ServerResponse, next: () => void): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://localhost');
@@ -73,6 +75,7 @@ export function createHttpHandler(server: ServerContext, wsPath: () => string): 
       return handleDownload(req, res, server, id, url);
     }
     if (path === wsPath()) return sendError(res, 426, 'bad_request', 'this endpoint speaks WebSocket', { Upgrade: 'websocket' });
+    if (bundle) return bundle(req, res, () => serveStatic(req, res, next));
     serveStatic(req, res, next);
   };
 
@@ -83,6 +86,13 @@ export function createHttpHandler(server: ServerContext, wsPath: () => string): 
       else res.destroy();
     });
   };
+}
+
+/** The bundle handler over the bundles found; a warning names what is missing (the rest is still served). */
+function browserBundleHandler(server: ServerContext): ReturnType<typeof createBrowserBundleHandler> {
+  const { dirs, missing } = locateBrowserBundles();
+  for (const why of missing) server.logger.warn(`browser bundle: ${why}; its files are not served`);
+  return createBrowserBundleHandler(dirs);
 }
 
 function safeDecode(text: string): string | null {

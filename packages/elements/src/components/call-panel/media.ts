@@ -6,7 +6,7 @@
 import { nothing } from 'lit';
 import type { ElementPart } from 'lit';
 import { Directive, directive, PartType } from 'lit/directive.js';
-import type { PartInfo } from 'lit/directive.js';
+import type { DirectiveResult, PartInfo } from 'lit/directive.js';
 
 const streams = new WeakMap<MediaStreamTrack, MediaStream>();
 
@@ -50,5 +50,6 @@ class MediaSourceDirective extends Directive {
   }
 }
 
+// Typed through lit's own entry: the inferred type would name lit-html, which the package does not depend on.
 /** Binds a `MediaStream` (or null) to a `<video>` or `<audio>` element. */
-export const mediaSource = directive(MediaSourceDirective);
+export const mediaSource: (stream: MediaStream | null) => DirectiveResult<typeof MediaSourceDirective> = directive(MediaSourceDirective);
