@@ -43,10 +43,11 @@ export class ChatTab {
     page.on('pageerror', (error) => this.errors.push(error.message));
   }
 
-  /** Opens `url` in a fresh context (its own profile). */
-  static async open(browser: Browser, url: string): Promise<ChatTab> {
+  /** Opens `url` in a fresh context (its own profile); `prepare` sets the context up first (routes, say). */
+  static async open(browser: Browser, url: string, prepare?: (context: BrowserContext) => Promise<void>): Promise<ChatTab> {
     const context = await browser.newContext();
     context.setDefaultTimeout(PAGE_ACTION_MS);
+    await prepare?.(context);
     const tab = new ChatTab(context, await context.newPage(), url);
     await tab.page.goto(url);
     return tab;
