@@ -20,6 +20,8 @@ import { SECRET, TestClient, signToken } from './helpers.js';
 import { exited, startCli } from './cli-process.js';
 
 const README = fileURLToPath(new URL('../README.md', import.meta.url));
+/** The config file docs/deploy.md installs. */
+const DEPLOY_CONFIG = fileURLToPath(new URL('../../../deploy/parley.config.json', import.meta.url));
 
 /** Files by path, for the config file and `_FILE` variables. */
 function files(map: Record<string, string>): ReadText {
@@ -228,6 +230,16 @@ describe('parley-server options: coverage and docs', () => {
     await server.close();
     assert.equal(read.server.calls?.enabled, false);
     assert.equal(read.server.contentSecurityPolicy, false);
+  });
+
+  it('the config file of docs/deploy.md is read as written and accepted by the server', async () => {
+    const read = readCliConfig(['--config', DEPLOY_CONFIG], { PARLEY_JWT_SECRET: SECRET });
+    assert.equal(read.host, '127.0.0.1');
+    assert.equal(read.port, 8787);
+    assert.deepEqual(read.server.trustProxy, ['loopback']);
+    assert.equal(read.server.auth.audience, 'parley');
+    const server = createServer({ ...read.server, logger: false });
+    await server.close();
   });
 
   it("the package README's options table is the table's own, and names every flag and variable", async () => {
