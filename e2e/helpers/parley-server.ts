@@ -67,10 +67,6 @@ export class ParleyServerProcess {
     return this.#port;
   }
 
-  /** Everything the server printed (stdout and stderr) since its last start. */
-  get output(): string {
-    return this.#output;
-  }
 
   /** `http://127.0.0.1:<port>` once started (kept while stopped, for the restart). */
   get url(): string {
