@@ -167,7 +167,7 @@ test('two users chat through the README embed on another origin, with tokens fro
   const consoleErrors: string[] = [];
   const scripts: Array<{ url: string; status: number; allowOrigin: string | undefined }> = [];
   const open = async (user: string): Promise<ChatTab> => {
-    const tab = await ChatTab.open(browser!, `${hostUrl}/login?user=${user}`, (page) => {
+    const tab = await ChatTab.open(browser!, `${hostUrl}/login?user=${user}`, { watch: (page) => {
       page.on('console', (message: ConsoleMessage) => {
         if (message.type() === 'error') consoleErrors.push(`${user}: ${message.text()}`);
       });
@@ -175,7 +175,7 @@ test('two users chat through the README embed on another origin, with tokens fro
         if (response.request().resourceType() !== 'script') return;
         scripts.push({ url: response.url(), status: response.status(), allowOrigin: response.headers()['access-control-allow-origin'] });
       });
-    });
+    } });
     assert.equal(new URL(tab.page.url()).origin, hostUrl, 'the page is on the host origin');
     return tab;
   };

@@ -43,10 +43,19 @@ export class ChatTab {
     page.on('pageerror', (error) => this.errors.push(error.message));
   }
 
-  /** Opens `url` in a fresh context (its own profile); `watch` sees the page before it loads anything. */
-  static async open(browser: Browser, url: string, watch?: (page: Page) => void): Promise<ChatTab> {
+  /**
+   * Opens `url` in a fresh context (its own profile). `options.prepare` sets the
+   * context up first (routes, say); `options.watch` sees the page before it loads anything.
+   */
+  static async open(
+    browser: Browser,
+    url: string,
+    options: { prepare?: (context: BrowserContext) => Promise<void>; watch?: (page: Page) => void } = {},
+  ): Promise<ChatTab> {
+    const { prepare, watch } = options;
     const context = await browser.newContext();
     context.setDefaultTimeout(PAGE_ACTION_MS);
+    await prepare?.(context);
     const tab = new ChatTab(context, await context.newPage(), url);
     watch?.(tab.page);
     await tab.page.goto(url);

@@ -6,7 +6,7 @@ import { chromium, type Browser } from 'playwright-core';
 import { CHROMIUM_ARGS, chromiumPath } from '../../test-support/chromium.mjs';
 import { BROWSER_LAUNCH_MS } from './bounds.js';
 
-/** Launches headless Chromium; every context it opens gets a fresh profile. */
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: chromiumPath(), headless: true, args: [...CHROMIUM_ARGS], timeout: BROWSER_LAUNCH_MS });
+/** Launches headless Chromium with `extraArgs`; every context it opens gets a fresh profile. */
+export function launchChromium(extraArgs: readonly string[] = []): Promise<Browser> {
+  return chromium.launch({ executablePath: chromiumPath(), headless: true, args: [...CHROMIUM_ARGS, ...extraArgs], timeout: BROWSER_LAUNCH_MS });
 }

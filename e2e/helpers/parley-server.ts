@@ -1,7 +1,7 @@
 /**
  * The real reference server, run as a child process of its CLI the way a user
- * runs it: dev auth, SQLite in a temp directory, the example pages and browser
- * bundles served beside the socket. It can be stopped and started again on the
+ * runs it: dev auth (or a JWT secret), SQLite in a temp directory, the example
+ * pages and browser bundles served beside the socket. It can be stopped and started again on the
  * same port and data, which is what an outage looks like to a browser.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -37,6 +37,16 @@ async function freePort(): Promise<number> {
 export interface ServerProcessOptions {
   /** Other origins whose pages may use this server (its own origin is always allowed). */
   extraOrigins?: readonly string[];
+  /** Dev auth (the default); without it give the JWT secret in `env`. */
+  dev?: boolean;
+  /** No origin allow-list: the server's same-host check decides (behind a proxy, with `--trust-proxy`). */
+  sameHostOnly?: boolean;
+  /** More flags. */
+  args?: readonly string[];
+  /** More environment variables. */
+  env?: Readonly<Record<string, string>>;
+  /** More directories served, looked up before the usual ones. */
+  extraStatic?: readonly string[];
 }
 
 /** A reference server process; `start()` it, `dispose()` it in teardown. */
@@ -45,11 +55,18 @@ export class ParleyServerProcess {
   #port = 0;
   #dataDir = '';
   #output = '';
-  readonly #extraOrigins: readonly string[];
+  readonly #options: ServerProcessOptions;
 
-  constructor({ extraOrigins = [] }: ServerProcessOptions = {}) {
-    this.#extraOrigins = extraOrigins;
+  constructor(options: ServerProcessOptions = {}) {
+    this.#options = options;
   }
+
+  /** The port, chosen at the first start. */
+  get port(): number {
+    if (this.#port === 0) throw new ServerProcessError('the server has not been started');
+    return this.#port;
+  }
+
 
   /** `http://127.0.0.1:<port>` once started (kept while stopped, for the restart). */
   get url(): string {
@@ -74,13 +91,15 @@ export class ParleyServerProcess {
     this.#dataDir ||= await mkdtemp(join(tmpdir(), 'parley-e2e-'));
     // The port is fixed before the first start: the origin allow-list names it.
     this.#port ||= await freePort();
-    const origins = [`http://127.0.0.1:${this.#port}`, ...this.#extraOrigins].join(',');
-    const args = [CLI, '--dev', '--host', '127.0.0.1', '--port', String(this.#port), '--data-dir', this.#dataDir];
-    for (const dir of STATIC_ROOTS) args.push('--serve', dir);
+    const { dev = true, sameHostOnly = false, extraOrigins = [], extraStatic = [] } = this.#options;
+    const origins = sameHostOnly ? '' : [`http://127.0.0.1:${this.#port}`, ...extraOrigins].join(',');
+    const args = [CLI, ...(dev ? ['--dev'] : []), '--host', '127.0.0.1', '--port', String(this.#port), '--data-dir', this.#dataDir];
+    for (const dir of [...extraStatic, ...STATIC_ROOTS]) args.push('--serve', dir);
+    args.push(...(this.#options.args ?? []));
     const child = spawn(process.execPath, args, {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, PARLEY_ALLOWED_ORIGINS: origins },
+      env: { ...process.env, PARLEY_ALLOWED_ORIGINS: origins, ...this.#options.env },
     });
     this.#child = child;
     this.#output = '';

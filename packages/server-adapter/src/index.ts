@@ -10,6 +10,7 @@
 export { createServer, WS_PATH } from './server.js';
 export type { AttachOptions, ListenResult, ParleyServer } from './server.js';
 export { ConfigError, DEFAULT_ABUSE, DEFAULT_TIMING } from './options.js';
+export type { TrustProxySetting } from './auth/proxy-trust.js';
 export type {
   AbuseOptions,
   AuthOptions,

@@ -2,12 +2,15 @@
  * Options of `createServer` and their resolution into one fully populated
  * object, so the rest of the server never deals with `undefined` defaults.
  */
+import { join } from 'node:path';
 import { getHeapStatistics } from 'node:v8';
 import { DEFAULT_LIMITS, Timing } from '@parley/sdk/protocol';
 import type { AttachmentInfo, Limits, RoomKind, UserInfo } from '@parley/sdk/protocol';
 import type { Logger } from 'pino';
 import type { Bus } from './bus/bus.js';
 import type { OriginPolicy } from './auth/origin.js';
+import { ProxyTrust } from './auth/proxy-trust.js';
+import type { TrustProxySetting } from './auth/proxy-trust.js';
 import { weakSecretReason } from './auth/secret.js';
 import { DEFAULT_CSP } from './http/static-headers.js';
 import { resolveCallOptions } from './calls/call-options.js';
@@ -132,6 +135,11 @@ export interface ServerOptions {
   /** Where SQLite and attachments live. Default `.parley-data` (relative to the working directory). */
   dataDir?: string;
   /**
+   * Where attachment files live. Default `<dataDir>/attachments`. With
+   * several nodes, a volume every node mounts (they serve each other's uploads).
+   */
+  attachmentsDir?: string;
+  /**
    * Encryption at rest: 32 random bytes, or 64 hex digits or base64 of them
    * (`openssl rand -hex 32`). The SQLite database becomes SQLCipher (needs the
    * optional package `better-sqlite3-multiple-ciphers`) and attachment files
@@ -163,6 +171,15 @@ export interface ServerOptions {
   auth: AuthOptions;
   /** Origins allowed to connect; default same-host only; `'*'` allows all. Requests without Origin are allowed. */
   allowedOrigins?: string[];
+  /**
+   * Reverse proxies whose `X-Forwarded-For`, `X-Forwarded-Host` and
+   * `X-Forwarded-Proto` are believed: for the client address (logs, the dev
+   * mode's this-machine check) and for the same-host Origin check. `false`
+   * (default): none, the headers are ignored. A number: that many proxies in
+   * front, whoever they are. A list: their addresses, CIDR ranges or
+   * `loopback`, `linklocal`, `uniquelocal`. See docs/deploy.md.
+   */
+  trustProxy?: TrustProxySetting;
   limits?: Partial<Limits>;
   hooks?: ServerHooks;
   /**
@@ -238,12 +255,15 @@ export interface ServerOptions {
 /** Options with every default applied. */
 export interface ResolvedOptions {
   dataDir: string;
+  attachmentsDir: string;
   /** The validated key, or null when data is stored unencrypted. */
   encryptionKey: EncryptionKey | null;
   auth: AuthOptions;
   allowedOrigins: string[] | null;
   /** The allow-list as the Origin checks apply it. */
   originPolicy: OriginPolicy;
+  /** Which proxies' forwarded headers are believed. */
+  proxyTrust: ProxyTrust;
   limits: Limits;
   hooks: ServerHooks;
   browserBundle: boolean;
@@ -338,12 +358,21 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
   const maxQueuedBytes = options.maxQueuedBytes ?? defaultMaxQueuedBytes();
   if (!(maxQueuedBytes > 0)) throw new ConfigError('maxQueuedBytes must be positive');
   const origins = options.allowedOrigins;
+  let proxyTrust: ProxyTrust;
+  try {
+    proxyTrust = new ProxyTrust(options.trustProxy ?? false);
+  } catch (error) {
+    throw new ConfigError(`trustProxy: ${(error as Error).message}`);
+  }
+  const dataDir = options.dataDir ?? '.parley-data';
   return {
-    dataDir: options.dataDir ?? '.parley-data',
+    dataDir,
+    attachmentsDir: options.attachmentsDir ?? join(dataDir, 'attachments'),
     encryptionKey: options.encryptionKey === undefined ? null : EncryptionKey.from(options.encryptionKey),
     auth,
     allowedOrigins: origins && origins.length > 0 ? [...origins] : null,
-    originPolicy: { allowed: origins && origins.length > 0 ? [...origins] : null, loopbackHostsOnly: auth.dev === true },
+    originPolicy: { allowed: origins && origins.length > 0 ? [...origins] : null, loopbackHostsOnly: auth.dev === true, proxy: proxyTrust },
+    proxyTrust,
     limits,
     hooks: options.hooks ?? {},
     browserBundle: options.browserBundle ?? true,

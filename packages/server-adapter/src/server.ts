@@ -6,7 +6,7 @@ import { mkdir } from 'node:fs/promises';
 import { createServer as createHttpServer } from 'node:http';
 import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { WebSocketServer } from 'ws';
 import { CloseCode, ErrorCode, WORKSPACE_PATH, encodeCloseReason } from '@parley/sdk/protocol';
 import { isLoopbackHost } from './auth/loopback.js';
@@ -231,7 +231,7 @@ class Server implements ParleyServer {
     const dataDir = resolve(options.dataDir);
     await mkdirPrivate(dataDir);
     await this.#storage.open();
-    const attachments = new AttachmentFiles(join(dataDir, 'attachments'), options.encryptionKey);
+    const attachments = new AttachmentFiles(resolve(options.attachmentsDir), options.encryptionKey);
     await attachments.prepare();
     const eraser = new BlobEraser(this.#storage, attachments, this.#logger);
     const tokens = await createTokenService(options.auth, dataDir);
@@ -328,7 +328,7 @@ class Server implements ParleyServer {
     }
     this.#wss.handleUpgrade(req, socket, head, (ws) => {
       if (!isOriginAllowed(req, running.ctx.options.originPolicy)) {
-        this.#logger.warn({ origin: req.headers.origin }, 'origin refused');
+        this.#logger.warn({ origin: req.headers.origin, remote: running.ctx.options.proxyTrust.clientAddress(req) }, 'origin refused');
         ws.on('error', () => undefined);
         ws.close(CloseCode.OriginForbidden, encodeCloseReason({ code: ErrorCode.Forbidden }));
         return;
@@ -341,7 +341,7 @@ class Server implements ParleyServer {
         ws.close(CloseCode.TryAgainLater, encodeCloseReason({ code: ErrorCode.Unavailable, retryAfterMs: jitter(5_000, 30_000) }));
         return;
       }
-      new Connection(ws, running.ctx, req.socket.remoteAddress);
+      new Connection(ws, running.ctx, running.ctx.options.proxyTrust.clientAddress(req));
     });
     return true;
   }

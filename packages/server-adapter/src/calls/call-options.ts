@@ -80,22 +80,3 @@ export function resolveCallOptions(options: Partial<CallOptions> = {}): CallOpti
   }
   return resolved;
 }
-
-/**
- * Call options from the environment, for the command line:
- * `PARLEY_CALLS=0` (off), `PARLEY_CALL_WORKERS`, `PARLEY_RTC_LISTEN_IP`,
- * `PARLEY_RTC_ANNOUNCED_ADDRESS`, `PARLEY_RTC_MIN_PORT`, `PARLEY_RTC_MAX_PORT`,
- * `PARLEY_CALL_FORWARD_TIMEOUT_MS`, `PARLEY_CALL_OWNER_TTL_MS`.
- */
-export function callOptionsFromEnv(env: NodeJS.ProcessEnv): Partial<CallOptions> {
-  const out: Partial<CallOptions> = {};
-  if (env.PARLEY_CALLS === '0') out.enabled = false;
-  if (env.PARLEY_CALL_WORKERS) out.workers = Number(env.PARLEY_CALL_WORKERS);
-  if (env.PARLEY_RTC_LISTEN_IP) out.listenIp = env.PARLEY_RTC_LISTEN_IP;
-  if (env.PARLEY_RTC_ANNOUNCED_ADDRESS) out.announcedAddress = env.PARLEY_RTC_ANNOUNCED_ADDRESS;
-  if (env.PARLEY_RTC_MIN_PORT) out.rtcMinPort = Number(env.PARLEY_RTC_MIN_PORT);
-  if (env.PARLEY_RTC_MAX_PORT) out.rtcMaxPort = Number(env.PARLEY_RTC_MAX_PORT);
-  if (env.PARLEY_CALL_FORWARD_TIMEOUT_MS) out.forwardTimeoutMs = Number(env.PARLEY_CALL_FORWARD_TIMEOUT_MS);
-  if (env.PARLEY_CALL_OWNER_TTL_MS) out.ownerTtlMs = Number(env.PARLEY_CALL_OWNER_TTL_MS);
-  return out;
-}

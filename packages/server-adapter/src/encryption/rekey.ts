@@ -25,6 +25,8 @@ import { HEADER_BYTES, looksSealed, parseHeader } from './sealed-file.js';
 export interface RekeyOptions {
   /** The server's data directory. */
   dataDir: string;
+  /** Where attachment files live, when not `<dataDir>/attachments` (the server's `attachmentsDir`). */
+  attachmentsDir?: string;
   /** The key the data is under now; null when it is not encrypted yet. */
   from: EncryptionKey | null;
   /** The key to rotate to. */
@@ -53,7 +55,7 @@ export async function rekeyDataDir(options: RekeyOptions): Promise<RekeyResult> 
   const file = join(dataDir, SQLITE_FILE_NAME);
   const db = options.database === false ? null : await lockDatabase(file, from, to);
   try {
-    const files = await resealAttachments(join(dataDir, 'attachments'), from, to);
+    const files = await resealAttachments(options.attachmentsDir ?? join(dataDir, 'attachments'), from, to);
     let database: RekeyResult['database'] = 'skipped';
     if (db === 'absent' || db === 'already') database = db;
     else if (db) {

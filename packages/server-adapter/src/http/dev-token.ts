@@ -1,6 +1,7 @@
 /** `POST /v1/dev/token`: mints a token for any user, in dev mode only. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isLoopbackAddress } from '../auth/loopback.js';
+import type { ProxyTrust } from '../auth/proxy-trust.js';
 import type { TokenService } from '../auth/tokens.js';
 import { readSmallBody, sendError, sendJson } from './respond.js';
 
@@ -12,10 +13,12 @@ export async function handleDevToken(
   res: ServerResponse,
   tokens: TokenService,
   allowRemote: boolean,
+  proxy: ProxyTrust,
 ): Promise<void> {
   if (!tokens.dev) return sendError(res, 404, 'not_found', 'dev mode is off');
   // Whatever address the server is bound to (or the host server it is attached to), tokens go to this machine only.
-  if (!allowRemote && !isLoopbackAddress(req.socket.remoteAddress)) {
+  // A request relayed by a proxy nobody said to trust may come from anywhere: a local proxy must not make everyone local.
+  if (!allowRemote && (proxy.forwardedByUntrustedPeer(req) || !isLoopbackAddress(proxy.clientAddress(req)))) {
     return sendError(res, 403, 'forbidden', 'dev tokens are minted for clients on this machine only');
   }
   if (req.method !== 'POST') return sendError(res, 405, 'bad_request', 'use POST', { Allow: 'POST' });

@@ -68,7 +68,7 @@ export function createHttpHandler(server: ServerContext, wsPath: () => string): 
     if (path === ATTACHMENTS_PATH || path.startsWith(`${ATTACHMENTS_PATH}/`) || path === '/v1/dev/token') {
       if (applyCors(req, res, server.options.originPolicy)) return;
       if (server.draining) return sendError(res, 503, 'unavailable', 'the server is shutting down', { 'Retry-After': '5' });
-      if (path === '/v1/dev/token') return handleDevToken(req, res, server.tokens, server.options.auth.devAllowRemote === true);
+      if (path === '/v1/dev/token') return handleDevToken(req, res, server.tokens, server.options.auth.devAllowRemote === true, server.options.proxyTrust);
       if (path === ATTACHMENTS_PATH) return handleUpload(req, res, server, url);
       const id = safeDecode(path.slice(ATTACHMENTS_PATH.length + 1));
       if (id === null) return sendError(res, 400, 'bad_request', 'malformed attachment id');

@@ -75,21 +75,3 @@ export function resolveQuotaOptions(options: Partial<QuotaOptions> = {}): QuotaO
 export function perSecond(quota: WindowQuota): { perSecond: number; burst: number } {
   return { perSecond: (quota.max * 1000) / quota.windowMs, burst: quota.max };
 }
-
-/**
- * Quotas from the environment, for the command line:
- * `PARLEY_ROOM_CREATES_PER_HOUR`, `PARLEY_INVITES_PER_HOUR`,
- * `PARLEY_MAX_CALLS_PER_USER`, `PARLEY_UPLOAD_TTL_MS`,
- * `PARLEY_MAX_PENDING_UPLOADS`, `PARLEY_MAX_PENDING_UPLOAD_BYTES`.
- */
-export function quotaOptionsFromEnv(env: NodeJS.ProcessEnv): Partial<QuotaOptions> {
-  const out: Partial<QuotaOptions> = {};
-  const hour = 60 * 60_000;
-  if (env.PARLEY_ROOM_CREATES_PER_HOUR) out.roomCreates = { max: Number(env.PARLEY_ROOM_CREATES_PER_HOUR), windowMs: hour };
-  if (env.PARLEY_INVITES_PER_HOUR) out.invites = { max: Number(env.PARLEY_INVITES_PER_HOUR), windowMs: hour };
-  if (env.PARLEY_MAX_CALLS_PER_USER) out.maxCallsPerUser = Number(env.PARLEY_MAX_CALLS_PER_USER);
-  if (env.PARLEY_UPLOAD_TTL_MS) out.uploadTtlMs = Number(env.PARLEY_UPLOAD_TTL_MS);
-  if (env.PARLEY_MAX_PENDING_UPLOADS) out.maxPendingUploads = Number(env.PARLEY_MAX_PENDING_UPLOADS);
-  if (env.PARLEY_MAX_PENDING_UPLOAD_BYTES) out.maxPendingUploadBytes = Number(env.PARLEY_MAX_PENDING_UPLOAD_BYTES);
-  return out;
-}
