@@ -28,7 +28,8 @@ import { SEND_TEXT, sendFramed } from './framed-send.js';
 import { ExpiryWatch } from './expiry.js';
 import type { Expiring } from './expiry.js';
 import type { EncodedFrame, Subscriber } from './hub.js';
-import { frameType, roomTopic, userTopic } from './hub.js';
+import { roomTopic, userTopic } from '../bus/topics.js';
+import { frameType } from './hub.js';
 import { TokenBucket, WindowCounter } from './rate-limit.js';
 
 type State = 'auth' | 'open' | 'closing' | 'closed';

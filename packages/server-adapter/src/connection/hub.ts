@@ -29,16 +29,6 @@ export interface Subscriber {
   membershipChanged(room: string, member: boolean): void;
 }
 
-/** The topic of a room's events. */
-export function roomTopic(room: string): string {
-  return `room:${room}`;
-}
-
-/** The topic of one user's devices. */
-export function userTopic(user: string): string {
-  return `user:${user}`;
-}
-
 /** The `type` of an encoded server frame (they all start with it), for metrics. */
 export function frameType(text: string): string {
   const prefix = '{"type":"';

@@ -5,7 +5,7 @@
  * `maxOpenDocuments` at once.
  */
 import { CloseCode, ErrorCode } from '@parley/sdk/protocol';
-import { roomTopic } from '../connection/hub.js';
+import { roomTopic } from '../bus/topics.js';
 import type { Hub } from '../connection/hub.js';
 import type { DocPeer, DocServices } from './doc.js';
 import { WorkspaceDoc } from './doc.js';
