@@ -19,10 +19,13 @@ import type { TokenService } from './auth/tokens.js';
 import type { Bus } from './bus/bus.js';
 import { CallCluster } from './calls/call-cluster.js';
 import { localCallHandlers } from './calls/call-handlers.js';
+import { createDispatch } from './dispatch.js';
+import type { Dispatch, HandlerServices } from './handlers/services.js';
 import { CallService } from './calls/call-service.js';
 import { Connection, jitter } from './connection/connection.js';
 import { Hub } from './connection/hub.js';
 import { OutboundBudget } from './connection/outbound-budget.js';
+import type { BudgetedSocket } from './connection/outbound-budget.js';
 import { ConnectionRegistry } from './connection/registry.js';
 import type { ServerContext } from './context.js';
 import { HealthMonitor } from './health.js';
@@ -90,9 +93,11 @@ export function createServer(options: ServerOptions): ParleyServer {
   return new Server(options);
 }
 
-/** The mutable context shared by every connection of one server. */
+/** The services of one server: what its handlers, sockets and HTTP routes use. */
 class Context implements ServerContext {
   draining = false;
+  /** Set once the request table is built (it needs the call cluster, which needs these services). */
+  dispatch: Dispatch = () => Promise.reject(new Error('requests are not served yet'));
   constructor(
     readonly options: ResolvedOptions,
     readonly storage: Storage,
@@ -107,10 +112,14 @@ class Context implements ServerContext {
     readonly attachments: AttachmentFiles,
     readonly eraser: BlobEraser,
     readonly calls: CallService,
-    readonly outbound: OutboundBudget<Connection>,
+    readonly outbound: OutboundBudget,
     readonly health: HealthMonitor,
     readonly quotas: Quotas,
   ) {}
+
+  get requestServices(): HandlerServices {
+    return this;
+  }
 }
 
 interface Running {
@@ -120,6 +129,7 @@ interface Running {
   uploadExpiry: UploadExpiry;
   liveness: NodeJS.Timeout;
   workspaces: WorkspaceEndpoint;
+  callCluster: CallCluster | null;
 }
 
 class Server implements ParleyServer {
@@ -269,7 +279,7 @@ class Server implements ParleyServer {
       attachments,
       eraser,
       new CallService(options.calls, options.limits, options.quotas, this.#logger, metrics.registry, callDirectory),
-      new OutboundBudget<Connection>(
+      new OutboundBudget<BudgetedSocket>(
         options.maxQueuedBytes,
         () => connections.all,
         (connection, queuedBytes) => {
@@ -282,9 +292,11 @@ class Server implements ParleyServer {
     );
     metrics.measureQueuedWith(() => ctx.outbound.measure());
     // Several nodes: requests for calls another node hosts are forwarded there.
-    if (callDirectory) {
-      ctx.calls.cluster = new CallCluster({ server: ctx, bus: this.#bus, directory: callDirectory, handlers: localCallHandlers, logger: this.#logger });
-    }
+    const callCluster = callDirectory
+      ? new CallCluster({ services: ctx, bus: this.#bus, directory: callDirectory, handlers: localCallHandlers, logger: this.#logger })
+      : null;
+    ctx.calls.cluster = callCluster;
+    ctx.dispatch = createDispatch(callCluster);
     const retention = new RetentionTimer(ctx, options.retentionIntervalMs);
     const uploadExpiry = new UploadExpiry({
       storage: this.#storage,
@@ -309,7 +321,7 @@ class Server implements ParleyServer {
     liveness.unref();
     this.#detach.push(closeRevokedSessions(this.#bus, () => [...connections.all, ...workspaces.sockets]));
     if (tokens.dev) this.#logger.warn('dev mode: POST /v1/dev/token mints tokens for anyone on this machine');
-    const running: Running = { ctx, handler: createHttpHandler(ctx, () => this.#wsPath), retention, uploadExpiry, liveness, workspaces };
+    const running: Running = { ctx, handler: createHttpHandler(ctx, () => this.#wsPath), retention, uploadExpiry, liveness, workspaces, callCluster };
     return running;
   }
 
@@ -360,7 +372,7 @@ class Server implements ParleyServer {
       await ctx.eraser.idle();
       // Local sockets are closed; participants forwarded from other nodes hear `call.rejoin`. This stops the media workers.
       ctx.calls.close();
-      ctx.calls.cluster?.close();
+      running.callCluster?.close();
       await ctx.calls.directory.close();
       // Documents are compacted before the bus and storage close.
       await running.workspaces.close();

@@ -18,12 +18,11 @@ import type {
 import { parseClientFrame } from '@parley/sdk/protocol/schema';
 import type { Logger } from 'pino';
 import { TokenError, revokes } from '../auth/tokens.js';
-import type { RequestContext, ServerContext } from '../context.js';
+import type { RequestContext } from '../handlers/services.js';
 import { toRequestError } from '../errors.js';
 import { closeCodeLabel } from '../metrics.js';
 import { newSessionId } from '../rooms/ids.js';
 import { isStorageError } from '../storage/errors.js';
-import { dispatch } from './dispatch.js';
 import { SEND_TEXT, sendFramed } from './framed-send.js';
 import { ExpiryWatch } from './expiry.js';
 import type { Expiring } from './expiry.js';
@@ -31,6 +30,7 @@ import type { EncodedFrame, Subscriber } from './hub.js';
 import { roomTopic, userTopic } from '../bus/topics.js';
 import { frameType } from './hub.js';
 import { TokenBucket, WindowCounter } from './rate-limit.js';
+import type { SocketServices } from './services.js';
 
 type State = 'auth' | 'open' | 'closing' | 'closed';
 
@@ -63,7 +63,7 @@ export function jitter(min: number, max: number): number {
 export class Connection implements Subscriber, Expiring {
   readonly id = newSessionId();
   readonly #ws: WebSocket;
-  readonly #server: ServerContext;
+  readonly #server: SocketServices;
   readonly #bucket: TokenBucket;
   readonly #topics = new Set<string>();
   // Allocated on first use (and dropped when empty where that is cheap): most
@@ -94,7 +94,7 @@ export class Connection implements Subscriber, Expiring {
   #closed: { promise: Promise<void>; resolve: () => void } | null = null;
 
   /** Takes over an upgraded socket; the client must authenticate within the auth timeout. */
-  constructor(ws: WebSocket, server: ServerContext, remote: string | undefined) {
+  constructor(ws: WebSocket, server: SocketServices, remote: string | undefined) {
     this.#ws = ws;
     this.#server = server;
     const now = Date.now();
@@ -438,7 +438,7 @@ export class Connection implements Subscriber, Expiring {
   ): Promise<void> {
     const deferred: Array<() => Promise<void>> = [];
     const ctx: RequestContext = {
-      server: this.#server,
+      services: this.#server.requestServices,
       user,
       connection: this,
       now: Date.now(),
@@ -450,7 +450,7 @@ export class Connection implements Subscriber, Expiring {
     let failure: unknown;
     let failed = false;
     try {
-      result = await dispatch(ctx, frame);
+      result = await this.#server.dispatch(ctx, frame);
     } catch (error) {
       failed = true;
       failure = error;
