@@ -29,6 +29,13 @@ function layers(src, forbidden, why) {
 
 const SDK_FEATURES = ['client', 'chat', 'call', 'workspace'];
 
+// Server: storage ← bus ← quotas ← room logic and handlers (rooms, presence, calls, handlers/) ← sockets ← the
+// chat and workspace sockets, HTTP ← the composition root (server.ts, dispatch.ts, cli.ts).
+const SERVER_ROOT = ['server', 'cli', 'dispatch', 'scale-out', 'context'];
+const SERVER_SOCKETS = ['sockets', 'connection', 'workspaces', 'http'];
+const SERVER_LOGIC = ['rooms', 'presence', 'calls', 'handlers'];
+const SERVER_ABOVE_STORAGE = ['bus', 'quotas', 'attachments', ...SERVER_LOGIC, ...SERVER_SOCKETS, ...SERVER_ROOT];
+
 export default defineConfig(
   {
     ignores: ['**/dist/**', '**/node_modules/**', '**/*.d.ts', 'storybook-static/**', '.parley-data/**', 'coverage/**'],
@@ -61,6 +68,10 @@ export default defineConfig(
               regex: '^\\.\\./(sqlite|postgres)/',
               message: 'Storage backends stay apart: neither imports the other, and shared/ and interfaces/ import neither; move what both need to storage/shared/.',
             },
+            {
+              regex: `^(\\.\\./)+(${SERVER_ABOVE_STORAGE.join('|')})(/|\\.js$)`,
+              message: 'storage/ imports nothing above it (the bus, room logic, quotas, handlers, sockets, HTTP, the composition root): they use storage, never the other way round.',
+            },
           ],
         },
       ],
@@ -81,6 +92,22 @@ export default defineConfig(
       workspace: ['client', 'chat', 'call'],
     },
     'dependencies point one way (transport → engine → managers → features → client); pass callbacks down instead',
+  ),
+  ...layers(
+    'packages/server-adapter/src',
+    {
+      bus: ['quotas', 'attachments', ...SERVER_LOGIC, ...SERVER_SOCKETS, ...SERVER_ROOT],
+      quotas: [...SERVER_LOGIC, ...SERVER_SOCKETS, ...SERVER_ROOT],
+      rooms: [...SERVER_SOCKETS, ...SERVER_ROOT],
+      presence: [...SERVER_SOCKETS, ...SERVER_ROOT],
+      calls: [...SERVER_SOCKETS, ...SERVER_ROOT],
+      handlers: [...SERVER_SOCKETS, ...SERVER_ROOT],
+      sockets: ['presence', 'calls', 'handlers', 'connection', 'workspaces', 'http', ...SERVER_ROOT],
+      connection: ['rooms', 'presence', 'calls', 'workspaces', 'http', ...SERVER_ROOT],
+      workspaces: ['connection', 'http', 'server', 'cli', 'dispatch', 'scale-out'],
+      http: ['connection', 'workspaces', 'server', 'cli', 'dispatch', 'scale-out'],
+    },
+    'dependencies point one way (storage → bus → quotas → room logic and handlers → sockets → the composition root); handlers get HandlerServices, sockets get SocketServices and dispatch, and services follow sockets through their observer',
   ),
   {
     // Elements use the SDK through its public entries only.

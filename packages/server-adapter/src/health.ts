@@ -3,21 +3,10 @@
  * and reach its database (storage). Both are read from state kept up to date
  * in the background, so answering `/healthz` never waits on either.
  */
-import type { Bus } from './bus/bus.js';
+import type { Bus, HealthCheck } from './bus/bus.js';
 import type { StorageLifecycle } from './storage/storage.js';
 
-/** The state of one dependency of this node. */
-export interface HealthCheck {
-  /**
-   * `ok`; `down`: not reachable, or not set up yet (a subscription not in
-   * place); `stalled`: connected, but no answer within its bound.
-   */
-  status: 'ok' | 'down' | 'stalled';
-  /** Why it is not ok, for operators. */
-  reason?: string;
-  /** Since when (epoch ms) it has not been ok. */
-  since?: number;
-}
+export type { HealthCheck };
 
 /** The body of `/healthz` (200 when `ok`, 503 when `degraded`). */
 export interface HealthReport {

@@ -20,11 +20,11 @@ import type { Bus } from './bus/bus.js';
 import { CallCluster } from './calls/call-cluster.js';
 import { localCallHandlers } from './calls/call-handlers.js';
 import { CallService } from './calls/call-service.js';
-import { Connection, jitter } from './connection/connection.js';
-import { Hub } from './connection/hub.js';
-import { OutboundBudget } from './connection/outbound-budget.js';
+import { Connection } from './connection/connection.js';
 import { ConnectionRegistry } from './connection/registry.js';
 import type { ServerContext } from './context.js';
+import { createDispatch } from './dispatch.js';
+import type { Dispatch, HandlerServices } from './handlers/services.js';
 import { HealthMonitor } from './health.js';
 import { AttachmentUrls, urlKey } from './http/attachment-urls.js';
 import { createHttpHandler } from './http/routes.js';
@@ -40,6 +40,12 @@ import { UploadExpiry } from './quotas/upload-expiry.js';
 import { Publisher } from './rooms/publisher.js';
 import { RetentionTimer } from './rooms/retention.js';
 import { defaultBus, defaultCallDirectory, defaultStorage } from './scale-out.js';
+import { Hub } from './sockets/hub.js';
+import { jitter } from './sockets/jitter.js';
+import { SocketObserver } from './sockets/managed-socket.js';
+import type { ManagedSocket } from './sockets/managed-socket.js';
+import { OutboundBudget } from './sockets/outbound-budget.js';
+import type { BudgetedSocket } from './sockets/outbound-budget.js';
 import type { Storage } from './storage/storage.js';
 import { WorkspaceEndpoint, workspaceRoomOf } from './workspaces/endpoint.js';
 
@@ -90,9 +96,12 @@ export function createServer(options: ServerOptions): ParleyServer {
   return new Server(options);
 }
 
-/** The mutable context shared by every connection of one server. */
+/** The services of one server: what its handlers, sockets and HTTP routes use. */
 class Context implements ServerContext {
   draining = false;
+  readonly observer = new SocketObserver();
+  /** Set once the request table is built (it needs the call cluster, which needs these services). */
+  dispatch: Dispatch = () => Promise.reject(new Error('requests are not served yet'));
   constructor(
     readonly options: ResolvedOptions,
     readonly storage: Storage,
@@ -102,15 +111,19 @@ class Context implements ServerContext {
     readonly hub: Hub,
     readonly publisher: Publisher,
     readonly presence: Presence,
-    readonly connections: ConnectionRegistry<Connection>,
+    readonly connections: ConnectionRegistry<ManagedSocket>,
     readonly attachmentUrls: AttachmentUrls,
     readonly attachments: AttachmentFiles,
     readonly eraser: BlobEraser,
     readonly calls: CallService,
-    readonly outbound: OutboundBudget<Connection>,
+    readonly outbound: OutboundBudget,
     readonly health: HealthMonitor,
     readonly quotas: Quotas,
   ) {}
+
+  get requestServices(): HandlerServices {
+    return this;
+  }
 }
 
 interface Running {
@@ -120,6 +133,7 @@ interface Running {
   uploadExpiry: UploadExpiry;
   liveness: NodeJS.Timeout;
   workspaces: WorkspaceEndpoint;
+  callCluster: CallCluster | null;
 }
 
 class Server implements ParleyServer {
@@ -238,7 +252,7 @@ class Server implements ParleyServer {
     tokens.checkRevocationsWith((user) => this.#storage.sessionsRevokedBefore(user));
     const metrics = new Metrics();
     const publisher = new Publisher(this.#bus, this.#logger);
-    const connections = new ConnectionRegistry<Connection>(options.limits.userRate);
+    const connections = new ConnectionRegistry<ManagedSocket>(options.limits.userRate);
     const presence = new Presence(
       this.#storage,
       publisher,
@@ -269,7 +283,7 @@ class Server implements ParleyServer {
       attachments,
       eraser,
       new CallService(options.calls, options.limits, options.quotas, this.#logger, metrics.registry, callDirectory),
-      new OutboundBudget<Connection>(
+      new OutboundBudget<BudgetedSocket>(
         options.maxQueuedBytes,
         () => connections.all,
         (connection, queuedBytes) => {
@@ -282,9 +296,12 @@ class Server implements ParleyServer {
     );
     metrics.measureQueuedWith(() => ctx.outbound.measure());
     // Several nodes: requests for calls another node hosts are forwarded there.
-    if (callDirectory) {
-      ctx.calls.cluster = new CallCluster({ server: ctx, bus: this.#bus, directory: callDirectory, handlers: localCallHandlers, logger: this.#logger });
-    }
+    const callCluster = callDirectory
+      ? new CallCluster({ services: ctx, bus: this.#bus, directory: callDirectory, handlers: localCallHandlers, logger: this.#logger })
+      : null;
+    ctx.calls.cluster = callCluster;
+    ctx.dispatch = createDispatch(callCluster);
+    followChatSockets(ctx);
     const retention = new RetentionTimer(ctx, options.retentionIntervalMs);
     const uploadExpiry = new UploadExpiry({
       storage: this.#storage,
@@ -309,7 +326,7 @@ class Server implements ParleyServer {
     liveness.unref();
     this.#detach.push(closeRevokedSessions(this.#bus, () => [...connections.all, ...workspaces.sockets]));
     if (tokens.dev) this.#logger.warn('dev mode: POST /v1/dev/token mints tokens for anyone on this machine');
-    const running: Running = { ctx, handler: createHttpHandler(ctx, () => this.#wsPath), retention, uploadExpiry, liveness, workspaces };
+    const running: Running = { ctx, handler: createHttpHandler(ctx, () => this.#wsPath), retention, uploadExpiry, liveness, workspaces, callCluster };
     return running;
   }
 
@@ -360,7 +377,7 @@ class Server implements ParleyServer {
       await ctx.eraser.idle();
       // Local sockets are closed; participants forwarded from other nodes hear `call.rejoin`. This stops the media workers.
       ctx.calls.close();
-      ctx.calls.cluster?.close();
+      running.callCluster?.close();
       await ctx.calls.directory.close();
       // Documents are compacted before the bus and storage close.
       await running.workspaces.close();
@@ -381,6 +398,33 @@ class Server implements ParleyServer {
     if (running) await this.#storage.close();
     this.#logger.info('closed');
   }
+}
+
+/**
+ * What follows the chat sockets: presence hears of users coming and going
+ * (not while the server drains: those users come back on another node), the
+ * calls of a socket end with it or with its user's membership of the room,
+ * and the registry forgets it.
+ */
+function followChatSockets(ctx: Context): void {
+  const { observer, calls, connections, presence } = ctx;
+  observer.on('open', (socket, now) => {
+    const user = socket.user;
+    if (user) presence.connected(user.id, now);
+  });
+  observer.on('roomLeft', (socket, room) => {
+    const user = socket.user;
+    if (user) calls.membershipLost(room, user.id);
+  });
+  // Frees this socket's call transports, producers and consumers.
+  observer.on('close', (socket) => calls.connectionClosed(socket.id));
+  observer.on('close', (socket) => connections.remove(socket, socket.user?.id ?? null));
+  observer.on('close', (socket, code) => {
+    const user = socket.user;
+    if (!user || ctx.draining) return;
+    const clean = code === CloseCode.Normal || code === CloseCode.GoingAway;
+    presence.disconnected(user.id, clean, Date.now());
+  });
 }
 
 /** Creates the data directory (and its parents) readable by the server's user only; an existing one keeps its mode. */

@@ -1,7 +1,7 @@
 /** The shared token-expiry timer: due items expire (in time order), removed ones never do. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ExpiryWatch } from '../src/connection/expiry.js';
+import { ExpiryWatch } from '../src/sockets/expiry.js';
 
 describe('ExpiryWatch', () => {
   it('expires due items in time order, skips removed ones and forgets what it expired', async () => {

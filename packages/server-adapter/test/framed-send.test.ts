@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import WebSocket, { WebSocketServer } from 'ws';
-import { sendFramed, takesReadyFrames, textFrame } from '../src/connection/framed-send.js';
+import { sendFramed, takesReadyFrames, textFrame } from '../src/sockets/framed-send.js';
 
 describe('ready-made text frames', () => {
   let wss: WebSocketServer;

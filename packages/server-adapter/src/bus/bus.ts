@@ -3,11 +3,23 @@
  * topic. In-process by default; a Redis implementation can replace it without
  * touching the room logic.
  *
- * Topics: `room:<id>` for a room's events, `user:<id>` for one user's devices.
+ * Topics: `room:<id>` for a room's events, `user:<id>` for one user's devices
+ * (named through `topics.ts`).
  * Payloads are encoded frames (strings) so a broadcast is serialized once and
  * the same bytes are written to every socket.
  */
-import type { HealthCheck } from '../health.js';
+/** The state of one dependency of this node (the bus's own, or storage's), as `/healthz` reports it. */
+export interface HealthCheck {
+  /**
+   * `ok`; `down`: not reachable, or not set up yet (a subscription not in
+   * place); `stalled`: connected, but no answer within its bound.
+   */
+  status: 'ok' | 'down' | 'stalled';
+  /** Why it is not ok, for operators. */
+  reason?: string;
+  /** Since when (epoch ms) it has not been ok. */
+  since?: number;
+}
 
 /** One event on a topic. */
 export interface BusMessage {

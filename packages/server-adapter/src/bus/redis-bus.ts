@@ -21,8 +21,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import type { HealthCheck } from '../health.js';
-import type { Bus, BusHandler, BusMessage } from './bus.js';
+import type { Bus, BusHandler, BusMessage, HealthCheck } from './bus.js';
 import { PublishQueue } from './redis-publish-queue.js';
 import type { PublishLimits } from './redis-publish-queue.js';
 import { RedisProbe } from './redis-probe.js';

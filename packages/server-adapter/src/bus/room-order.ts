@@ -30,8 +30,7 @@
  * another node, or gone. Events without a rev (typing, members, receipts)
  * pass straight through; one lost in a Redis outage is not repeated.
  */
-import type { HealthCheck } from '../health.js';
-import type { BusHandler, BusMessage } from './bus.js';
+import type { BusHandler, BusMessage, HealthCheck } from './bus.js';
 import type { ResyncingBus } from './redis-bus.js';
 
 /**

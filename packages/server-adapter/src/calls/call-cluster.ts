@@ -24,7 +24,7 @@ import { ErrorCode } from '@parley/sdk/protocol';
 import type { CallRequests, UserInfo } from '@parley/sdk/protocol';
 import type { Logger } from 'pino';
 import type { Bus } from '../bus/bus.js';
-import type { HandlerMap, RequestContext, ServerContext } from '../context.js';
+import type { HandlerMap, HandlerServices, RequestContext } from '../handlers/services.js';
 import { RequestError, toRequestError } from '../errors.js';
 import { OwnedElsewhere } from './call-directory.js';
 import type { CallDirectory } from './call-directory.js';
@@ -64,7 +64,8 @@ interface RemoteMembership {
 
 /** What the cluster needs from the server. */
 export interface CallClusterOptions {
-  server: ServerContext;
+  /** What forwarded requests run with (the same services local ones get). */
+  services: HandlerServices;
   bus: Bus;
   directory: CallDirectory;
   /** The handlers that act on this node's calls. */
@@ -74,7 +75,7 @@ export interface CallClusterOptions {
 
 /** See the module comment. */
 export class CallCluster {
-  readonly #server: ServerContext;
+  readonly #services: HandlerServices;
   readonly #bus: Bus;
   readonly #directory: CallDirectory;
   readonly #handlers: HandlerMap<CallRequest>;
@@ -97,7 +98,7 @@ export class CallCluster {
 
   /** Subscribes to this node's topic and starts the heartbeat. */
   constructor(options: CallClusterOptions) {
-    this.#server = options.server;
+    this.#services = options.services;
     this.#bus = options.bus;
     this.#directory = options.directory;
     this.#handlers = options.handlers;
@@ -109,7 +110,7 @@ export class CallCluster {
   }
 
   get #options() {
-    return this.#server.options.calls;
+    return this.#services.options.calls;
   }
 
   /** Runs a call request here when this node hosts (or opens) the call, else on the owner. */
@@ -120,7 +121,7 @@ export class CallCluster {
       this.#checkConnectionCalls(ctx.connection.id, args.room);
       let owner: string | null;
       try {
-        owner = this.#server.calls.hosts(args.room) ? this.#nodeId : await this.#directory.owner(args.room);
+        owner = this.#services.calls.hosts(args.room) ? this.#nodeId : await this.#directory.owner(args.room);
       } catch (error) {
         this.#logger.warn({ err: error }, 'call directory lookup failed');
         throw unavailable('calls are briefly unavailable (the call directory cannot be reached); try again');
@@ -194,10 +195,10 @@ export class CallCluster {
    * and those it joined elsewhere. Its place in `room`'s call does not count.
    */
   #checkConnectionCalls(connectionId: string, room: string): void {
-    const rooms = new Set(this.#server.calls.roomsOf(connectionId));
+    const rooms = new Set(this.#services.calls.roomsOf(connectionId));
     for (const membership of this.#memberships.values()) if (membership.connection.id === connectionId) rooms.add(membership.room);
     rooms.delete(room);
-    const max = this.#server.options.quotas.maxCallsPerConnection;
+    const max = this.#services.options.quotas.maxCallsPerConnection;
     if (rooms.size >= max) {
       throw new RequestError(ErrorCode.Conflict, `this connection is in ${rooms.size} other call(s) (the most per connection); leave first`);
     }
@@ -340,7 +341,7 @@ export class CallCluster {
     const deferred: Array<() => Promise<void>> = [];
     const now = Date.now();
     const ctx: RequestContext = {
-      server: this.#server,
+      services: this.#services,
       user: message.user,
       connection,
       now,
@@ -379,7 +380,7 @@ export class CallCluster {
       if (asker.heardAt >= deadline) continue;
       this.#askers.delete(node);
       if (asker.connections.size > 0) this.#logger.info({ node, connections: asker.connections.size }, 'a node forwarding call participants went silent; dropping them');
-      for (const id of asker.connections) this.#server.calls.connectionClosed(id);
+      for (const id of asker.connections) this.#services.calls.connectionClosed(id);
     }
   }
 
@@ -415,12 +416,12 @@ export class CallCluster {
       case 'closed': {
         const id = `${message.from}/${message.c}`;
         this.#askers.get(message.from)?.connections.delete(id);
-        this.#server.calls.connectionClosed(id);
+        this.#services.calls.connectionClosed(id);
         return;
       }
       case 'lost':
         this.#heard(message.from);
-        this.#server.calls.membershipLost(message.room, message.user);
+        this.#services.calls.membershipLost(message.room, message.user);
         return;
       case 'hb':
         this.#heard(message.from);

@@ -10,29 +10,30 @@
  */
 import { ErrorCode } from '@parley/sdk/protocol';
 import type { CallRequests } from '@parley/sdk/protocol';
-import type { HandlerMap, RequestContext } from '../context.js';
+import type { HandlerMap, RequestContext } from '../handlers/services.js';
 import { RequestError } from '../errors.js';
 import { isMuted, memberOf } from '../rooms/access.js';
 import { can } from '../rooms/policy.js';
 import { closeProducer, connectTransport, consume, createTransport, produce, restartIce, resumeConsumer, setProducerPaused } from './call-media.js';
+import type { CallCluster } from './call-cluster.js';
 import type { CallMembership } from './call-service.js';
 
 /** The caller's participant in the room's call. */
 function mine(ctx: RequestContext, room: string): CallMembership {
-  return ctx.server.calls.membership(room, ctx.user.id, ctx.connection.id);
+  return ctx.services.calls.membership(room, ctx.user.id, ctx.connection.id);
 }
 
 /** Whether the member may send media now (role, room kind, room mute). */
 async function mayProduce(ctx: RequestContext, room: string): Promise<boolean> {
-  const access = await memberOf(ctx.server.storage, room, ctx.user.id);
+  const access = await memberOf(ctx.services.storage, room, ctx.user.id);
   return can('call.produce', { kind: access.room.kind, actor: access.member.role }) && !isMuted(access.member, ctx.now);
 }
 
 /** Handlers of every call request, acting on this node's calls. */
 export const localCallHandlers: HandlerMap<keyof CallRequests> = {
   async 'call.join'(ctx, { room }) {
-    const { calls } = ctx.server;
-    const access = await memberOf(ctx.server.storage, room, ctx.user.id);
+    const { calls } = ctx.services;
+    const access = await memberOf(ctx.services.storage, room, ctx.user.id);
     if (!can('call.join', { kind: access.room.kind, actor: access.member.role })) {
       throw new RequestError(ErrorCode.Forbidden, 'you may not join calls in this room');
     }
@@ -52,15 +53,15 @@ export const localCallHandlers: HandlerMap<keyof CallRequests> = {
   },
 
   'call.leave'(ctx, { room }) {
-    ctx.server.calls.leave(room, ctx.user.id, ctx.connection.id);
+    ctx.services.calls.leave(room, ctx.user.id, ctx.connection.id);
     return Promise.resolve({});
   },
 
   async 'call.transport.create'(ctx, { room, direction }) {
     const { call, participant } = mine(ctx, room);
-    const release = ctx.server.calls.reserveTransport(ctx.user.id);
+    const release = ctx.services.calls.reserveTransport(ctx.user.id);
     try {
-      return await createTransport(ctx.server.calls.options, participant, call, direction);
+      return await createTransport(ctx.services.calls.options, participant, call, direction);
     } finally {
       release();
     }
@@ -79,7 +80,7 @@ export const localCallHandlers: HandlerMap<keyof CallRequests> = {
     const { call, participant } = mine(ctx, args.room);
     // Checked again on every produce: the role or a room mute may have changed since joining.
     if (!(await mayProduce(ctx, args.room))) throw new RequestError(ErrorCode.Forbidden, 'you may not send media in this room');
-    return { producerId: await produce(ctx.server.options.limits, call, participant, args) };
+    return { producerId: await produce(ctx.services.options.limits, call, participant, args) };
   },
 
   async 'call.producer.pause'(ctx, { room, producerId }) {
@@ -113,15 +114,12 @@ export const localCallHandlers: HandlerMap<keyof CallRequests> = {
 };
 
 /**
- * Handlers of every call request: on one node the local ones; with several,
- * a request for a call another node hosts is forwarded there.
+ * Handlers of every call request: on one node (`cluster` null) the local
+ * ones; with several, a request for a call another node hosts is forwarded there.
  */
-export const callHandlers = Object.fromEntries(
-  Object.entries(localCallHandlers).map(([type, handler]) => [
-    type,
-    (ctx: RequestContext, args: { room: string }) => {
-      const cluster = ctx.server.calls.cluster;
-      return cluster ? cluster.handle(ctx, type as keyof CallRequests, args) : (handler as (c: RequestContext, a: { room: string }) => Promise<unknown>)(ctx, args);
-    },
-  ]),
-) as unknown as HandlerMap<keyof CallRequests>;
+export function callHandlers(cluster: CallCluster | null): HandlerMap<keyof CallRequests> {
+  if (!cluster) return localCallHandlers;
+  return Object.fromEntries(
+    Object.keys(localCallHandlers).map((type) => [type, (ctx: RequestContext, args: { room: string }) => cluster.handle(ctx, type as keyof CallRequests, args)]),
+  ) as unknown as HandlerMap<keyof CallRequests>;
+}

@@ -18,7 +18,6 @@ import type { Registry } from 'prom-client';
 import type { Worker } from 'mediasoup/types';
 import { RequestError } from '../errors.js';
 import type { QuotaOptions } from '../quotas/quota-options.js';
-import type { CallCluster } from './call-cluster.js';
 import { LocalCallDirectory, OwnedElsewhere } from './call-directory.js';
 import type { CallDirectory } from './call-directory.js';
 import type { CallOptions } from './call-options.js';
@@ -28,6 +27,14 @@ import type { MediaCounts } from './media-counter.js';
 import { Participant } from './participant.js';
 import type { CallConnection } from './participant.js';
 import { WorkerPool } from './worker-pool.js';
+
+/** What the service tells the nodes that share calls (`call-cluster.ts`) about this node's sockets and members. */
+export interface CallForwarding {
+  /** A socket of this node closed. */
+  connectionClosed(connectionId: string): void;
+  /** A user of this node is no longer a member of `room`. */
+  membershipLost(room: string, user: string): void;
+}
 
 /** The call and participant a request acts on. */
 export interface CallMembership {
@@ -60,7 +67,7 @@ export class CallService {
   readonly #byConnection = new Map<string, Set<string>>();
   readonly directory: CallDirectory;
   /** Set when several nodes share calls: forwards requests for calls other nodes host. */
-  cluster: CallCluster | null = null;
+  cluster: CallForwarding | null = null;
   #refreshTimer: NodeJS.Timeout | null = null;
 
   /** `directory`: who hosts each call; default this node, always. */

@@ -1,6 +1,6 @@
 /** The open connections of this node, by user, with the per-user rate buckets. */
 import type { Limits } from '@parley/sdk/protocol';
-import { TokenBucket } from './rate-limit.js';
+import { TokenBucket } from '../quotas/rate-limit.js';
 
 /** What the registry needs from a connection. */
 export interface RegisteredConnection {

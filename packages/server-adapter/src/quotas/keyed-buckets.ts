@@ -4,7 +4,7 @@
  * a new one: memory follows the keys active within a refill time, and
  * reconnecting never resets a limit.
  */
-import { TokenBucket } from '../connection/rate-limit.js';
+import { TokenBucket } from '../quotas/rate-limit.js';
 
 /** How often full buckets are dropped (ms). */
 const SWEEP_MS = 60_000;

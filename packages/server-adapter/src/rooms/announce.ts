@@ -1,11 +1,14 @@
 /** Fan-out of membership and room changes, shared by the room handlers and retention. */
 import type { MemberInfo, Message } from '@parley/sdk/protocol';
-import type { ServerContext } from '../context.js';
+import type { HandlerServices } from '../handlers/services.js';
 import type { StoredMember } from '../storage/storage.js';
 import { roomInfoFor, toMemberInfo } from './views.js';
 
+/** What announcing needs: storage to read rooms and members, the publisher to send. */
+export type Announcer = Pick<HandlerServices, 'storage' | 'publisher'>;
+
 /** Publishes a stored system message to its room. */
-export async function announceMessage(server: ServerContext, message: Message | null): Promise<void> {
+export async function announceMessage(server: Announcer, message: Message | null): Promise<void> {
   if (!message) return;
   await server.publisher.toRoom(message.room, { type: 'message', message }, message.seq);
 }
@@ -15,7 +18,7 @@ export async function announceMessage(server: ServerContext, message: Message | 
  * `room.added` (and subscribe), the room gets `member` and the system message.
  */
 export async function announceAdded(
-  server: ServerContext,
+  server: Announcer,
   roomId: string,
   member: StoredMember,
   systemMessage: Message | null,
@@ -33,7 +36,7 @@ export async function announceAdded(
  * message first, then the user's devices get `room.removed` and unsubscribe.
  */
 export async function announceRemoved(
-  server: ServerContext,
+  server: Announcer,
   roomId: string,
   member: MemberInfo,
   reason: 'left' | 'kicked' | 'banned',
@@ -45,7 +48,7 @@ export async function announceRemoved(
 }
 
 /** A member's role or mute changed. */
-export async function announceMemberUpdated(server: ServerContext, member: StoredMember): Promise<void> {
+export async function announceMemberUpdated(server: Announcer, member: StoredMember): Promise<void> {
   await server.publisher.toRoom(member.room, { type: 'member', room: member.room, member: toMemberInfo(member), change: 'updated' });
 }
 
@@ -54,7 +57,7 @@ export async function announceMemberUpdated(server: ServerContext, member: Store
  * per-user fields (role, unread), so each member gets their own view on their
  * `user:` topic rather than one shared frame on the room topic.
  */
-export async function announceRoomUpdated(server: ServerContext, roomId: string): Promise<void> {
+export async function announceRoomUpdated(server: Announcer, roomId: string): Promise<void> {
   const room = await server.storage.getRoom(roomId);
   if (!room) return;
   const members = await server.storage.listMembers(roomId);

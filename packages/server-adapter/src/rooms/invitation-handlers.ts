@@ -9,7 +9,7 @@
  */
 import { ErrorCode } from '@parley/sdk/protocol';
 import type { InvitationInfo, Role } from '@parley/sdk/protocol';
-import type { HandlerMap, RequestContext } from '../context.js';
+import type { HandlerMap, RequestContext } from '../handlers/services.js';
 import { RequestError } from '../errors.js';
 import { isStorageError } from '../storage/errors.js';
 import type { Storage, StoredInvitation, StoredRoom } from '../storage/storage.js';
@@ -22,7 +22,7 @@ const MAX_LISTED_INVITATIONS = 200;
 /** Refuses when `actor` and any of `users` blocked one another: blocking holds in every room kind. */
 export async function requireNoBlocks(ctx: RequestContext, users: readonly string[]): Promise<void> {
   for (const user of users) {
-    if (await ctx.server.storage.isBlockedEither(ctx.user.id, user)) {
+    if (await ctx.services.storage.isBlockedEither(ctx.user.id, user)) {
       throw new RequestError(ErrorCode.Blocked, `you cannot add ${user}: one of you blocked the other`);
     }
   }
@@ -48,20 +48,20 @@ export async function invitationInfo(storage: Storage, invitation: StoredInvitat
 export async function invite(ctx: RequestContext, room: StoredRoom, user: string, role: Role): Promise<InvitationInfo> {
   const invitation: StoredInvitation = { room: room.id, user, inviter: ctx.user.id, role, invitedAt: ctx.now };
   try {
-    await ctx.server.storage.addInvitation(invitation);
+    await ctx.services.storage.addInvitation(invitation);
   } catch (error) {
     if (isStorageError(error, 'conflict')) throw new RequestError(ErrorCode.Conflict, `${user} is already invited or a member`);
     throw error;
   }
-  const info = (await invitationInfo(ctx.server.storage, invitation, room))!;
-  ctx.defer(() => ctx.server.publisher.toUser(user, { type: 'invitation', invitation: info }));
+  const info = (await invitationInfo(ctx.services.storage, invitation, room))!;
+  ctx.defer(() => ctx.services.publisher.toUser(user, { type: 'invitation', invitation: info }));
   return info;
 }
 
 /** Invitation requests of the invited user. */
 export const invitationHandlers: HandlerMap<'invitations.list' | 'room.accept' | 'room.decline'> = {
   async 'invitations.list'(ctx) {
-    const { storage } = ctx.server;
+    const { storage } = ctx.services;
     const invitations: InvitationInfo[] = [];
     for (const invitation of await storage.listInvitations(ctx.user.id, MAX_LISTED_INVITATIONS)) {
       const info = await invitationInfo(storage, invitation);
@@ -71,7 +71,7 @@ export const invitationHandlers: HandlerMap<'invitations.list' | 'room.accept' |
   },
 
   async 'room.accept'(ctx, args) {
-    const { storage, options } = ctx.server;
+    const { storage, options } = ctx.services;
     const me = ctx.user.id;
     const invitation = await storage.getInvitation(args.room, me);
     const room = invitation ? await storage.getRoom(args.room) : null;
@@ -88,16 +88,16 @@ export const invitationHandlers: HandlerMap<'invitations.list' | 'room.accept' |
     }
     const { systemMessage, ...member } = accepted;
     ctx.defer(async () => {
-      await ctx.server.publisher.toUser(me, { type: 'invitation.removed', room: room.id, reason: 'accepted' });
-      await announceAdded(ctx.server, room.id, member, systemMessage);
+      await ctx.services.publisher.toUser(me, { type: 'invitation.removed', room: room.id, reason: 'accepted' });
+      await announceAdded(ctx.services, room.id, member, systemMessage);
     });
     return { room: await roomInfoFor(storage, (await storage.getRoom(room.id)) ?? room, me, member) };
   },
 
   async 'room.decline'(ctx, args) {
     const me = ctx.user.id;
-    if (!(await ctx.server.storage.removeInvitation(args.room, me))) throw new RequestError(ErrorCode.NotFound, 'no such invitation');
-    ctx.defer(() => ctx.server.publisher.toUser(me, { type: 'invitation.removed', room: args.room, reason: 'declined' }));
+    if (!(await ctx.services.storage.removeInvitation(args.room, me))) throw new RequestError(ErrorCode.NotFound, 'no such invitation');
+    ctx.defer(() => ctx.services.publisher.toUser(me, { type: 'invitation.removed', room: args.room, reason: 'declined' }));
     return {};
   },
 };

@@ -1,7 +1,7 @@
 /** Requests that write and read messages. */
 import { ErrorCode } from '@parley/sdk/protocol';
 import type { AttachmentInfo, Message } from '@parley/sdk/protocol';
-import type { HandlerMap, RequestContext } from '../context.js';
+import type { HandlerMap, RequestContext } from '../handlers/services.js';
 import { RequestError } from '../errors.js';
 import type { ModerationVerdict } from '../options.js';
 import type { FanoutCharge } from '../quotas/fanout-budget.js';
@@ -15,7 +15,7 @@ import { can } from './policy.js';
 import { directPeer } from './views.js';
 
 function checkText(ctx: RequestContext, text: string): void {
-  const max = ctx.server.options.limits.maxTextLength;
+  const max = ctx.services.options.limits.maxTextLength;
   if (text.length > max) throw new RequestError(ErrorCode.TextTooLong, `text is longer than ${max} characters`);
 }
 
@@ -23,7 +23,7 @@ function checkText(ctx: RequestContext, text: string): void {
 async function mentionsIn(ctx: RequestContext, room: string, text: string): Promise<string[]> {
   const mentions: string[] = [];
   for (const candidate of mentionCandidates(text)) {
-    if (await ctx.server.storage.getMember(room, candidate)) mentions.push(candidate);
+    if (await ctx.services.storage.getMember(room, candidate)) mentions.push(candidate);
   }
   return mentions;
 }
@@ -37,7 +37,7 @@ async function moderate(
   attachments: AttachmentInfo[],
   edit: boolean,
 ): Promise<'allow' | 'flag'> {
-  const hooks = ctx.server.options.hooks;
+  const hooks = ctx.services.options.hooks;
   if (!hooks.moderateMessage) return 'allow';
   let verdict: ModerationVerdict;
   try {
@@ -50,7 +50,7 @@ async function moderate(
       edit,
     });
   } catch (error) {
-    ctx.server.logger.error({ err: error }, 'moderation hook failed');
+    ctx.services.logger.error({ err: error }, 'moderation hook failed');
     throw new RequestError(ErrorCode.Internal, 'moderation is unavailable');
   }
   if (verdict === 'allow') return 'allow';
@@ -60,12 +60,12 @@ async function moderate(
 
 /** Attachments named by a send: uploaded by the sender to this room and not used yet. */
 async function attachmentsFor(ctx: RequestContext, room: string, ids: string[]): Promise<AttachmentInfo[]> {
-  if (ids.length > ctx.server.options.limits.maxAttachmentsPerMessage) {
+  if (ids.length > ctx.services.options.limits.maxAttachmentsPerMessage) {
     throw new RequestError(ErrorCode.BadRequest, 'too many attachments');
   }
   const out: AttachmentInfo[] = [];
   for (const id of ids) {
-    const a = await ctx.server.storage.getAttachment(id);
+    const a = await ctx.services.storage.getAttachment(id);
     if (!a || a.uploader !== ctx.user.id || a.room !== room) throw new RequestError(ErrorCode.NotFound, `no such attachment ${id}`);
     if (a.messageId !== null) throw new RequestError(ErrorCode.Conflict, `attachment ${id} is already used`);
     out.push({ id: a.id, name: a.name, type: a.type, size: a.size });
@@ -80,7 +80,7 @@ async function attachmentsFor(ctx: RequestContext, room: string, ids: string[]):
  * pair is a conflict.
  */
 async function replayOf(ctx: RequestContext, kind: MessageChange['kind'], message: Message, clientId: string): Promise<Message | null> {
-  const done = await ctx.server.storage.clientOperation(ctx.user.id, clientId);
+  const done = await ctx.services.storage.clientOperation(ctx.user.id, clientId);
   if (!done) return null;
   if (done.op !== kind || done.messageId !== message.id) {
     throw new RequestError(ErrorCode.Conflict, `client id ${clientId} was used for another operation`);
@@ -89,12 +89,12 @@ async function replayOf(ctx: RequestContext, kind: MessageChange['kind'], messag
 }
 
 async function publishUpdated(ctx: RequestContext, message: Message): Promise<void> {
-  await ctx.server.publisher.toRoom(message.room, { type: 'message.updated', message });
+  await ctx.services.publisher.toRoom(message.room, { type: 'message.updated', message });
 }
 
 /** Publishes a change's event after its ack and settles its fan-out reservation to the bytes that went out. */
 function deferUpdated(ctx: RequestContext, message: Message, charge: FanoutCharge): void {
-  ctx.defer(async () => charge.settle(await ctx.server.publisher.toRoom(message.room, { type: 'message.updated', message })));
+  ctx.defer(async () => charge.settle(await ctx.services.publisher.toRoom(message.room, { type: 'message.updated', message })));
 }
 
 /** Runs a storage change; a failure gives its fan-out reservation back. */
@@ -119,7 +119,7 @@ export const messageHandlers: HandlerMap<
   | 'search'
 > = {
   async 'message.send'(ctx, args) {
-    const { storage, metrics } = ctx.server;
+    const { storage, metrics } = ctx.services;
     const me = ctx.user.id;
     const id = messageIdFor(me, args.clientId);
     // A retry of a committed send: answer with the original, whatever changed since.
@@ -140,7 +140,7 @@ export const messageHandlers: HandlerMap<
     // mentions), so a flood is refused cheaply; what the estimate leaves out
     // (attachments, mentions) is charged when the event has gone out.
     const estimate = sendEstimate({ id, room: room.id, sender: me, clientId: args.clientId, text: args.text, parentId: args.parentId ?? null, now: ctx.now });
-    const charge = ctx.server.quotas.fanout.reserve(me, room.id, estimate, ctx.now);
+    const charge = ctx.services.quotas.fanout.reserve(me, room.id, estimate, ctx.now);
     let result;
     try {
       let parentId: string | null = null;
@@ -180,8 +180,8 @@ export const messageHandlers: HandlerMap<
     } else {
       const { message, parent } = result;
       ctx.defer(async () => {
-        let bytes = await ctx.server.publisher.toRoom(message.room, { type: 'message', message }, message.seq);
-        if (parent) bytes += await ctx.server.publisher.toRoom(parent.room, { type: 'message.updated', message: parent });
+        let bytes = await ctx.services.publisher.toRoom(message.room, { type: 'message', message }, message.seq);
+        if (parent) bytes += await ctx.services.publisher.toRoom(parent.room, { type: 'message.updated', message: parent });
         charge.settle(bytes);
       });
     }
@@ -189,7 +189,7 @@ export const messageHandlers: HandlerMap<
   },
 
   async 'message.edit'(ctx, args) {
-    const { storage } = ctx.server;
+    const { storage } = ctx.services;
     const { message, room, member } = await messageFor(storage, args.messageId, ctx.user.id);
     const replay = await replayOf(ctx, 'edit', message, args.clientId);
     if (replay) return { message: replay };
@@ -203,7 +203,7 @@ export const messageHandlers: HandlerMap<
       throw new RequestError(ErrorCode.BadRequest, 'empty message');
     }
     // Before the moderation hook, as for a send; new mentions are charged when the event has gone out.
-    const charge = ctx.server.quotas.fanout.reserve(ctx.user.id, room.id, updateEstimate(message, { text: args.text, editedAt: ctx.now }), ctx.now);
+    const charge = ctx.services.quotas.fanout.reserve(ctx.user.id, room.id, updateEstimate(message, { text: args.text, editedAt: ctx.now }), ctx.now);
     const result = await settleOnFailure(charge, async () => {
       await moderate(ctx, room, args.text, message.parentId, message.attachments, true);
       const mentions = await mentionsIn(ctx, room.id, args.text);
@@ -215,7 +215,7 @@ export const messageHandlers: HandlerMap<
   },
 
   async 'message.delete'(ctx, args) {
-    const { storage } = ctx.server;
+    const { storage } = ctx.services;
     const { message, room, member } = await messageFor(storage, args.messageId, ctx.user.id);
     const replay = await replayOf(ctx, 'delete', message, args.clientId);
     if (replay) return { message: replay };
@@ -226,13 +226,13 @@ export const messageHandlers: HandlerMap<
     if (message.deletedAt !== null) return { message };
     const result = await storage.changeMessage(message.id, ctx.user.id, args.clientId, { kind: 'delete' }, ctx.now);
     // The files go before the ack: once it arrives, nothing can download them.
-    if (message.attachments.length > 0) await ctx.server.eraser.run();
+    if (message.attachments.length > 0) await ctx.services.eraser.run();
     if (!result.duplicate) ctx.defer(() => publishUpdated(ctx, result.message));
     return { message: result.message };
   },
 
   async 'message.react'(ctx, args) {
-    const { storage } = ctx.server;
+    const { storage } = ctx.services;
     const { message, room, member } = await messageFor(storage, args.messageId, ctx.user.id);
     const replay = await replayOf(ctx, 'react', message, args.clientId);
     if (replay) return { message: replay };
@@ -243,7 +243,7 @@ export const messageHandlers: HandlerMap<
     // A reaction sends the whole message again: on a long one, as many bytes as a long send.
     const reactors = message.reactions[args.emoji] ?? [];
     const estimate = updateEstimate(message, { reactions: { ...message.reactions, [args.emoji]: [...reactors, ctx.user.id] } });
-    const charge = ctx.server.quotas.fanout.reserve(ctx.user.id, room.id, estimate, ctx.now);
+    const charge = ctx.services.quotas.fanout.reserve(ctx.user.id, room.id, estimate, ctx.now);
     const result = await settleOnFailure(charge, () =>
       storage.changeMessage(message.id, ctx.user.id, args.clientId, { kind: 'react', emoji: args.emoji, on: args.on }, ctx.now),
     );
@@ -253,26 +253,26 @@ export const messageHandlers: HandlerMap<
   },
 
   async 'message.history'(ctx, args) {
-    const { storage, options } = ctx.server;
+    const { storage, options } = ctx.services;
     const { room } = await memberOf(storage, args.room, ctx.user.id);
     return storage.history(room.id, args.before ?? null, pageSize(args.limit, options.limits.maxPageSize));
   },
 
   async 'message.thread'(ctx, args) {
-    const { storage, options } = ctx.server;
+    const { storage, options } = ctx.services;
     const { message } = await messageFor(storage, args.messageId, ctx.user.id);
     const { replies, hasMore } = await storage.thread(message.id, args.after ?? 0, pageSize(args.limit, options.limits.maxPageSize));
     return { parent: message, replies, hasMore };
   },
 
   async 'message.edits'(ctx, args) {
-    const { storage } = ctx.server;
+    const { storage } = ctx.services;
     const { message } = await messageFor(storage, args.messageId, ctx.user.id);
     return { edits: await storage.edits(message.id) };
   },
 
   async search(ctx, args) {
-    const { storage, options, quotas } = ctx.server;
+    const { storage, options, quotas } = ctx.services;
     quotas.requests.search(ctx.user.id, ctx.now);
     if (args.room !== undefined) await memberOf(storage, args.room, ctx.user.id);
     const limit = pageSize(args.limit, options.limits.maxPageSize);

@@ -3,7 +3,7 @@ import { encodeEvent } from '@parley/sdk/protocol';
 import type { EventFrame } from '@parley/sdk/protocol';
 import type { Logger } from 'pino';
 import type { Bus, BusMessage } from '../bus/bus.js';
-import { roomTopic, userTopic } from '../connection/hub.js';
+import { roomTopic, userTopic } from '../bus/topics.js';
 
 /** Publishes events; a bus failure is logged, never thrown, because the change it reports is already committed. */
 export class Publisher {

@@ -1,16 +1,19 @@
 /** Runs storage retention on a timer, deletes purged attachment bytes and tells members about their rooms' new floor. */
-import type { ServerContext } from '../context.js';
+import type { HandlerServices } from '../handlers/services.js';
 import { announceRoomUpdated } from './announce.js';
+
+/** What retention uses: storage, the publisher (room updates), the eraser of purged files, the logger. */
+export type RetentionServices = Pick<HandlerServices, 'storage' | 'publisher' | 'eraser' | 'logger'>;
 
 /** Periodic retention; one run at a time. */
 export class RetentionTimer {
-  readonly #server: ServerContext;
+  readonly #server: RetentionServices;
   readonly #intervalMs: number;
   #timer: NodeJS.Timeout | null = null;
   #running: Promise<void> | null = null;
 
   /** Creates a timer that runs every `intervalMs`. */
-  constructor(server: ServerContext, intervalMs: number) {
+  constructor(server: RetentionServices, intervalMs: number) {
     this.#server = server;
     this.#intervalMs = intervalMs;
   }

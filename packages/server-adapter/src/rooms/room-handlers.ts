@@ -1,7 +1,7 @@
 /** Requests that create, list and manage rooms and their members (permissions: `policy.ts`). */
 import { ErrorCode } from '@parley/sdk/protocol';
 import type { RoomInfo } from '@parley/sdk/protocol';
-import type { HandlerMap, RequestContext } from '../context.js';
+import type { HandlerMap, RequestContext } from '../handlers/services.js';
 import { RequestError } from '../errors.js';
 import { isStorageError } from '../storage/errors.js';
 import type { StoredMember, StoredRoom } from '../storage/storage.js';
@@ -32,7 +32,7 @@ async function targetMember(
   actor: StoredMember,
   user: string,
 ): Promise<StoredMember> {
-  const target = await ctx.server.storage.getMember(room.id, user);
+  const target = await ctx.services.storage.getMember(room.id, user);
   if (!target) throw new RequestError(ErrorCode.NotFound, 'no such member');
   if (!can(action, { kind: room.kind, actor: actor.role, target: target.role })) throw forbidden();
   return target;
@@ -44,12 +44,12 @@ function requireRoom(room: StoredRoom | null): StoredRoom {
 }
 
 function checkCapacity(ctx: RequestContext, room: StoredRoom, adding = 1): void {
-  if (room.memberCount + adding > ctx.server.options.limits.maxRoomMembers) throw forbidden('the room is full');
+  if (room.memberCount + adding > ctx.services.options.limits.maxRoomMembers) throw forbidden('the room is full');
 }
 
 async function infoFor(ctx: RequestContext, roomId: string, member?: StoredMember | null): Promise<RoomInfo> {
-  const room = requireRoom(await ctx.server.storage.getRoom(roomId));
-  return roomInfoFor(ctx.server.storage, room, ctx.user.id, member);
+  const room = requireRoom(await ctx.services.storage.getRoom(roomId));
+  return roomInfoFor(ctx.services.storage, room, ctx.user.id, member);
 }
 
 /** Room and membership requests. */
@@ -74,7 +74,7 @@ export const roomHandlers: HandlerMap<
   | 'user.unblock'
 > = {
   async 'rooms.list'(ctx) {
-    const { storage } = ctx.server;
+    const { storage } = ctx.services;
     const rows = await storage.listUserRooms(ctx.user.id);
     const rooms: RoomInfo[] = [];
     for (const { room, member } of rows) rooms.push(await roomInfoFor(storage, room, ctx.user.id, member));
@@ -82,7 +82,7 @@ export const roomHandlers: HandlerMap<
   },
 
   async 'rooms.discover'(ctx, args) {
-    const { storage, options } = ctx.server;
+    const { storage, options } = ctx.services;
     const found = await storage.discoverRooms(args.query?.trim() ?? '', pageSize(args.limit, options.limits.maxPageSize));
     const rooms: RoomInfo[] = [];
     for (const room of found) rooms.push(await roomInfoFor(storage, room, ctx.user.id));
@@ -90,7 +90,7 @@ export const roomHandlers: HandlerMap<
   },
 
   async 'room.create'(ctx, args) {
-    const { storage, options } = ctx.server;
+    const { storage, options } = ctx.services;
     const me = ctx.user.id;
     const invited = [...new Set(args.members ?? [])].filter((user) => user !== me);
     if (invited.length + 1 > options.limits.maxRoomMembers) throw forbidden('too many members');
@@ -109,7 +109,7 @@ export const roomHandlers: HandlerMap<
       throw new RequestError(ErrorCode.Conflict, `a room with id ${args.room} exists`);
     }
     // Its cost grows with the members: counted against the user's rooms and invites per window.
-    ctx.server.quotas.requests.createRoom(me, invited.length, ctx.now);
+    ctx.services.quotas.requests.createRoom(me, invited.length, ctx.now);
     const room = await storage.createRoom({
       id: args.room ?? newRoomId(),
       kind: args.kind,
@@ -126,14 +126,14 @@ export const roomHandlers: HandlerMap<
   },
 
   async 'room.direct'(ctx, args) {
-    const { storage } = ctx.server;
+    const { storage } = ctx.services;
     const me = ctx.user.id;
     if (args.user === me) throw new RequestError(ErrorCode.BadRequest, 'a direct room needs another user');
     if (await storage.isBlockedEither(me, args.user)) throw new RequestError(ErrorCode.Blocked, 'one of you blocked the other');
     const key = directKey(me, args.user);
     const existing = await storage.findDirectRoom(key);
     if (existing) return { room: await roomInfoFor(storage, existing, me) };
-    ctx.server.quotas.requests.createRoom(me, 0, ctx.now);
+    ctx.services.quotas.requests.createRoom(me, 0, ctx.now);
     let room: StoredRoom;
     try {
       room = await storage.createRoom({
@@ -161,18 +161,18 @@ export const roomHandlers: HandlerMap<
   },
 
   async 'room.get'(ctx, args) {
-    const { room, member } = await visibleRoom(ctx.server.storage, args.room, ctx.user.id);
-    return { room: await roomInfoFor(ctx.server.storage, room, ctx.user.id, member) };
+    const { room, member } = await visibleRoom(ctx.services.storage, args.room, ctx.user.id);
+    return { room: await roomInfoFor(ctx.services.storage, room, ctx.user.id, member) };
   },
 
   async 'room.members'(ctx, args) {
-    await memberOf(ctx.server.storage, args.room, ctx.user.id);
-    const members = await ctx.server.storage.listMembers(args.room);
+    await memberOf(ctx.services.storage, args.room, ctx.user.id);
+    const members = await ctx.services.storage.listMembers(args.room);
     return { members: members.map(toMemberInfo) };
   },
 
   async 'room.join'(ctx, args) {
-    const { storage } = ctx.server;
+    const { storage } = ctx.services;
     const me = ctx.user.id;
     const room = requireRoom(await storage.getRoom(args.room));
     const existing = await storage.getMember(room.id, me);
@@ -188,12 +188,12 @@ export const roomHandlers: HandlerMap<
       return { room: await infoFor(ctx, room.id) };
     }
     const { systemMessage, ...member } = added;
-    ctx.defer(() => announceAdded(ctx.server, room.id, member, systemMessage));
+    ctx.defer(() => announceAdded(ctx.services, room.id, member, systemMessage));
     return { room: await infoFor(ctx, room.id, member) };
   },
 
   async 'room.leave'(ctx, args) {
-    const { storage } = ctx.server;
+    const { storage } = ctx.services;
     const me = ctx.user.id;
     const { room, member } = await memberOf(storage, args.room, me);
     requireAllowed('leave', room, member);
@@ -204,14 +204,14 @@ export const roomHandlers: HandlerMap<
       if (next) heir = await storage.updateMember(room.id, next.user, { role: 'owner' });
     }
     ctx.defer(async () => {
-      await announceRemoved(ctx.server, room.id, toMemberInfo(member), 'left', systemMessage);
-      if (heir) await announceMemberUpdated(ctx.server, heir);
+      await announceRemoved(ctx.services, room.id, toMemberInfo(member), 'left', systemMessage);
+      if (heir) await announceMemberUpdated(ctx.services, heir);
     });
     return {};
   },
 
   async 'room.invite'(ctx, args) {
-    const { storage } = ctx.server;
+    const { storage } = ctx.services;
     const me = ctx.user.id;
     const { room, member } = await memberOf(storage, args.room, me);
     requireAllowed('invite', room, member);
@@ -219,19 +219,19 @@ export const roomHandlers: HandlerMap<
     if (await storage.isBanned(room.id, args.user)) throw new RequestError(ErrorCode.Banned, 'the user is banned from this room');
     await requireNoBlocks(ctx, [args.user]);
     checkCapacity(ctx, room);
-    ctx.server.quotas.requests.invite(me, 1, ctx.now);
-    if (ctx.server.options.invitations === 'accept') return { invitation: await invite(ctx, room, args.user, 'member') };
+    ctx.services.quotas.requests.invite(me, 1, ctx.now);
+    if (ctx.services.options.invitations === 'accept') return { invitation: await invite(ctx, room, args.user, 'member') };
     const { systemMessage, ...added } = await storage.addMember(room.id, args.user, 'member', ctx.now, {
       event: 'invited',
       actor: me,
       target: args.user,
     });
-    ctx.defer(() => announceAdded(ctx.server, room.id, added, systemMessage));
+    ctx.defer(() => announceAdded(ctx.services, room.id, added, systemMessage));
     return { member: toMemberInfo(added) };
   },
 
   async 'room.kick'(ctx, args) {
-    const { storage } = ctx.server;
+    const { storage } = ctx.services;
     const me = ctx.user.id;
     const { room, member } = await memberOf(storage, args.room, me);
     requireAllowed('kick', room, member);
@@ -241,12 +241,12 @@ export const roomHandlers: HandlerMap<
       actor: me,
       target: target.user,
     });
-    ctx.defer(() => announceRemoved(ctx.server, room.id, toMemberInfo(target), 'kicked', systemMessage));
+    ctx.defer(() => announceRemoved(ctx.services, room.id, toMemberInfo(target), 'kicked', systemMessage));
     return {};
   },
 
   async 'room.ban'(ctx, args) {
-    const { storage } = ctx.server;
+    const { storage } = ctx.services;
     const me = ctx.user.id;
     const { room, member } = await memberOf(storage, args.room, me);
     requireAllowed('ban', room, member);
@@ -260,13 +260,13 @@ export const roomHandlers: HandlerMap<
         actor: me,
         target: target.user,
       });
-      ctx.defer(() => announceRemoved(ctx.server, room.id, toMemberInfo(target), 'banned', systemMessage));
+      ctx.defer(() => announceRemoved(ctx.services, room.id, toMemberInfo(target), 'banned', systemMessage));
     }
     return {};
   },
 
   async 'room.unban'(ctx, args) {
-    const { storage } = ctx.server;
+    const { storage } = ctx.services;
     const { room, member } = await memberOf(storage, args.room, ctx.user.id);
     requireAllowed('unban', room, member);
     await storage.setBan(room.id, args.user, false, ctx.user.id, ctx.now);
@@ -274,28 +274,28 @@ export const roomHandlers: HandlerMap<
   },
 
   async 'room.mute'(ctx, args) {
-    const { storage } = ctx.server;
+    const { storage } = ctx.services;
     const { room, member } = await memberOf(storage, args.room, ctx.user.id);
     requireAllowed('mute', room, member);
     const target = await targetMember(ctx, 'mute', room, member, args.user);
     const mutedUntil = args.durationMs === undefined ? MUTED_FOREVER : ctx.now + args.durationMs;
     const updated = await storage.updateMember(room.id, target.user, { mutedUntil });
-    ctx.defer(() => announceMemberUpdated(ctx.server, updated));
+    ctx.defer(() => announceMemberUpdated(ctx.services, updated));
     return { member: toMemberInfo(updated) };
   },
 
   async 'room.unmute'(ctx, args) {
-    const { storage } = ctx.server;
+    const { storage } = ctx.services;
     const { room, member } = await memberOf(storage, args.room, ctx.user.id);
     requireAllowed('unmute', room, member);
     const target = await targetMember(ctx, 'unmute', room, member, args.user);
     const updated = await storage.updateMember(room.id, target.user, { mutedUntil: null });
-    ctx.defer(() => announceMemberUpdated(ctx.server, updated));
+    ctx.defer(() => announceMemberUpdated(ctx.services, updated));
     return { member: toMemberInfo(updated) };
   },
 
   async 'room.setRole'(ctx, args) {
-    const { storage } = ctx.server;
+    const { storage } = ctx.services;
     const { room, member } = await memberOf(storage, args.room, ctx.user.id);
     requireAllowed('setRole', room, member);
     const target = await targetMember(ctx, 'setRole', room, member, args.user);
@@ -303,12 +303,12 @@ export const roomHandlers: HandlerMap<
       throw forbidden('you may not give this role');
     }
     const updated = await storage.updateMember(room.id, target.user, { role: args.role });
-    ctx.defer(() => announceMemberUpdated(ctx.server, updated));
+    ctx.defer(() => announceMemberUpdated(ctx.services, updated));
     return { member: toMemberInfo(updated) };
   },
 
   async 'room.update'(ctx, args) {
-    const { storage } = ctx.server;
+    const { storage } = ctx.services;
     const { room, member } = await memberOf(storage, args.room, ctx.user.id);
     requireAllowed('update', room, member);
     const patch: { name?: string; topic?: string; retention?: StoredRoom['retention'] } = {};
@@ -317,27 +317,27 @@ export const roomHandlers: HandlerMap<
     if (args.retention !== undefined) patch.retention = args.retention;
     const { systemMessage, ...updated } = await storage.updateRoom(room.id, patch, ctx.user.id, ctx.now);
     ctx.defer(async () => {
-      await announceMessage(ctx.server, systemMessage);
-      await announceRoomUpdated(ctx.server, room.id);
+      await announceMessage(ctx.services, systemMessage);
+      await announceRoomUpdated(ctx.services, room.id);
     });
     return { room: await roomInfoFor(storage, updated, ctx.user.id, member) };
   },
 
   async 'user.block'(ctx, args) {
     if (args.user === ctx.user.id) throw new RequestError(ErrorCode.BadRequest, 'you cannot block yourself');
-    await ctx.server.storage.setBlock(ctx.user.id, args.user, true, ctx.now);
+    await ctx.services.storage.setBlock(ctx.user.id, args.user, true, ctx.now);
     return {};
   },
 
   async 'user.unblock'(ctx, args) {
-    await ctx.server.storage.setBlock(ctx.user.id, args.user, false, ctx.now);
+    await ctx.services.storage.setBlock(ctx.user.id, args.user, false, ctx.now);
     return {};
   },
 };
 
 /** A new room: every member's devices get `room.added` and subscribe to it. */
 async function announceCreated(ctx: RequestContext, roomId: string): Promise<void> {
-  const { storage, publisher } = ctx.server;
+  const { storage, publisher } = ctx.services;
   const room = await storage.getRoom(roomId);
   if (!room) return;
   for (const member of await storage.listMembers(roomId)) {

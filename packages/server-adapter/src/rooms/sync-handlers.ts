@@ -1,12 +1,12 @@
 /** Resume (`sync`), read markers and typing indicators. */
 import type { RoomSync } from '@parley/sdk/protocol';
-import type { HandlerMap } from '../context.js';
+import type { HandlerMap } from '../handlers/services.js';
 import { memberOf } from './access.js';
 
 /** Resume, receipt and typing requests. */
 export const syncHandlers: HandlerMap<'sync' | 'receipt' | 'typing'> = {
   async sync(ctx, args) {
-    const { storage, options } = ctx.server;
+    const { storage, options } = ctx.services;
     const rooms: RoomSync[] = [];
     const seen = new Set<string>();
     for (const cursor of args.rooms) {
@@ -29,7 +29,7 @@ export const syncHandlers: HandlerMap<'sync' | 'receipt' | 'typing'> = {
   },
 
   async receipt(ctx, args) {
-    const { storage, publisher } = ctx.server;
+    const { storage, publisher } = ctx.services;
     const me = ctx.user.id;
     const { room } = await memberOf(storage, args.room, me);
     const marks = await storage.setReceipt(room.id, me, args.delivered ?? null, args.read ?? null);
@@ -51,10 +51,10 @@ export const syncHandlers: HandlerMap<'sync' | 'receipt' | 'typing'> = {
   },
 
   async typing(ctx, args) {
-    const { room } = await memberOf(ctx.server.storage, args.room, ctx.user.id);
+    const { room } = await memberOf(ctx.services.storage, args.room, ctx.user.id);
     if (ctx.connection.allowTyping(room.id, args.typing, ctx.now)) {
       ctx.defer(async () => {
-        await ctx.server.publisher.toRoom(room.id, { type: 'typing', room: room.id, user: ctx.user.id, typing: args.typing });
+        await ctx.services.publisher.toRoom(room.id, { type: 'typing', room: room.id, user: ctx.user.id, typing: args.typing });
       });
     }
     return {};

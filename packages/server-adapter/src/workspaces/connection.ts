@@ -13,8 +13,8 @@ import { CloseCode, ErrorCode, READ_ONLY_REASON, encodeCloseReason } from '@parl
 import type { CloseReason, MemberInfo, UserInfo } from '@parley/sdk/protocol';
 import type { Logger } from 'pino';
 import { TokenError, revokes } from '../auth/tokens.js';
-import { jitter } from '../connection/connection.js';
-import { TokenBucket } from '../connection/rate-limit.js';
+import { jitter } from '../sockets/jitter.js';
+import { TokenBucket } from '../quotas/rate-limit.js';
 import type { ServerContext } from '../context.js';
 import { newSessionId } from '../rooms/ids.js';
 import { canEdit, workspaceAccess } from './access.js';

@@ -14,7 +14,7 @@ import * as awarenessProtocol from 'y-protocols/awareness';
 import { ErrorCode, userColor } from '@parley/sdk/protocol';
 import type { Limits, MemberInfo, UserInfo } from '@parley/sdk/protocol';
 import type { Logger } from 'pino';
-import type { Subscriber } from '../connection/hub.js';
+import type { Subscriber } from '../sockets/hub.js';
 import type { WorkspaceOptions } from '../options.js';
 import type { Storage, StoredWorkspace } from '../storage/storage.js';
 import { DocClusterLink } from './cluster.js';

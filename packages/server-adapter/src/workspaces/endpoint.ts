@@ -10,7 +10,7 @@ import { WebSocketServer } from 'ws';
 import { CloseCode, ErrorCode, WORKSPACE_SUBPROTOCOL, WORKSPACE_TOKEN_PREFIX, encodeCloseReason } from '@parley/sdk/protocol';
 import type { CloseReason } from '@parley/sdk/protocol';
 import { isOriginAllowed } from '../auth/origin.js';
-import { jitter } from '../connection/connection.js';
+import { jitter } from '../sockets/jitter.js';
 import type { ServerContext } from '../context.js';
 import type { ClusterBus } from './cluster.js';
 import { WorkspaceConnection } from './connection.js';

@@ -5,8 +5,8 @@
  * `maxOpenDocuments` at once.
  */
 import { CloseCode, ErrorCode } from '@parley/sdk/protocol';
-import { roomTopic } from '../connection/hub.js';
-import type { Hub } from '../connection/hub.js';
+import { roomTopic } from '../bus/topics.js';
+import type { Hub } from '../sockets/hub.js';
 import type { DocPeer, DocServices } from './doc.js';
 import { WorkspaceDoc } from './doc.js';
 import { WorkspaceViolation } from './messages.js';

@@ -5,21 +5,10 @@
  * subscribed socket.
  */
 import type { Bus, BusMessage } from '../bus/bus.js';
-import { textFrame } from './framed-send.js';
+import { encodeFrame } from './encoded-frame.js';
+import type { EncodedFrame } from './encoded-frame.js';
 
-/** A broadcast encoded once for every local socket. */
-export interface EncodedFrame {
-  /** The frame's UTF-8 bytes, shared by every socket it is written to: never modify them. */
-  readonly bytes: Buffer;
-  /** The same bytes as a complete WebSocket text frame (header included), also shared. */
-  readonly framed: Buffer;
-  /** The frame's `type`, for metrics. */
-  readonly type: string;
-  /** Sockets it was written to so far: the metric is counted once per broadcast, not per socket. */
-  written: number;
-}
-
-/** Something that receives a topic's frames: one connection. */
+/** Something that receives a topic's frames: one socket, or a loaded workspace document. */
 export interface Subscriber {
   /** Writes an encoded frame to the socket (used when `deliverEncoded` is absent). */
   deliver(frame: string): void;
@@ -27,30 +16,6 @@ export interface Subscriber {
   deliverEncoded?(frame: EncodedFrame): void;
   /** The user joined (`member: true`) or left a room; update room subscriptions. */
   membershipChanged(room: string, member: boolean): void;
-}
-
-/** The topic of a room's events. */
-export function roomTopic(room: string): string {
-  return `room:${room}`;
-}
-
-/** The topic of one user's devices. */
-export function userTopic(user: string): string {
-  return `user:${user}`;
-}
-
-/** The `type` of an encoded server frame (they all start with it), for metrics. */
-export function frameType(text: string): string {
-  const prefix = '{"type":"';
-  if (!text.startsWith(prefix)) return 'unknown';
-  const end = text.indexOf('"', prefix.length);
-  return end > 0 ? text.slice(prefix.length, end) : 'unknown';
-}
-
-/** Encodes `text` once, for writing to any number of sockets. */
-export function encodeFrame(text: string): EncodedFrame {
-  const bytes = Buffer.from(text, 'utf8');
-  return { bytes, framed: textFrame(bytes), type: frameType(text), written: 0 };
 }
 
 /**

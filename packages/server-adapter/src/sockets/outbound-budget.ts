@@ -13,6 +13,8 @@
 
 /** A socket as the budget sees it. */
 export interface BudgetedSocket {
+  /** Its session id, for the log line of a shed. */
+  readonly id: string;
   /** Bytes queued for it now (0 once it is closing). */
   readonly queuedBytes: number;
   /** Its share of the estimate; kept on the socket so the per-write update is a field access. Starts at 0. */
