@@ -29,7 +29,7 @@ export const errorStrings: ErrorStrings = {
 /** Per SDK code: the sentence's key and the fix for the console line. */
 const CAUSES: Readonly<Record<string, readonly [keyof ErrorStrings, string?]>> = {
   unreachable: ['errorUnreachable', 'check the `server` URL and that the server is running'],
-  auth_failed: ['errorAuthFailed', 'the server could not verify the token: sign it with its secret or key, issuer and audience'],
+  auth_failed: ['errorAuthFailed', 'sign tokens with the server’s secret or key, and its `issuer` and `audience` if set'],
   token_expired: ['errorTokenExpired', 'the token function must return a fresh token'],
   token_unavailable: ['errorTokenUnavailable', 'the `token` function threw or returned no token'],
   origin_forbidden: ['errorOriginForbidden', 'add this origin to the server’s allowedOrigins (PARLEY_ALLOWED_ORIGINS)'],
