@@ -649,7 +649,7 @@ export class ChatRoom extends ParleyElement {
       >
         ${state?.gap && start === 0 ? html`<div class="note">${t.gap(state.gap.to - state.gap.from + 1)}</div>` : nothing}
         ${!state
-          ? html`<div class="note">${t.loading}</div>`
+          ? html`<div class="note">${this.blocked ? nothing : t.loading}</div>`
           : start > 0 || state.hasOlder
             ? html`<div class="note">${this.history.loading ? t.loadingOlder : nothing}</div>`
             : messages.length > 0
