@@ -3,9 +3,11 @@
  * cause. Each element's `strings` property takes them like its other
  * strings; their English defaults are `errorStrings` (`failure-report.ts`,
  * loaded with the first failure so pages that never fail do not download
- * them). `<call-panel>` has its own `errorNotMember` and `errorForbidden`.
+ * them). `<call-panel>` has its own `errorNotMember`, `errorForbidden` and `errorOffline`.
  */
 export interface ErrorStrings {
+  /** The device has no network (`<chat-room>` says it with its `offline(pending, formatted)`). */
+  errorOffline: string;
   /** Several attempts in a row did not reach the server (wrong address, server down); still trying. */
   errorUnreachable: string;
   /** The server could not verify the token (signature, issuer, audience). */

@@ -12,6 +12,7 @@ import type { ErrorStrings } from './error-strings.js';
 
 /** English defaults of {@link ErrorStrings}. */
 export const errorStrings: ErrorStrings = {
+  errorOffline: 'You are offline.',
   errorUnreachable: 'Cannot reach the chat server. Retrying…',
   errorAuthFailed: 'The chat server did not accept your sign-in.',
   errorTokenExpired: 'Your sign-in has expired.',
@@ -28,6 +29,7 @@ export const errorStrings: ErrorStrings = {
 
 /** Per SDK code: the sentence's key and the fix for the console line. */
 const CAUSES: Readonly<Record<string, readonly [keyof ErrorStrings, string?]>> = {
+  offline: ['errorOffline'],
   unreachable: ['errorUnreachable', 'check the `server` URL and that the server is running'],
   auth_failed: ['errorAuthFailed', 'sign tokens with the server’s secret or key, and its `issuer` and `audience` if set'],
   token_expired: ['errorTokenExpired', 'the token function must return a fresh token'],

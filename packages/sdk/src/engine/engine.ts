@@ -151,6 +151,7 @@ export class Engine extends Emitter<EngineEvents> {
     if (this.status !== 'idle' && this.status !== 'failed') return;
     this.stopping = false;
     this.authError = null;
+    this.expiries = 0;
     this.setStatus('connecting', null);
     this.transport.start();
   }

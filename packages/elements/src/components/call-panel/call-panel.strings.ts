@@ -5,7 +5,7 @@ import type { ErrorStrings } from '../../base/error-strings.js';
  * property (a partial override merged over these defaults). Functions receive
  * names already resolved, so a translation can reorder them.
  * A failed connection is said with {@link ErrorStrings} (defaults:
- * `errorStrings`); `errorNotMember` and `errorForbidden` are the call's own.
+ * `errorStrings`); `errorNotMember`, `errorForbidden` and `errorOffline` are the call's own.
  */
 export interface CallPanelStrings extends Partial<ErrorStrings> {
   /** Label of the whole panel (a `region`). */
