@@ -18,13 +18,17 @@ import { createThrowawayDatabase, reachable } from './test-support/services.mjs'
  * stop and restart a server use their own name so test files running in
  * parallel never lose theirs. A named server is created on first use.
  *
- * Commands: `parley-server-url` → http base URL, `parley-token` `{ user, name? }`
- * → token, `parley-server-stop`, `parley-server-start` (same port, same data),
+ * Commands: `parley-server-url` → http base URL (`{ allowedOrigins }` on a
+ * named server's first use replaces the default `*`), `parley-token`
+ * `{ user, name? }` → token, `parley-signed-token` `{ user, name?,
+ * expiresInSeconds?, secret? }` → a JWT signed here (negative for an expired
+ * one; another secret for one the server cannot verify),
+ * `parley-server-stop`, `parley-server-start` (same port, same data),
  * `parley-call-gauges` → the server's call gauges (`calls_active`, `call_transports`…),
  * `parley-call-kill-worker` → SIGKILLs the server's media workers, returns how many.
  */
 function parleyServers() {
-  /** @type {Map<string, { server: import('./packages/server-adapter/dist/index.js').ParleyServer | null, port: number, dataDir: string }>} */
+  /** @type {Map<string, { server: import('./packages/server-adapter/dist/index.js').ParleyServer | null, port: number, dataDir: string, allowedOrigins: string[] }>} */
   const servers = new Map();
   const secret = 'web-test-runner-secret-long-enough-for-hs256';
 
@@ -37,16 +41,16 @@ function parleyServers() {
       logger: false,
       auth: { dev: true, secret },
       invitations: 'direct',
-      allowedOrigins: ['*'],
+      allowedOrigins: entry.allowedOrigins,
       calls: { workers: 1 },
     });
     ({ port: entry.port } = await entry.server.listen(entry.port, '127.0.0.1'));
   }
 
-  async function get(name = 'default') {
+  async function get(name = 'default', allowedOrigins = ['*']) {
     let entry = servers.get(name);
     if (!entry) {
-      entry = { server: null, port: 0, dataDir: await mkdtemp(join(tmpdir(), 'parley-wtr-')) };
+      entry = { server: null, port: 0, dataDir: await mkdtemp(join(tmpdir(), 'parley-wtr-')), allowedOrigins };
       servers.set(name, entry);
       await start(entry);
     }
@@ -66,7 +70,18 @@ function parleyServers() {
       const args = payload ?? {};
       switch (command) {
         case 'parley-server-url':
-          return `http://127.0.0.1:${(await get(args.name)).port}`;
+          return `http://127.0.0.1:${(await get(args.name, args.allowedOrigins)).port}`;
+        case 'parley-signed-token': {
+          const { SignJWT } = await import('jose');
+          const now = Math.floor(Date.now() / 1000);
+          const expires = now + (args.expiresInSeconds ?? 600);
+          return new SignJWT({ name: args.name ?? args.user })
+            .setProtectedHeader({ alg: 'HS256' })
+            .setSubject(args.user)
+            .setIssuedAt(Math.min(now, expires - 60))
+            .setExpirationTime(expires)
+            .sign(new TextEncoder().encode(args.secret ?? secret));
+        }
         case 'parley-token': {
           const entry = await get(args.name);
           const response = await fetch(`http://127.0.0.1:${entry.port}/v1/dev/token`, {

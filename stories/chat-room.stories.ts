@@ -1,12 +1,15 @@
 /**
  * `<chat-room>` in each of its states, rendered by the real SDK from
- * conversations recorded against the real server (see `record.ts`).
+ * conversations recorded against the real server (see `record.ts`); the
+ * failure stories put a stand-in server in front of it that refuses the way
+ * the reference server does (`support/refusing-websocket.ts`).
  */
 import { html } from 'lit';
 import type { Meta, StoryObj } from '@storybook/web-components-vite';
 import { recordedClient } from './support/recorded-client.js';
 import { rooms, offline, failedSend, noRooms } from './support/recordings.js';
 import type { RecordedClientOptions, Recording } from './support/recorded-client.js';
+import { refusingRequestsWebSocket, refusingWebSocket, SilentWebSocket } from './support/refusing-websocket.js';
 import { isDark, shadowQuery, shows, textOf } from './support/shows.js';
 
 interface Args {
@@ -14,6 +17,8 @@ interface Args {
   room: string;
   theme?: 'light' | 'dark';
   network?: RecordedClientOptions['network'];
+  /** The failure stories' stand-in server, token and reconnect delays. */
+  failing?: Omit<RecordedClientOptions, 'network'>;
   style?: string;
 }
 
@@ -23,12 +28,12 @@ const meta: Meta<Args> = {
   title: 'Elements/chat-room',
   component: 'chat-room',
   argTypes: { recording: { control: false } },
-  render: ({ recording, room, theme, network, style }) =>
+  render: ({ recording, room, theme, network, failing, style }) =>
     html`<chat-room
       room=${room}
       theme=${theme ?? 'light'}
       style=${frame + (style ?? '')}
-      .client=${recordedClient(recording, { network })}
+      .client=${recordedClient(recording, { network, ...failing })}
     ></chat-room>`,
 };
 export default meta;
@@ -142,3 +147,112 @@ export const RestyledHost: Story = {
       return send !== null && getComputedStyle(send).backgroundColor === 'rgb(15, 118, 110)';
     }),
 };
+
+// ---- failures: each shows its own sentence (the banner's `data-code` is the SDK's code) ----
+
+/** A token the stand-in servers never read. */
+const TOKEN = 'story-token';
+
+/** A story of the failure `code`: the banner says `sentence`, and the composer is disabled when `blocked`. */
+function failure(args: Args, code: string, sentence: string, blocked = false): Story {
+  return {
+    args,
+    play: ({ canvasElement }) =>
+      shows(canvasElement, TAG, `the ${code} banner${blocked ? ' and a disabled composer' : ''}`, (root) => {
+        const banner = root.querySelector<HTMLElement>('[part~="banner"]');
+        const input = root.querySelector<HTMLTextAreaElement>('[part="input"]');
+        return banner?.dataset.code === code && textOf(banner).includes(sentence) && input?.disabled === blocked;
+      }),
+  };
+}
+
+/** A wrong server address or a server that is down: several attempts in a row failed; the two queued changes wait. */
+export const ServerUnreachable = failure(
+  { recording: offline, room: 'design', failing: { reconnect: { baseMs: 1, capMs: 60_000 } } },
+  'unreachable',
+  'Cannot reach the chat server. Retrying… 2 changes are waiting to be sent.',
+);
+
+/** The server could not verify the token (wrong secret, issuer or audience): close 4001. */
+export const TokenRejected = failure(
+  { recording: rooms, room: 'design', failing: { server: refusingWebSocket(4001, { code: 'auth_failed' }), token: TOKEN } },
+  'auth_failed',
+  'The chat server did not accept your sign-in.',
+);
+
+/** A fixed token that has expired: close 4004 (a token function would be asked for a fresh one). */
+export const TokenExpired = failure(
+  { recording: rooms, room: 'design', failing: { server: refusingWebSocket(4004, { code: 'token_expired' }), token: TOKEN } },
+  'token_expired',
+  'Your sign-in has expired.',
+);
+
+/** The page's token function fails (its own backend is down); the client keeps asking. */
+export const TokenUnavailable = failure(
+  { recording: rooms, room: 'design', failing: { server: SilentWebSocket } },
+  'token_unavailable',
+  'Could not sign in to the chat. Retrying…',
+);
+
+/** The page's origin is not on the server's allow-list: close 4003 right after the upgrade. */
+export const OriginRefused = failure(
+  { recording: rooms, room: 'design', failing: { server: refusingWebSocket(4003, { code: 'origin_forbidden' }, 'open'), token: TOKEN } },
+  'origin_forbidden',
+  'This site may not use the chat server.',
+);
+
+/** The host ended the user's sessions (close 4001, `session_revoked`). */
+export const SessionRevoked = failure(
+  { recording: rooms, room: 'design', failing: { server: refusingWebSocket(4001, { code: 'session_revoked' }), token: TOKEN } },
+  'session_revoked',
+  'You were signed out of the chat.',
+);
+
+/** The server sheds load and asks to come back later (close 4013). */
+export const ServerBusy = failure(
+  {
+    recording: rooms,
+    room: 'design',
+    failing: { server: refusingWebSocket(4013, { code: 'unavailable', retryAfterMs: 600_000 }), token: TOKEN },
+  },
+  'unavailable',
+  'The chat server is busy. Retrying…',
+);
+
+/** The client kept sending too much (close 4029). */
+export const RateLimited = failure(
+  {
+    recording: rooms,
+    room: 'design',
+    failing: { server: refusingWebSocket(4029, { code: 'rate_limited', retryAfterMs: 600_000 }), token: TOKEN },
+  },
+  'rate_limited',
+  'Too many actions at once. Slowing down…',
+);
+
+/** A public room the user has not joined: the composer is disabled. */
+export const NotAMember = failure(
+  {
+    recording: noRooms,
+    room: 'town-square',
+    failing: {
+      server: refusingRequestsWebSocket({ id: noRooms.user, name: noRooms.userName }, 'not_member', 'you are not a member of this room'),
+      token: TOKEN,
+    },
+  },
+  'not_member',
+  'You are not a member of this room.',
+  true,
+);
+
+/** A room id that does not exist (or that the user may not see): the composer is disabled. */
+export const NoSuchRoom = failure(
+  {
+    recording: noRooms,
+    room: 'nowhere',
+    failing: { server: refusingRequestsWebSocket({ id: noRooms.user, name: noRooms.userName }, 'not_found', 'no such room'), token: TOKEN },
+  },
+  'not_found',
+  'This room does not exist.',
+  true,
+);

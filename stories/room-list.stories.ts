@@ -15,6 +15,8 @@ interface Args {
   theme?: 'light' | 'dark';
   noActions?: boolean;
   network?: RecordedClientOptions['network'];
+  /** Reconnect delays (the unreachable story retries at once). */
+  reconnect?: RecordedClientOptions['reconnect'];
   style?: string;
 }
 
@@ -22,13 +24,13 @@ const meta: Meta<Args> = {
   title: 'Elements/room-list',
   component: 'room-list',
   argTypes: { recording: { control: false } },
-  render: ({ recording, selected, theme, noActions, network, style }) =>
+  render: ({ recording, selected, theme, noActions, network, reconnect, style }) =>
     html`<room-list
       selected=${selected ?? ''}
       theme=${theme ?? 'light'}
       ?no-actions=${noActions ?? false}
       style=${'display:block;max-width:340px;' + (style ?? '')}
-      .client=${recordedClient(recording, { network })}
+      .client=${recordedClient(recording, { network, ...(reconnect ? { reconnect } : {}) })}
     ></room-list>`,
 };
 export default meta;
@@ -113,5 +115,15 @@ export const RestyledHost: Story = {
     shows(canvasElement, TAG, "the host's lilac selection", (root) => {
       const selected = root.querySelector('[part~="room"][aria-selected="true"]');
       return selected !== null && getComputedStyle(selected).backgroundColor === 'rgb(237, 233, 254)';
+    }),
+};
+
+/** The server cannot be reached (wrong address, server down): the cached rooms stay listed, and the list says why nothing updates. */
+export const ServerUnreachable: Story = {
+  args: { recording: rooms, reconnect: { baseMs: 1, capMs: 60_000 } },
+  play: ({ canvasElement }) =>
+    shows(canvasElement, TAG, 'the cached rooms and the unreachable server', (root) => {
+      const error = root.querySelector<HTMLElement>('[part~="error"]');
+      return root.querySelectorAll('[part~="room"]').length === 5 && error?.dataset.code === 'unreachable' && textOf(error).includes('Cannot reach the chat server');
     }),
 };

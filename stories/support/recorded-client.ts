@@ -6,7 +6,7 @@
  * exactly as a user offline would see them.
  */
 import { createClient, MemoryOfflineStore } from '@parley/sdk';
-import type { OfflineSnapshot, ParleyClient } from '@parley/sdk';
+import type { OfflineSnapshot, ParleyClient, TokenSource, WebSocketConstructor } from '@parley/sdk';
 import { NoNetworkWebSocket, UnansweredWebSocket } from './no-network-websocket.js';
 
 /** A recording: who is signed in and what their device held. */
@@ -25,6 +25,12 @@ export interface RecordedClientOptions {
    * server after its handshake timeout, then shows offline).
    */
   network?: 'offline' | 'first-visit';
+  /** A stand-in server instead of no network (`refusing-websocket.ts`: the failure stories). */
+  server?: WebSocketConstructor;
+  /** The token; by default a function that fails (no story without `server` ever asks for it). */
+  token?: TokenSource;
+  /** Reconnect delays; by default rare, so an open story does not spin. */
+  reconnect?: { baseMs: number; capMs: number };
 }
 
 /** A server address for the cache's name; never contacted (the client has no network). */
@@ -45,15 +51,15 @@ export function recordedClient(recording: Recording, options: RecordedClientOpti
   const store = new MemoryOfflineStore();
   const client = createClient({
     url: SERVER,
-    WebSocket: firstVisit ? UnansweredWebSocket : NoNetworkWebSocket,
+    WebSocket: options.server ?? (firstVisit ? UnansweredWebSocket : NoNetworkWebSocket),
     userId: recording.user,
-    // No server will ever ask; the cache is opened from `userId`.
-    token: () => Promise.reject(new Error('stories have no server')),
+    // The cache is opened from `userId`; only a stand-in server asks for the token.
+    token: options.token ?? (() => Promise.reject(new Error('stories have no server'))),
     offline: store,
     // Workspace documents stay in memory: a story must not find another story's document on the device.
     workspaceStore: 'memory',
     // Retry rarely so an open story does not spin.
-    reconnect: { baseMs: 60_000, capMs: 600_000 },
+    reconnect: options.reconnect ?? { baseMs: 60_000, capMs: 600_000 },
   });
   live.add(client);
   void (async () => {

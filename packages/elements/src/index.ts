@@ -18,7 +18,8 @@ export { RoomList } from './components/room-list/room-list.component.js';
 export { CallPanel } from './components/call-panel/call-panel.component.js';
 export { WorkspaceEditor, DEFAULT_MAX_TASK_LENGTH } from './components/workspace-editor/workspace-editor.component.js';
 
-// The events they fire (all cancelable, for user actions only).
+// The events they fire (all cancelable): for user actions, and `parley-error` when an element cannot work.
+export { ParleyErrorEvent } from './events/parley-error.js';
 export { ParleyMessageSendEvent } from './events/parley-message-send.js';
 export { ParleyMessageEditEvent } from './events/parley-message-edit.js';
 export { ParleyMessageDeleteEvent } from './events/parley-message-delete.js';
@@ -44,6 +45,9 @@ export { callPanelStrings } from './components/call-panel/call-panel.strings.js'
 export type { CallPanelStrings } from './components/call-panel/call-panel.strings.js';
 export { workspaceEditorStrings } from './components/workspace-editor/workspace-editor.strings.js';
 export type { WorkspaceEditorStrings } from './components/workspace-editor/workspace-editor.strings.js';
+// The failure sentences every element shows (also overridable through each element's `strings`).
+export { errorStrings } from './base/failure-report.js';
+export type { ErrorStrings } from './base/error-strings.js';
 
 // For hosts that build their own elements on a session's client.
 export { clientContext } from './context/client-context.js';

@@ -10,8 +10,12 @@ import type { CloseReason, ErrorFrame } from './protocol/index.js';
 export type ClientErrorCode =
   /** The connection dropped before the answer arrived. */
   | 'disconnected'
-  /** There is no connection to send the request on. */
+  /** There is no connection to send the request on; as a connection error: the device has no network (`navigator.onLine` is false). */
   | 'offline'
+  /** Several connection attempts in a row failed before the socket opened: a wrong server URL, or the server is down. The client keeps retrying. */
+  | 'unreachable'
+  /** The token function threw, or returned no token. The client retries with backoff. */
+  | 'token_unavailable'
   /** No answer within the request timeout. */
   | 'timeout'
   /** An HTTP request failed at the network level. */
@@ -124,7 +128,11 @@ export function errorFromClose(closeCode: number, reason: CloseReason): ParleyEr
     case CloseCode.UnsupportedVersion:
       return new AuthError(ErrorCode.UnsupportedVersion, 'the server does not speak this protocol version', init);
     case CloseCode.OriginForbidden:
-      return new RequestError(ErrorCode.Forbidden, 'this origin is not allowed by the server', init);
+      return new RequestError(ErrorCode.OriginForbidden, 'this origin is not allowed by the server', init);
+    case CloseCode.TryAgainLater:
+      return new RequestError(ErrorCode.Unavailable, 'the server is busy', { ...init, retryable: true });
+    case CloseCode.RateLimited:
+      return new LimitError(ErrorCode.RateLimited, 'too many frames', { ...init, retryable: true });
     default:
       return connectionError('disconnected', `connection closed (${closeCode}${reason.code ? ` ${reason.code}` : ''})`, {
         ...init,

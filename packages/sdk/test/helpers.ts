@@ -31,7 +31,7 @@ export interface TestServer {
 }
 
 /** Starts a dev-auth server on 127.0.0.1 with a fresh temp data directory. */
-export async function startServer(options: Partial<Pick<ServerOptions, 'limits' | 'retentionIntervalMs' | 'bus' | 'invitations'>> = {}): Promise<TestServer> {
+export async function startServer(options: Partial<Pick<ServerOptions, 'limits' | 'retentionIntervalMs' | 'bus' | 'invitations' | 'allowedOrigins'>> = {}): Promise<TestServer> {
   const dataDir = await mkdtemp(join(tmpdir(), 'parley-sdk-test-'));
   let server: ParleyServer | null = null;
   let port = 0;

@@ -347,7 +347,7 @@ class Server implements ParleyServer {
       if (!isOriginAllowed(req, running.ctx.options.originPolicy)) {
         this.#logger.warn({ origin: req.headers.origin, remote: running.ctx.options.proxyTrust.clientAddress(req) }, 'origin refused');
         ws.on('error', () => undefined);
-        ws.close(CloseCode.OriginForbidden, encodeCloseReason({ code: ErrorCode.Forbidden }));
+        ws.close(CloseCode.OriginForbidden, encodeCloseReason({ code: ErrorCode.OriginForbidden }));
         return;
       }
       if (running.ctx.connections.all.size >= running.ctx.options.maxConnections) {

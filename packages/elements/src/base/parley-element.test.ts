@@ -15,6 +15,7 @@ import '../components/parley-session/parley-session.js';
 import '../components/room-list/room-list.js';
 import '../components/workspace-editor/workspace-editor.js';
 import type { ParleySession } from '../components/parley-session/parley-session.component.js';
+import type { ParleyErrorEvent } from '../events/parley-error.js';
 import type { ParleyElement } from './parley-element.js';
 import { unique, until } from '../../../../test-support/browser.js';
 
@@ -113,5 +114,87 @@ describe('ParleyElement: how each element gets its client', () => {
     expect(own).to.not.equal(shared);
     outer.remove();
     await until(() => own.state.connection === 'idle', "the inner session's own client disposed on removal");
+  });
+});
+
+describe('ParleyElement: failures', () => {
+  const WRONG_SECRET = 'not-the-server-secret-but-long-enough';
+  let lines: string[] = [];
+  let events: ParleyErrorEvent[] = [];
+  let undo: () => void = () => undefined;
+
+  beforeEach(() => {
+    lines = [];
+    events = [];
+    const warn = console.warn;
+    const onError = (event: ParleyErrorEvent): void => void events.push(event);
+    console.warn = (...args: unknown[]) => {
+      if (String(args[0]).startsWith('Parley <')) lines.push(String(args[0]));
+      else warn(...args);
+    };
+    document.addEventListener('parley-error', onError);
+    undo = () => {
+      console.warn = warn;
+      document.removeEventListener('parley-error', onError);
+    };
+  });
+
+  afterEach(() => undo());
+
+  /** A token the server cannot verify. */
+  function badToken(user: string): Promise<string> {
+    return executeServerCommand<string, { user: string; secret: string }>('parley-signed-token', { user, secret: WRONG_SECRET });
+  }
+
+  /** The element's text for `code` (a banner or error part with `data-code`), once shown. */
+  async function shown(el: Element, code: string): Promise<string> {
+    const find = (): HTMLElement | null | undefined => el.shadowRoot?.querySelector<HTMLElement>(`[data-code="${code}"]`);
+    await until(() => (find()?.textContent?.trim() ?? '') !== '', `<${el.localName}> shows ${code}`);
+    return find()?.textContent?.trim() ?? '';
+  }
+
+  for (const tag of TAGS.filter((t) => t !== 'parley-session')) {
+    it(`<${tag}> says the server refused the token, fires parley-error and writes one console line`, async () => {
+      const el = document.createElement(tag) as ParleyElement;
+      el.setAttribute('server', await serverUrl());
+      el.setAttribute('user', unique('erin'));
+      el.setAttribute('room', 'lobby');
+      el.token = await badToken(unique('erin'));
+      await fixture(el);
+      expect(await shown(el, 'auth_failed')).to.equal('The chat server did not accept your sign-in.');
+      expect(events.map((e) => [e.target, e.code, e.fatal, e.retrying])).to.deep.equal([[el, 'auth_failed', true, false]]);
+      expect(lines).to.have.length(1);
+      expect(lines[0]).to.equal(
+        `Parley <${tag}>: auth_failed: the token could not be verified — sign tokens with the server’s secret or key, and its \`issuer\` and \`audience\` if set`,
+      );
+    });
+  }
+
+  it('elements that share a session’s failing client each show it, with one console line between them', async () => {
+    const session = document.createElement('parley-session') as ParleySession;
+    session.setAttribute('server', await serverUrl());
+    session.setAttribute('user', unique('erin'));
+    session.token = await badToken(unique('erin'));
+    session.innerHTML = '<room-list></room-list><chat-room room="lobby"></chat-room>';
+    await fixture(session);
+    const [list, room] = [session.querySelector('room-list'), session.querySelector('chat-room')] as Element[];
+    const sentence = 'The chat server did not accept your sign-in.';
+    expect(await shown(list, 'auth_failed')).to.equal(sentence);
+    expect(await shown(room, 'auth_failed')).to.equal(sentence);
+    await until(() => events.length === 3, 'an event from the session and each element');
+    expect(events.map((e) => (e.target as Element).localName).sort()).to.deep.equal(['chat-room', 'parley-session', 'room-list']);
+    expect(lines, 'one client, one cause: one line').to.have.length(1);
+  });
+
+  it('a <parley-session> whose token function fails without a user id says so in the elements inside', async () => {
+    const session = document.createElement('parley-session') as ParleySession;
+    session.setAttribute('server', await serverUrl());
+    session.token = () => Promise.reject(new Error('the session endpoint answered 500'));
+    session.innerHTML = '<chat-room room="lobby"></chat-room>';
+    await fixture(session);
+    const room = session.querySelector('chat-room') as Element;
+    expect(await shown(room, 'token_unavailable')).to.equal('Could not sign in to the chat. Retrying…');
+    expect(lines).to.have.length(1);
+    expect(lines[0]).to.contain('the token function failed: the session endpoint answered 500');
   });
 });

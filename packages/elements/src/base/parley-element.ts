@@ -4,6 +4,9 @@ import type { PropertyValues } from 'lit';
 import { property, state } from 'lit/decorators.js';
 import type { ParleyClient, TokenSource } from '@parley/sdk';
 import { clientContext } from '../context/client-context.js';
+import { ErrorReporter, failureSentence } from './error-reporter.js';
+import type { Failure } from './error-reporter.js';
+import type { ErrorStrings } from './error-strings.js';
 import { OwnedClient } from './owned-client.js';
 
 /**
@@ -16,6 +19,13 @@ import { OwnedClient } from './owned-client.js';
  *    connected while the element is in the page and disposed when it leaves.
  *
  * Subclasses read state from `activeClient` through reactive controllers.
+ *
+ * What keeps an element from working (the connection failed or keeps
+ * failing, a request of its own was refused) is reported by `errors`: one
+ * cancelable `parley-error` event and one console line per cause, and the
+ * sentence the element shows in its banner (`errors.shown`).
+ *
+ * @event parley-error - The element cannot work as it should, and why ({@link ParleyErrorEvent}; cancelable: the host shows it instead).
  */
 export class ParleyElement extends LitElement {
   /**
@@ -41,6 +51,9 @@ export class ParleyElement extends LitElement {
   @state() private accessor sessionClient: ParleyClient | undefined = undefined;
 
   private readonly owned = new OwnedClient(() => this.requestUpdate());
+
+  /** What keeps the element from working now, reported once per cause. */
+  protected readonly errors = new ErrorReporter(this, (failure) => this.failureText(failure));
 
   constructor() {
     super();
@@ -74,6 +87,16 @@ export class ParleyElement extends LitElement {
     super.disconnectedCallback();
     this.releaseClientResources();
     this.owned.dispose();
+  }
+
+  /** The element's strings with the host's override (the failure sentences it overrides win over the English defaults). */
+  protected get errorStrings(): Partial<ErrorStrings> {
+    return {};
+  }
+
+  /** The sentence shown for a failure: its own for each known cause, else the error's message. */
+  protected failureText(failure: Failure): string {
+    return failureSentence(this.errorStrings, failure);
   }
 
   /** The client the element should use now (see the class comment for the order). */

@@ -82,6 +82,8 @@ export class ParleyClient {
   /** clientId → server id of sends acked in this session. */
   private readonly sentIds = new Map<string, string>();
   private lastError: ParleyError | null = null;
+  /** Why the last `connect()` could not start, until the next one. */
+  private startError: ParleyError | null = null;
   private readonly features: LazyFeatures;
 
   constructor(private readonly options: ClientOptions) {
@@ -181,6 +183,8 @@ export class ParleyClient {
   connect(): Promise<void> {
     this.opening ??= this.open().catch((err: unknown) => {
       this.opening = null;
+      // It cannot start (no user id, no token): as far as a UI can tell, it failed.
+      this.connectionChanged('failed', (this.startError = toParleyError(err)));
       throw err;
     });
     return this.opening.then(() => {
@@ -350,6 +354,7 @@ export class ParleyClient {
   }
 
   private async open(): Promise<void> {
+    this.startError = null;
     const { userId, name } = await this.identify();
     this.userId = userId;
     this.user = { id: userId, name };
@@ -390,7 +395,7 @@ export class ParleyClient {
       this.presence.clear();
       this.readState.clear();
       this.sentIds.clear();
-      this.lastError = null;
+      this.lastError = this.startError = null;
       this.user = null;
     });
     this.state$.setState({ ...initialState() });
@@ -413,7 +418,7 @@ export class ParleyClient {
     const { pending, failed } = this.outbox.counts();
     const next: ClientState = {
       ...previous,
-      connection: this.engine.status,
+      connection: this.startError ? 'failed' : this.engine.status,
       pending,
       failed,
       rooms: rooms ?? previous.rooms,

@@ -25,7 +25,7 @@ import { DEFAULT_LIMITS } from '../protocol/limits.js';
 import type { Limits } from '../protocol/limits.js';
 import type { BackoffOptions } from '../transport/backoff.js';
 import type { NetworkMonitor, Timers, WebSocketConstructor } from '../transport/platform.js';
-import { Transport } from '../transport/transport.js';
+import { Transport, UNREACHABLE_AFTER } from '../transport/transport.js';
 import type { TransportClose } from '../transport/transport.js';
 import { Pacer } from './pacer.js';
 import type { TokenSource } from './token.js';
@@ -116,6 +116,8 @@ export class Engine extends Emitter<EngineEvents> {
   private tokenStale = false;
   private authError: ParleyError | null = null;
   private fatalError: ParleyError | null = null;
+  /** Closes in a row for an expired token: the first is a routine refresh, a second means the token function hands out expired tokens. */
+  private expiries = 0;
 
   constructor(private readonly options: EngineOptions) {
     super();
@@ -149,6 +151,7 @@ export class Engine extends Emitter<EngineEvents> {
     if (this.status !== 'idle' && this.status !== 'failed') return;
     this.stopping = false;
     this.authError = null;
+    this.expiries = 0;
     this.setStatus('connecting', null);
     this.transport.start();
   }
@@ -167,12 +170,23 @@ export class Engine extends Emitter<EngineEvents> {
     this.transport.reconnectNow();
   }
 
-  /** The current token, fetching a fresh one from the provider when needed. */
+  /**
+   * The current token, fetching a fresh one from the provider when needed.
+   * Rejects with a retryable `token_unavailable` error when the provider
+   * throws or returns no token.
+   */
   async getToken(): Promise<string> {
     const source = this.options.token;
     if (typeof source === 'string') return source;
     if (this.token === null || this.tokenStale) {
-      this.token = await source();
+      let token: string;
+      try {
+        token = await source();
+      } catch (err) {
+        throw connectionError('token_unavailable', `the token function failed: ${toParleyError(err).message}`, { cause: err });
+      }
+      if (!token) throw connectionError('token_unavailable', 'the token function returned no token');
+      this.token = token;
       this.tokenStale = false;
     }
     return this.token;
@@ -237,7 +251,9 @@ export class Engine extends Emitter<EngineEvents> {
       token = await this.getToken();
     } catch (err) {
       if (epoch !== this.epoch) return;
-      this.emit('error', toParleyError(err));
+      // The close that follows reports it as the reason the client is offline.
+      this.authError = toParleyError(err);
+      this.emit('error', this.authError);
       this.transport.drop();
       return;
     }
@@ -292,6 +308,7 @@ export class Engine extends Emitter<EngineEvents> {
   private welcomed(frame: WelcomeFrame): void {
     this.authed = true;
     this.authError = null;
+    this.expiries = 0;
     this.welcome = frame;
     this.transport.markHealthy();
     const { connectionRate, userRate } = frame.limits;
@@ -361,7 +378,7 @@ export class Engine extends Emitter<EngineEvents> {
       this.settle(id);
       pending.reject(lost);
     }
-    const error = this.fatalError ?? this.authError ?? errorFromClose(close.code, close.reason);
+    let error = this.fatalError ?? this.authError ?? this.closeError(close);
     this.authError = null;
     this.fatalError = null;
     if (close.code === CloseCode.TokenExpired) {
@@ -372,12 +389,24 @@ export class Engine extends Emitter<EngineEvents> {
         this.transport.stop();
         return;
       }
+      // Refreshing an expired token is routine; only a refreshed token that expired too is a problem.
+      error = ++this.expiries < 2 ? lost : errorFromClose(close.code, close.reason);
     }
     const status: ConnectionStatus = this.stopping ? 'idle' : close.retryInMs === null ? 'failed' : 'offline';
     const reported = status === 'idle' ? connectionError('offline', 'the client was disconnected') : error;
     for (const waiter of [...this.authWaiters]) waiter.reject(reported);
     this.authWaiters.clear();
     this.setStatus(status, status === 'idle' ? null : error);
+  }
+
+  /** Why the socket closed: a device without network, a server out of reach, else the close code's reason. */
+  private closeError({ code, reason, retryInMs }: TransportClose): ParleyError {
+    const init = { closeCode: code };
+    if (code === 1006 && retryInMs !== null) {
+      if (this.options.network?.offline?.()) return connectionError('offline', 'the device is offline', init);
+      if (this.transport.unopened >= UNREACHABLE_AFTER) return connectionError('unreachable', `cannot reach ${this.options.url}`, init);
+    }
+    return errorFromClose(code, reason);
   }
 
   private setStatus(status: ConnectionStatus, error: ParleyError | null): void {

@@ -20,6 +20,8 @@ export const ErrorCode = {
   TokenExpired: 'token_expired',
   /** The host ended the user's sessions after this token was issued (close 4001); sign the user in again. */
   SessionRevoked: 'session_revoked',
+  /** The page's origin is not on the server's allow-list (close 4003). */
+  OriginForbidden: 'origin_forbidden',
   /** The user may not do this (role, room kind, broadcast room…). */
   Forbidden: 'forbidden',
   /** No such room, message, user or attachment (or not visible to the user). */

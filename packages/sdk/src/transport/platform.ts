@@ -29,6 +29,8 @@ export interface Timers {
 export interface NetworkMonitor {
   /** Registers a callback for "the device is online again"; returns an unsubscribe function. */
   onOnline(callback: () => void): () => void;
+  /** Whether the device says it has no network at all (`navigator.onLine` false); a failed connection is then not the server's fault. */
+  offline?(): boolean;
 }
 
 /** The global timer functions. */
@@ -46,6 +48,7 @@ export function browserNetworkMonitor(): NetworkMonitor | null {
       globalThis.addEventListener('online', callback);
       return () => globalThis.removeEventListener('online', callback);
     },
+    offline: () => (globalThis as { navigator?: { onLine?: boolean } }).navigator?.onLine === false,
   };
 }
 

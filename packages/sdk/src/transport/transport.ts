@@ -31,6 +31,9 @@ export interface TransportClose {
   retryInMs: number | null;
 }
 
+/** Attempts in a row that fail before opening after which the server counts as unreachable rather than briefly away. */
+export const UNREACHABLE_AFTER = 3;
+
 /** Events of a {@link Transport}. */
 export interface TransportEvents {
   /** A socket opened (the engine authenticates now). */
@@ -65,6 +68,8 @@ export class Transport extends Emitter<TransportEvents> {
   private handshakeTimer: unknown = null;
   private heartbeatTimer: unknown = null;
   private awaitingPong = false;
+  /** Attempts in a row whose socket never opened: from {@link UNREACHABLE_AFTER} on, the server counts as unreachable (wrong URL, server down). */
+  unopened = 0;
   private offOnline: (() => void) | null = null;
 
   constructor(private readonly options: TransportOptions) {
@@ -80,7 +85,7 @@ export class Transport extends Emitter<TransportEvents> {
   start(): void {
     if (this.running) return;
     this.running = true;
-    this.attempt = 0;
+    this.attempt = this.unopened = 0;
     this.offOnline = this.options.network?.onOnline(() => this.reconnectNow()) ?? null;
     this.open();
   }
@@ -114,8 +119,9 @@ export class Transport extends Emitter<TransportEvents> {
   drop(): void {
     const ws = this.detach();
     if (!ws) return;
+    const opened = ws.readyState === OPEN;
     closeQuietly(ws);
-    this.closed(ABNORMAL, {});
+    this.closed(ABNORMAL, {}, opened);
   }
 
   /** Skips a pending backoff wait (the network came back). */
@@ -155,11 +161,13 @@ export class Transport extends Emitter<TransportEvents> {
     try {
       ws = new this.options.WebSocket(this.options.url);
     } catch {
-      this.closed(ABNORMAL, {});
+      this.closed(ABNORMAL, {}, false);
       return;
     }
     this.ws = ws;
+    let opened = false;
     ws.onopen = () => {
+      opened = true;
       if (this.ws === ws) this.emit('open', undefined);
     };
     ws.onmessage = (event: { data: unknown }) => {
@@ -170,7 +178,7 @@ export class Transport extends Emitter<TransportEvents> {
     ws.onclose = (event: { code: number; reason: string }) => {
       if (this.ws !== ws) return;
       this.detach();
-      this.closed(event.code, parseCloseReason(event.reason));
+      this.closed(event.code, parseCloseReason(event.reason), opened);
     };
     ws.onerror = () => {
       // A close event always follows; it carries the information.
@@ -180,8 +188,9 @@ export class Transport extends Emitter<TransportEvents> {
     }, this.options.handshakeTimeoutMs);
   }
 
-  private closed(code: number, reason: CloseReason): void {
+  private closed(code: number, reason: CloseReason, opened: boolean): void {
     if (!this.running) return;
+    this.unopened = opened ? 0 : this.unopened + 1;
     if (!isRetryableClose(code)) {
       this.running = false;
       this.offOnline?.();

@@ -74,7 +74,7 @@ export class WorkspaceEndpoint {
       if (this.#server.draining) return refuse(CloseCode.GoingAway, { retryAfterMs: jitter(1_000, 5_000) });
       if (!isOriginAllowed(req, this.#server.options.originPolicy)) {
         this.#server.logger.warn({ origin: req.headers.origin }, 'workspace origin refused');
-        return refuse(CloseCode.OriginForbidden, { code: ErrorCode.Forbidden });
+        return refuse(CloseCode.OriginForbidden, { code: ErrorCode.OriginForbidden });
       }
       if (room === null) return refuse(CloseCode.WorkspaceForbidden, { code: ErrorCode.NotFound });
       const open = this.#server.connections.all.size + this.#host.sockets.all.size;

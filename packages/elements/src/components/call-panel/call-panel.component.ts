@@ -1,8 +1,9 @@
-import { nothing } from 'lit';
+import { html, nothing } from 'lit';
 import { property } from 'lit/decorators.js';
 import type { Call } from '@parley/sdk';
 import { ParleyElement } from '../../base/parley-element.js';
 import { tokens } from '../../styles/tokens.styles.js';
+import type { ErrorStrings } from '../../base/error-strings.js';
 import type { CallPanelStrings } from './call-panel.strings.js';
 import type * as CallViewModule from './call-view.js';
 import type { CallView } from './call-view.js';
@@ -118,7 +119,15 @@ export class CallPanel extends ParleyElement {
     });
   }
 
+  protected override get errorStrings(): Partial<ErrorStrings> {
+    return this.strings ?? {};
+  }
+
+  /** A failed connection above the call (unless the host took it over: `parley-error`); the call's own errors are the view's. */
   protected override render(): unknown {
-    return this.view?.render() ?? nothing;
+    const failure = this.errors.failure;
+    return html`${failure && this.errors.visible
+      ? html`<p part="error" role="alert" data-code=${failure.code}>${this.failureText(failure)}</p>`
+      : nothing}${this.view?.render() ?? nothing}`;
   }
 }

@@ -1,9 +1,13 @@
+import type { ErrorStrings } from '../../base/error-strings.js';
+
 /**
  * Every user-visible string of `<call-panel>`. The element takes a `strings`
  * property (a partial override merged over these defaults). Functions receive
  * names already resolved, so a translation can reorder them.
+ * A failed connection is said with {@link ErrorStrings} (defaults:
+ * `errorStrings`); `errorNotMember`, `errorForbidden` and `errorOffline` are the call's own.
  */
-export interface CallPanelStrings {
+export interface CallPanelStrings extends Partial<ErrorStrings> {
   /** Label of the whole panel (a `region`). */
   panelLabel: string;
   /** While the call code loads (before the pre-join screen). */

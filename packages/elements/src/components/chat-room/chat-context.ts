@@ -33,6 +33,10 @@ export interface ChatContext {
   attachmentUrl(id: string): string | null;
   /** Shows a problem in the banner. */
   report(problem: string): void;
+  /** A request failed: reports a refusal (and disables the composers for one that makes the room unusable; `forbidden` only when `sending`). */
+  fail(error: unknown, sending?: boolean): void;
+  /** The room refused us (not a member, no such room, may not post): the composers are disabled. */
+  readonly blocked: boolean;
   /** Starts a reply: in the thread panel when `inThread`, else in the main composer. */
   reply(message: LocalMessage, inThread: boolean): void;
   /** Starts editing in the composer of the view the message is in. */

@@ -3,7 +3,10 @@ import type { PropertyValues, TemplateResult } from 'lit';
 import { property, state } from 'lit/decorators.js';
 import { createRef, ref } from 'lit/directives/ref.js';
 import { repeat } from 'lit/directives/repeat.js';
+import { ConnectionError } from '@parley/sdk';
 import type { LocalMessage, MemberInfo, ParleyClient, PresenceStatus, Room, RoomState } from '@parley/sdk';
+import { failureOf } from '../../base/error-reporter.js';
+import type { Failure } from '../../base/error-reporter.js';
 import { ParleyElement } from '../../base/parley-element.js';
 import { HistoryWindowController } from '../../controllers/history-window-controller.js';
 import { StoreController } from '../../controllers/store-controller.js';
@@ -36,6 +39,8 @@ function loadThreadPanel(): Promise<typeof ThreadPanelModule> {
 export const DEFAULT_REACTIONS: readonly string[] = ['👍', '❤️', '😂', '🎉', '😮', '😢'];
 
 const NO_MEMBERS: readonly MemberInfo[] = [];
+/** Refusals after which the room cannot be used: the composer is disabled (`forbidden` only when it refused a send). */
+const BLOCKING = ['not_member', 'not_found', 'banned', 'forbidden'];
 const NAV_KEYS = ['ArrowUp', 'ArrowDown', 'Home', 'End'];
 
 /**
@@ -66,6 +71,7 @@ const NAV_KEYS = ['ArrowUp', 'ArrowDown', 'Home', 'End'];
  * @event parley-message-delete - The user confirms deleting a message ({@link ParleyMessageDeleteEvent}; cancelable).
  * @event parley-reaction-toggle - The user toggles a reaction ({@link ParleyReactionToggleEvent}; cancelable).
  * @event parley-thread-open - The user opens a thread ({@link ParleyThreadOpenEvent}; cancelable).
+ * @event parley-error - The room cannot be used or the connection fails, and why ({@link ParleyErrorEvent}; cancelable: the host shows it instead of the banner).
  *
  * @slot header - Replaces the room name and topic.
  * @slot header-actions - Extra controls at the end of the header.
@@ -75,7 +81,7 @@ const NAV_KEYS = ['ArrowUp', 'ArrowDown', 'Home', 'End'];
  * @csspart header - The header bar.
  * @csspart online - Presence in the header: "N online", or a direct room's peer status (`data-status`).
  * @csspart presence - A presence dot (`data-status` online / away / offline) beside an author or the peer.
- * @csspart banner - The offline / error banner.
+ * @csspart banner - The offline / error banner (`data-code`: the SDK's code of a failure).
  * @csspart messages - The scrolling message log (`role="log"`).
  * @csspart message - One message (also `system-message` for system messages, `own` for yours).
  * @csspart sender - The sender's name.
@@ -125,8 +131,10 @@ export class ChatRoom extends ParleyElement {
   @state() private accessor confirmingDelete: string | null = null;
   @state() private accessor activeKey: string | null = null;
   @state() private accessor problem: string | null = null;
-  /** The banner's problem when it came from loading history (a later page clears only that). */
-  private historyProblem: string | null = null;
+  /** The room refused us (not a member, no such room, may not post): the composer is disabled (set with `errors.set()`, which updates). */
+  private blocked = false;
+  /** The reported failure came from loading history (a later page clears only that: the reason a send was refused stays). */
+  private historyFailed = false;
 
   private readonly roomState = new StoreController(this, () => this.activeClient, (s) => s.rooms[this.room]);
   private readonly connection = new StoreController(this, () => this.activeClient, (s) => s.connection);
@@ -183,6 +191,33 @@ export class ChatRoom extends ParleyElement {
     return mergeStrings(chatRoomStrings, this.strings);
   }
 
+  protected override get errorStrings(): ChatRoomStrings {
+    return this.text;
+  }
+
+  protected override failureText(failure: Failure): string {
+    const pending = this.pending.value ?? 0;
+    const formatted = formatNumber(pending, elementLocale(this));
+    if (failure.code === 'offline') return this.text.offline(pending, formatted);
+    const text = super.failureText(failure);
+    return failure.retrying && pending > 0 ? `${text} ${this.text.waiting(pending, formatted)}` : text;
+  }
+
+  /**
+   * A request of ours failed: a refusal by the server is reported (event,
+   * console line, banner) and, for the codes in BLOCKING, disables the
+   * composer (`forbidden` only when `sending`). A lost connection is the
+   * banner's already, and a discarded message's send ends as `aborted`, the
+   * user's own doing: neither is reported. Returns whether it was.
+   */
+  private fail(error: unknown, sending = false): boolean {
+    const failure = failureOf(error);
+    if (failure.code === 'aborted' || error instanceof ConnectionError) return false;
+    this.blocked ||= BLOCKING.includes(failure.code) && (sending || failure.code !== 'forbidden');
+    this.errors.set(failure);
+    return true;
+  }
+
   private get handle(): Room | undefined {
     return this.room ? this.activeClient?.room(this.room) : undefined;
   }
@@ -207,7 +242,9 @@ export class ChatRoom extends ParleyElement {
     if (changed.has('room')) {
       this.roomState.refresh();
       this.threadId = this.pickerFor = this.confirmingDelete = this.activeKey = null;
-      this.problem = this.historyProblem = null;
+      this.problem = null;
+      this.blocked = this.historyFailed = false;
+      this.errors.set(null);
       this.composer.reset();
       this.threadComposer.reset();
       this.history.reset();
@@ -251,12 +288,13 @@ export class ChatRoom extends ParleyElement {
     if (!room) return Promise.resolve();
     return room.loadOlder().then(
       () => {
-        // A page that loads clears only a history failure: the reason a send was refused stays.
-        if (this.problem === this.historyProblem) this.problem = null;
-        this.historyProblem = null;
+        if (this.historyFailed) {
+          this.historyFailed = this.blocked = false;
+          this.errors.set(null);
+        }
       },
       (error: unknown) => {
-        this.problem = this.historyProblem = error instanceof Error ? error.message : String(error);
+        if (this.fail(error, true)) this.historyFailed = true;
         throw error;
       },
     );
@@ -393,6 +431,10 @@ export class ChatRoom extends ParleyElement {
       report: (problem) => {
         el.problem = problem;
       },
+      fail: (error, sending) => el.fail(error, sending),
+      get blocked() {
+        return el.blocked;
+      },
       reply: (m, inThread) => (inThread ? el.threadComposer : el.composer).startReply(m),
       edit: (m, inThread) => (inThread ? el.threadComposer : el.composer).startEdit(m),
       openThread: (m) => el.openThread(m),
@@ -420,7 +462,7 @@ export class ChatRoom extends ParleyElement {
     const key = keyOf(message);
     this.confirmingDelete = null;
     const id = handleOf(message);
-    if (this.dispatchEvent(new ParleyMessageDeleteEvent(this.room, id))) this.handle?.delete(id).catch(() => undefined);
+    if (this.dispatchEvent(new ParleyMessageDeleteEvent(this.room, id))) this.handle?.delete(id).catch((error: unknown) => this.fail(error));
     // The message stays as a tombstone (or goes, if it was never sent): keep focus in the list.
     void this.updateComplete.then(() => (this.messageElement(key) ?? this.logRef.value)?.focus());
   }
@@ -442,7 +484,7 @@ export class ChatRoom extends ParleyElement {
     const on = !(message.reactions[emoji] ?? []).includes(this.myId);
     this.pickerFor = null;
     if (this.dispatchEvent(new ParleyReactionToggleEvent(this.room, message.id, emoji, on))) {
-      this.handle?.react(message.id, emoji).catch(() => undefined);
+      this.handle?.react(message.id, emoji).catch((error: unknown) => this.fail(error));
     }
   }
 
@@ -455,9 +497,7 @@ export class ChatRoom extends ParleyElement {
       this.requestUpdate();
       this.threadComposer.focus();
     });
-    this.handle?.thread(message.id).catch((error: unknown) => {
-      this.problem = error instanceof Error ? error.message : String(error);
-    });
+    this.handle?.thread(message.id).catch((error: unknown) => this.fail(error));
   }
 
   private closeThread(): void {
@@ -573,17 +613,16 @@ export class ChatRoom extends ParleyElement {
     </span>`;
   }
 
+  /** Why the room cannot be used now (a failure, unless the host took it over), else offline or a local problem. */
   private renderBanner(): TemplateResult | typeof nothing {
     const t = this.text;
-    const client = this.activeClient;
-    let message: string | null = null;
-    if (!client) message = this.ownClientError ? t.connectionFailed : this.server ? t.connecting : t.noClient;
-    else if (this.connection.value === 'offline') {
-      const pending = this.pending.value ?? 0;
-      message = t.offline(pending, formatNumber(pending, elementLocale(this)));
-    } else if (this.connection.value === 'failed' || this.ownClientError) message = t.connectionFailed;
-    else if (this.problem) message = this.problem;
-    return message ? html`<div part="banner" role="status">${message}</div>` : nothing;
+    const failure = this.errors.failure;
+    let message: string | null;
+    if (failure) message = this.errors.visible ? this.failureText(failure) : null;
+    else if (!this.activeClient) message = this.server ? t.connecting : t.noClient;
+    else if (this.connection.value === 'offline') message = this.failureText({ code: 'offline' } as Failure);
+    else message = this.problem;
+    return message ? html`<div part="banner" role="status" data-code=${failure?.code ?? nothing}>${message}</div>` : nothing;
   }
 
   private renderLog(state: RoomState | undefined): TemplateResult {
@@ -610,7 +649,7 @@ export class ChatRoom extends ParleyElement {
       >
         ${state?.gap && start === 0 ? html`<div class="note">${t.gap(state.gap.to - state.gap.from + 1)}</div>` : nothing}
         ${!state
-          ? html`<div class="note">${t.loading}</div>`
+          ? html`<div class="note">${this.blocked ? nothing : t.loading}</div>`
           : start > 0 || state.hasOlder
             ? html`<div class="note">${this.history.loading ? t.loadingOlder : nothing}</div>`
             : messages.length > 0

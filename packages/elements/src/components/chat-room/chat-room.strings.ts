@@ -1,9 +1,13 @@
+import type { ErrorStrings } from '../../base/error-strings.js';
+
 /**
  * Every user-visible string of `<chat-room>`. The element takes a `strings`
  * property (a partial override merged over these defaults).
  * Functions receive already-formatted values, so a translation can reorder them.
+ * The failures every element shows (`errorUnreachable`, `errorNotMember`…)
+ * are {@link ErrorStrings}, overridable here too; their defaults are `errorStrings`.
  */
-export interface ChatRoomStrings {
+export interface ChatRoomStrings extends Partial<ErrorStrings> {
   roomLabel: string;
   messagesLabel: string;
   loading: string;
@@ -63,6 +67,8 @@ export interface ChatRoomStrings {
   typingTwo: (a: string, b: string) => string;
   typingMany: (count: number) => string;
   offline: (pending: number, formatted: string) => string;
+  /** After a failure the client retries by itself (server unreachable, busy): changes still waiting. */
+  waiting: (pending: number, formatted: string) => string;
   /** Header of a group room: members online now. */
   onlineCount: (count: number, formatted: string) => string;
   presenceOnline: string;
@@ -82,6 +88,9 @@ export interface ChatRoomStrings {
   systemRenamed: (actor: string, name: string) => string;
   noClient: string;
 }
+
+const waiting = (pending: number, formatted: string): string =>
+  `${formatted} ${pending === 1 ? 'change is' : 'changes are'} waiting to be sent.`;
 
 /** English defaults for `<chat-room>`. */
 export const chatRoomStrings: ChatRoomStrings = {
@@ -142,7 +151,8 @@ export const chatRoomStrings: ChatRoomStrings = {
   offline: (pending, formatted) =>
     pending === 0
       ? 'You are offline. Messages will be sent when the connection is back.'
-      : `You are offline. ${formatted} ${pending === 1 ? 'change is' : 'changes are'} waiting to be sent.`,
+      : `You are offline. ${waiting(pending, formatted)}`,
+  waiting,
   onlineCount: (_count, formatted) => `${formatted} online`,
   presenceOnline: 'Online',
   presenceAway: 'Away',

@@ -346,6 +346,10 @@ export const styles = css`
     border-color: var(--_accent);
     padding: 0.5em 1em;
   }
+  .compose-row :disabled {
+    opacity: 0.5;
+    cursor: not-allowed;
+  }
   .file-input {
     display: none;
   }

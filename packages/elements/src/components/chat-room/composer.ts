@@ -158,7 +158,7 @@ export class ComposerController implements ReactiveController {
       if (target && text.trim() !== '' && text !== target.text) {
         const id = handleOf(target);
         if (ctx.host.dispatchEvent(new ParleyMessageEditEvent(ctx.roomId, id, text))) {
-          room.edit(id, text).catch((error: unknown) => this.refused(error, ''));
+          room.edit(id, text).catch((error: unknown) => this.refused(error, '', false));
         }
       }
       this.cancel();
@@ -171,7 +171,7 @@ export class ComposerController implements ReactiveController {
       const options = { ...(parentId ? { parentId } : {}), ...(attachments.length ? { attachments: [...attachments] } : {}) };
       // A refusal by the server shows as a failed message with Retry; only
       // checks made before queueing (the text length) need handling here.
-      room.send(text, options).catch((error: unknown) => this.refused(error, text));
+      room.send(text, options).catch((error: unknown) => this.refused(error, text, true));
     }
     this.draft = '';
     this.replyTo = null;
@@ -182,9 +182,16 @@ export class ComposerController implements ReactiveController {
     this.options.sent?.();
   }
 
-  /** A send or edit the SDK refused before queueing it: say why and give the text back. */
-  private refused(error: unknown, text: string): void {
-    if ((error as { code?: unknown } | null)?.code !== ErrorCode.TextTooLong) return;
+  /**
+   * A send or edit failed: one the SDK refused before queueing it (too
+   * long) gets its text back; a refusal by the server (not a member, may not
+   * post…) is reported by the element, which may disable the composer.
+   */
+  private refused(error: unknown, text: string, sending: boolean): void {
+    if ((error as { code?: unknown } | null)?.code !== ErrorCode.TextTooLong) {
+      this.ctx.fail(error, sending);
+      return;
+    }
     const max = this.ctx.client?.limits?.maxTextLength ?? 0;
     this.ctx.report(this.ctx.text.tooLong(max, formatNumber(max, elementLocale(this.ctx.host))));
     if (text && this.draft === '') {
@@ -350,7 +357,7 @@ export class ComposerController implements ReactiveController {
         : html`<div part="mentions" id=${`${this.idPrefix}-mentions`} role="listbox" aria-label=${t.mentionSuggestions} hidden></div>`}
       <div class="compose-row">
         <input class="file-input" type="file" multiple tabindex="-1" aria-hidden="true" ${ref(this.fileRef)} @change=${() => void this.attach()} />
-        <button part="attach" type="button" aria-label=${t.attach} title=${t.attach} @click=${() => this.fileRef.value?.click()}>
+        <button part="attach" type="button" aria-label=${t.attach} title=${t.attach} ?disabled=${ctx.blocked} @click=${() => this.fileRef.value?.click()}>
           <svg aria-hidden="true" viewBox="0 0 24 24" width="18" height="18" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round">
             <path d="M21 11.5 12.5 20a5.5 5.5 0 0 1-7.8-7.8l8.5-8.5a3.7 3.7 0 0 1 5.2 5.2l-8.5 8.5a1.8 1.8 0 0 1-2.6-2.6L15 7" />
           </svg>
@@ -366,6 +373,7 @@ export class ComposerController implements ReactiveController {
           aria-label=${main ? t.inputLabel : t.threadInputLabel}
           placeholder=${main ? t.inputPlaceholder : t.threadInputPlaceholder}
           .value=${live(this.draft)}
+          ?disabled=${ctx.blocked}
           ${ref(this.inputRef)}
           @input=${(event: Event) => this.onInput(event)}
           @keydown=${(event: KeyboardEvent) => this.onKeydown(event)}
@@ -376,7 +384,7 @@ export class ComposerController implements ReactiveController {
             this.host.requestUpdate();
           }}
         ></textarea>
-        <button part=${main ? 'send' : 'thread-send'} type="submit">${this.editing ? t.save : t.send}</button>
+        <button part=${main ? 'send' : 'thread-send'} type="submit" ?disabled=${ctx.blocked}>${this.editing ? t.save : t.send}</button>
       </div>
     </form>`;
   }

@@ -90,6 +90,10 @@ export class RoomList extends ParleyElement {
     return { ...roomListStrings, ...this.strings };
   }
 
+  protected override get errorStrings(): RoomListStrings {
+    return this.t;
+  }
+
   private get locale(): string | undefined {
     return this.lang || document.documentElement.lang || undefined;
   }
@@ -118,10 +122,11 @@ export class RoomList extends ParleyElement {
     `;
   }
 
+  /** A failed action, else why the list cannot load (a failed connection, unless the host took it over: `parley-error`). */
   private renderError(): TemplateResult | typeof nothing {
-    const ownError = this.ownClientError;
-    const message = this.error || (ownError ? this.t.failed(describe(ownError)) : '');
-    return message ? html`<p part="error" role="alert">${message}</p>` : nothing;
+    const failure = this.errors.failure;
+    const message = this.error || (failure && this.errors.visible ? this.failureText(failure) : '');
+    return message ? html`<p part="error" role="alert" data-code=${(!this.error && failure?.code) || nothing}>${message}</p>` : nothing;
   }
 
   private renderList(rooms: readonly RoomSummary[]): TemplateResult {

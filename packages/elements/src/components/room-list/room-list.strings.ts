@@ -1,9 +1,13 @@
+import type { ErrorStrings } from '../../base/error-strings.js';
+
 /**
  * Every user-visible string of `<room-list>`. The element takes a `strings`
  * property (a partial override merged over these defaults). Functions receive
  * already-formatted values, so a translation can reorder them.
+ * The failures every element shows are {@link ErrorStrings}, overridable here
+ * too; their defaults are `errorStrings`.
  */
-export interface RoomListStrings {
+export interface RoomListStrings extends Partial<ErrorStrings> {
   title: string;
   listLabel: string;
   empty: string;

@@ -6,6 +6,7 @@ import { repeat } from 'lit/directives/repeat.js';
 import { styleMap } from 'lit/directives/style-map.js';
 import type { ParleyClient } from '@parley/sdk';
 import { MAX_TASK_TEXT, userColor } from '@parley/sdk/protocol';
+import { failureOf } from '../../base/error-reporter.js';
 import { ParleyElement } from '../../base/parley-element.js';
 import { StoreController } from '../../controllers/store-controller.js';
 import { elementLocale } from '../../internal/format.js';
@@ -99,7 +100,10 @@ export class WorkspaceEditor extends ParleyElement {
 
   @state() private accessor tasks: readonly WorkspaceTask[] | undefined = undefined;
   @state() private accessor participants: readonly Participant[] = [];
-  @state() private accessor openError: string | null = null;
+  /** Why the workspace could not be opened (reported by `errors`). */
+  private openError: unknown = null;
+  /** The server's refusal of the workspace for good, once reported. */
+  private refused: WorkspaceStatus['error'] = null;
 
   private readonly sync = new StoreController(this, () => this.activeClient, (s) => workspaceStatus(s, this.room));
   private readonly connection = new StoreController(this, () => this.activeClient, (s) => s.connection);
@@ -122,6 +126,10 @@ export class WorkspaceEditor extends ParleyElement {
     return mergeStrings(workspaceEditorStrings, this.strings);
   }
 
+  protected override get errorStrings(): WorkspaceEditorStrings {
+    return this.text;
+  }
+
   /** No editing: a member without edit rights, or a workspace the server refused for good. */
   private get readOnly(): boolean {
     const status = this.sync.value;
@@ -138,6 +146,13 @@ export class WorkspaceEditor extends ParleyElement {
     if (changed.has('room')) {
       this.sync.refresh();
       this.taskList.reset();
+    }
+    // A refusal for good (not a member…) is reported; a retryable error only says why it is offline now.
+    const error = this.sync.value?.error;
+    const refused = error && !error.retryable ? error : null;
+    if (refused !== this.refused) {
+      this.refused = refused;
+      this.errors.set(refused && failureOf(refused));
     }
   }
 
@@ -167,7 +182,8 @@ export class WorkspaceEditor extends ParleyElement {
       },
       (error: unknown) => {
         if (generation !== this.generation) return;
-        this.openError = error instanceof Error ? error.message : String(error);
+        this.openError = error;
+        this.errors.set(failureOf(error));
       },
     );
   }
@@ -180,7 +196,7 @@ export class WorkspaceEditor extends ParleyElement {
       return;
     }
     this.workspace = workspace;
-    this.openError = null;
+    this.forgetOpenError();
     this.awareness = new SafeAwareness(workspace.awareness);
     this.awareness.on('change', this.onAwareness);
     this.tasks = workspace.tasks();
@@ -216,7 +232,13 @@ export class WorkspaceEditor extends ParleyElement {
     // Only assign what changed: this runs inside updated(), where a change schedules another update.
     if (this.tasks !== undefined) this.tasks = undefined;
     if (this.participants.length > 0) this.participants = [];
-    if (this.openError !== null) this.openError = null;
+    this.forgetOpenError();
+  }
+
+  private forgetOpenError(): void {
+    if (this.openError === null) return;
+    this.openError = null;
+    this.errors.set(null);
   }
 
   /** Awareness changes with every cursor move: re-render only when who is here changed. */
@@ -312,15 +334,14 @@ export class WorkspaceEditor extends ParleyElement {
     return html`<span part="sync-status" data-state=${shown} role="status">${label}</span>`;
   }
 
-  /** No client, a failed connection, or a workspace the server refused. */
+  /** A failed connection or a workspace the server refused (unless the host took it over: `parley-error`), or no client. */
   private renderBanner(): TemplateResult | typeof nothing {
     const t = this.text;
+    const failure = this.errors.failure;
     let message: string | null = null;
-    if (!this.activeClient) message = this.ownClientError ? t.connectionFailed : this.server ? t.connecting : t.noClient;
-    else if (this.ownClientError || this.connection.value === 'failed') message = t.connectionFailed;
-    else if (this.sync.value?.error && !this.sync.value.error.retryable) message = t.failed(this.sync.value.error.message);
-    else if (this.openError) message = t.failed(this.openError);
-    return message ? html`<div part="banner" role="alert">${message}</div>` : nothing;
+    if (failure) message = this.errors.visible ? this.failureText(failure) : null;
+    else if (!this.activeClient) message = this.server ? t.connecting : t.noClient;
+    return message ? html`<div part="banner" role="alert" data-code=${failure?.code ?? nothing}>${message}</div>` : nothing;
   }
 }
 

@@ -1,9 +1,13 @@
+import type { ErrorStrings } from '../../base/error-strings.js';
+
 /**
  * Every user-visible string of `<workspace-editor>`. The element takes a
  * `strings` property (a partial override merged over these defaults).
  * Functions receive already-formatted values, so a translation can reorder them.
+ * The failures every element shows are {@link ErrorStrings}, overridable here
+ * too; their defaults are `errorStrings`, except `errorNotMember` here.
  */
-export interface WorkspaceEditorStrings {
+export interface WorkspaceEditorStrings extends Partial<ErrorStrings> {
   /** Accessible name of the whole element. */
   workspaceLabel: string;
   /** Accessible name of the text document (the `part="editor"` surface). */
@@ -68,6 +72,7 @@ export const workspaceEditorStrings: WorkspaceEditorStrings = {
   readOnly: 'You can read this workspace but not change it.',
   connecting: 'Connecting…',
   connectionFailed: 'Could not connect to the workspace.',
+  errorNotMember: 'You may not open this workspace: you are not a member of this room.',
   failed: (message) => `That did not work: ${message}`,
   noClient: 'Not connected: place this element in a <parley-session> or set its server and user.',
 };

@@ -205,7 +205,9 @@ describe('<workspace-editor>', () => {
     const room = (await ada.createRoom({ kind: 'group', name: 'Private' })).id;
     const el = await fixture<WorkspaceEditor>(html`<workspace-editor room=${room} .client=${eve}></workspace-editor>`);
     await until(() => syncState(el) === 'failed', 'the refusal shown');
-    expect(root(el).querySelector('[part~="banner"]')?.textContent).to.contain('may not open this workspace');
+    // The banner's sentence comes with the first failure's module: wait for it rather than for a fixed time.
+    await until(() => (root(el).querySelector('[part~="banner"]')?.textContent ?? '').includes('may not open this workspace'), 'the refusal explained');
+    expect(root(el).querySelector<HTMLElement>('[part~="banner"]')?.dataset.code).to.equal('not_member');
     expect(taskInput(el).disabled).to.equal(true);
     expect(editor(el)?.getAttribute('contenteditable')).to.equal('false');
   });
