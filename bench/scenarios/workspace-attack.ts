@@ -1,0 +1,162 @@
+/**
+ * Workspace attack: bystanders chat in their own rooms while one member of
+ * another room sends hostile workspace updates (pairs of updates whose merge
+ * is quadratic in Yjs). Measures the bystanders' chat ack latency with no
+ * attacker and during the attack, side by side, the longest the server's
+ * event loop was held up in each phase, and what became of the hostile
+ * updates: refused, accepted, relayed to another member of the room.
+ *
+ * The peer is the same server measured without the attacker in the same run.
+ */
+import { startChild } from '../lib/children.js';
+import type { Child } from '../lib/children.js';
+import { runStep } from '../lib/chat-step.js';
+import type { StepResult } from '../lib/chat-step.js';
+import { bytes, count, ms, ratio, verdict } from '../lib/format.js';
+import { LoadGroup } from '../lib/load-group.js';
+import type { Scenario } from '../lib/scenario.js';
+import { seedRooms, seedUsers } from '../lib/seed.js';
+import { startServer, waitForQuiet } from '../lib/servers.js';
+
+const ROOM_SIZE = 10;
+const WORKSPACE_ROOM = 'attacked-workspace';
+const ATTACKER = 'mallory';
+const WATCHER = 'victim';
+/** What the attack may add to the bystanders' p99 ack latency. */
+const TARGET_ADDED_MS = 100;
+
+interface Config {
+  bystanders: number;
+  ratePerBystander: number;
+  durationMs: number;
+  /** Characters each hostile update inserts one by one at index 0. */
+  items: number;
+  /** Distinct hostile pairs built beforehand; the attacker cycles through them. */
+  pairs: number;
+}
+
+const FULL: Config = { bystanders: 20, ratePerBystander: 5, durationMs: 15_000, items: 5_000, pairs: 12 };
+const SHORT: Config = { bystanders: 10, ratePerBystander: 5, durationMs: 4_000, items: 5_000, pairs: 4 };
+
+interface AttackOutcome {
+  pairs: number;
+  updates: number;
+  accepted: number;
+  closes: Record<string, number>;
+  relayed: number;
+  relayedBytes: number;
+}
+
+interface Phase {
+  name: string;
+  step: StepResult;
+  loopMaxMs: number;
+  attack: AttackOutcome | null;
+}
+
+export const workspaceAttack: Scenario = {
+  name: 'workspace-attack',
+  title: 'Workspace attack: bystanders\' chat acks while a member sends hostile workspace updates',
+  timeoutMs: (short) => (short ? 60_000 : 600_000),
+  async run(ctx) {
+    const config = ctx.short ? SHORT : FULL;
+    const users = Array.from({ length: config.bystanders }, (_, i) => `b${i}`);
+    const rooms = Array.from({ length: Math.ceil(config.bystanders / ROOM_SIZE) }, (_, r) => ({
+      id: `chat${r}`,
+      members: users.slice(r * ROOM_SIZE, (r + 1) * ROOM_SIZE),
+    }));
+    const server = await startServer('parley', {
+      seed: async (storage) => {
+        await seedUsers(storage, [...users, ATTACKER, WATCHER]);
+        await seedRooms(storage, [...rooms, { id: WORKSPACE_ROOM, members: [WATCHER, ATTACKER] }]);
+      },
+    });
+    const group = await LoadGroup.start(1);
+    let attacker: Child | null = null;
+    try {
+      const specs = users.map((user, i) => ({ user, room: rooms[Math.floor(i / ROOM_SIZE)].id }));
+      const connected = await group.connect('parley', server.port, specs);
+      if (connected.failed > 0) throw new Error(`${connected.failed} bystanders failed to connect: ${connected.error}`);
+      attacker = await startChild('load/workspace-attacker.ts', { name: 'workspace-attacker' });
+      const prepared = await attacker.call<{ ms: number; bytes: number }>(
+        'prepare',
+        { url: `ws://127.0.0.1:${server.port}/v1/yjs/${WORKSPACE_ROOM}`, attacker: ATTACKER, watcher: WATCHER, pairs: config.pairs, items: config.items },
+        300_000,
+      );
+      ctx.log(`  built ${config.pairs} hostile pairs of ${count(config.items)} insertions (${bytes(prepared.bytes)} per update) in ${prepared.ms} ms`);
+      const plan = {
+        publishers: config.bystanders,
+        ratePerPublisher: config.ratePerBystander,
+        durationMs: config.durationMs,
+        receivers: ROOM_SIZE,
+        // A stalled server sends nothing for seconds: wait that out, so late acks are counted rather than missed.
+        drainQuietMs: ctx.short ? 5_000 : 20_000,
+        drainMaxMs: ctx.short ? 15_000 : 120_000,
+      };
+
+      await waitForQuiet(server.child, 10_000);
+      await server.child.call('loopDelay');
+      const quiet = await runStep(server.child, group, plan);
+      const quietLoop = await server.child.call<{ maxMs: number }>('loopDelay');
+      const phases: Phase[] = [{ name: 'no attacker', step: quiet, loopMaxMs: quietLoop.maxMs, attack: null }];
+      ctx.log(`  no attacker: ack p50 ${ms(quiet.ack?.p50)} ms, p99 ${ms(quiet.ack?.p99)} ms, loop stall max ${ms(quietLoop.maxMs)} ms`);
+
+      await attacker.call('attack');
+      const attacked = await runStep(server.child, group, plan);
+      const outcome = await attacker.call<AttackOutcome>('stop', {}, 180_000);
+      const attackLoop = await server.child.call<{ maxMs: number }>('loopDelay', {}, 180_000);
+      phases.push({ name: 'attacker sending hostile updates', step: attacked, loopMaxMs: attackLoop.maxMs, attack: outcome });
+      ctx.log(
+        `  under attack: ack p50 ${ms(attacked.ack?.p50)} ms, p99 ${ms(attacked.ack?.p99)} ms, loop stall max ${ms(attackLoop.maxMs)} ms; ` +
+          `${outcome.updates} hostile updates, closes ${JSON.stringify(outcome.closes)}, ${outcome.relayed} relayed`,
+      );
+
+      const added = attacked.ack && quiet.ack ? attacked.ack.p99 - quiet.ack.p99 : null;
+      ctx.table({
+        title: `Workspace attack: ${config.bystanders} bystanders at ${config.ratePerBystander} msg/s each; hostile pairs of ${count(config.items)} insertions`,
+        columns: [
+          'phase',
+          'acks received',
+          'ack p50 ms',
+          'ack p95 ms',
+          'ack p99 ms',
+          'ack max ms',
+          'p50 ÷ quiet',
+          'p99 ÷ quiet',
+          'loop stall max ms',
+          'hostile updates',
+          'refused (4422)',
+          'accepted',
+          'relayed to a member',
+        ],
+        rows: phases.map((p) => [
+          p.name,
+          `${count(p.step.ack?.count)} of ${count(p.step.sent)}`,
+          ms(p.step.ack?.p50),
+          ms(p.step.ack?.p95),
+          ms(p.step.ack?.p99),
+          ms(p.step.ack?.max),
+          p.attack ? ratio(p.step.ack?.p50, quiet.ack?.p50) : '',
+          p.attack ? ratio(p.step.ack?.p99, quiet.ack?.p99) : '',
+          ms(p.loopMaxMs),
+          p.attack ? count(p.attack.updates) : '',
+          p.attack ? count(p.attack.closes['4422'] ?? 0) : '',
+          p.attack ? count(p.attack.accepted) : '',
+          p.attack ? `${count(p.attack.relayed)} (${bytes(p.attack.relayedBytes)})` : '',
+        ]),
+        notes: [
+          'Ack latency: a bystander\'s `message.send` → its ack (stored and committed), in rooms the attacker is not in.',
+          '"loop stall max": the longest the server\'s event loop was held up during the phase (Node\'s monitorEventLoopDelay).',
+          'The attacker sends each pair on a fresh socket and waits for the answer (both acked, or the socket closed) before the next, cycling through the pairs.',
+          `Target: the attack adds at most ${TARGET_ADDED_MS} ms to the bystanders' p99 — added ${ms(added)} ms: ` +
+            `${verdict(added === null ? null : added <= TARGET_ADDED_MS)}.`,
+        ],
+      });
+    } finally {
+      await attacker?.call('close').catch(() => undefined);
+      await attacker?.stop();
+      await group.stop();
+      await server.dispose();
+    }
+  },
+};
