@@ -6,7 +6,9 @@
  *
  * Read-only members (see `workspace.edit` in the policy table) are told once
  * with y-protocols' `permission denied`; their document changes are dropped,
- * never applied or relayed. Anything malformed closes this socket only.
+ * never applied or relayed. Anything malformed closes this socket only, and
+ * so does an update that takes longer than its budget to merge (4422
+ * `update_too_complex`; the merge runs on an engine thread, see `doc.ts`).
  */
 import type { RawData, WebSocket } from 'ws';
 import { CloseCode, ErrorCode, READ_ONLY_REASON, encodeCloseReason } from '@parley/sdk/protocol';
@@ -125,13 +127,18 @@ export class WorkspaceConnection implements DocPeer {
     this.#setAccess({ ...this.#access, role: member.role, mutedUntil: member.mutedUntil });
   }
 
-  /** Closes with `code` and a JSON reason; cuts the socket if the client does not answer in time. */
+  /** The document can no longer serve this socket: closes with the violation's code and reason. */
+  refuse(violation: WorkspaceViolation): void {
+    this.#fail(violation);
+  }
+
   /** The host ended `user`'s sessions as of `before` (epoch ms): closes this socket if its token is older. */
   sessionsRevoked(user: string, before: number): void {
     if (this.#user?.id !== user || !revokes(before, this.#issuedAt)) return;
     this.close(CloseCode.AuthFailed, { code: ErrorCode.SessionRevoked });
   }
 
+  /** Closes with `code` and a JSON reason; cuts the socket if the client does not answer in time. */
   close(code: number, reason: CloseReason): void {
     if (this.#state === 'closing' || this.#state === 'closed') return;
     this.#state = 'closing';
@@ -297,7 +304,10 @@ export class WorkspaceConnection implements DocPeer {
     const message = parseInbound(bytes);
     switch (message.kind) {
       case 'sync-step1':
-        this.send(doc.syncStep2For(message.stateVector));
+        doc.syncStep2For(message.stateVector).then(
+          (reply) => this.send(reply),
+          (error: unknown) => this.#fail(error),
+        );
         return;
       case 'sync-update': {
         const count = ++this.#received;
@@ -309,6 +319,7 @@ export class WorkspaceConnection implements DocPeer {
         doc.receiveUpdate(message.update, this).then(
           () => this.#ack(count),
           (error: unknown) => {
+            if (error instanceof WorkspaceViolation) return this.#fail(error);
             this.#log.error({ err: error }, 'could not store a workspace update');
             this.close(CloseCode.InternalError, { code: ErrorCode.Internal, retryAfterMs: jitter(1_000, 5_000) });
           },
