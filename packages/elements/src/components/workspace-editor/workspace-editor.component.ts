@@ -5,7 +5,7 @@ import { createRef, ref } from 'lit/directives/ref.js';
 import { repeat } from 'lit/directives/repeat.js';
 import { styleMap } from 'lit/directives/style-map.js';
 import type { ParleyClient } from '@parley/sdk';
-import { MAX_TASK_TEXT, userColor } from '@parley/sdk/protocol';
+import { ErrorCode, MAX_TASK_TEXT, userColor } from '@parley/sdk/protocol';
 import { ParleyElement } from '../../base/parley-element.js';
 import { StoreController } from '../../controllers/store-controller.js';
 import { elementLocale } from '../../internal/format.js';
@@ -318,10 +318,17 @@ export class WorkspaceEditor extends ParleyElement {
     let message: string | null = null;
     if (!this.activeClient) message = this.ownClientError ? t.connectionFailed : this.server ? t.connecting : t.noClient;
     else if (this.ownClientError || this.connection.value === 'failed') message = t.connectionFailed;
-    else if (this.sync.value?.error && !this.sync.value.error.retryable) message = t.failed(this.sync.value.error.message);
+    else if (this.sync.value?.error && !this.sync.value.error.retryable) message = refusal(this.sync.value.error, t);
     else if (this.openError) message = t.failed(this.openError);
     return message ? html`<div part="banner" role="alert">${message}</div>` : nothing;
   }
+}
+
+/** Why the server refused the workspace for good, in the user's words. */
+function refusal(error: { code: string; message: string }, t: WorkspaceEditorStrings): string {
+  if (error.code === ErrorCode.UpdateTooComplex) return t.changeTooComplex;
+  if (error.code === ErrorCode.DocumentTooComplex) return t.documentTooComplex;
+  return t.failed(error.message);
 }
 
 /** What the sync line shows for a workspace state. */

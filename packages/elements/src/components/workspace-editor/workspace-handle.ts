@@ -35,7 +35,7 @@ export interface OpenWorkspace {
 /** The workspace's sync state, as the element reads it (`client.state.workspaces[room]`). */
 export type WorkspaceStatus = Pick<WorkspaceState, 'status' | 'pending' | 'readOnly'> & {
   /** Why it is offline; a non-retryable error means it stopped for good. */
-  error: { message: string; retryable: boolean } | null;
+  error: { code: string; message: string; retryable: boolean } | null;
 };
 
 /** Opens `room`'s workspace on `client` (the SDK shares one handle per room and counts holders). */
