@@ -63,4 +63,6 @@ export type EngineReply = { ok: true; result: unknown } | { ok: false; error: st
 /** The first message of a thread: it has loaded Yjs and takes requests. */
 export interface EngineReady {
   ready: true;
+  /** Its kernel thread id, whose CPU time the budgets count (null where it cannot be known). */
+  tid: number | null;
 }

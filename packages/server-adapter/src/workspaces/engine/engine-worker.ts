@@ -3,12 +3,13 @@
  * the main thread assigned to it and runs one request at a time. Nothing here
  * is bounded in time: the main thread's watchdog terminates this thread when
  * a request runs past its budget (Yjs merges can be quadratic on hostile
- * input), and reloads the documents elsewhere.
+ * input), and reloads the documents on a fresh one.
  */
 import { workerData } from 'node:worker_threads';
 import type { MessagePort } from 'node:worker_threads';
 import * as Y from 'yjs';
 import type { ApplyOutcome, EngineReady, EngineReply, EngineRequest, MergeOutcome } from './engine-protocol.js';
+import { currentThreadId } from './thread-cpu.js';
 
 /** Transaction origin of stored parts applied at load: not captured. */
 const LOADING = Symbol('loading');
@@ -187,4 +188,4 @@ port.on('message', (request: EngineRequest) => {
   port.postMessage(reply);
 });
 warmUp();
-port.postMessage({ ready: true } satisfies EngineReady);
+port.postMessage({ ready: true, tid: currentThreadId() } satisfies EngineReady);
