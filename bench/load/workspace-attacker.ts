@@ -1,7 +1,8 @@
 /**
- * Load generator child for the workspace-attack scenario: one member sends
- * hostile Yjs updates to a room's workspace, pair after pair, while another
- * member of the room watches what the server relays to it.
+ * Load generator child for the workspace-attack scenario: members send
+ * hostile Yjs updates to a room's workspace, pair after pair (taking turns,
+ * as one person with several accounts would), while another member of the
+ * room watches what the server relays to it.
  *
  * A hostile pair is two updates from different client ids, each inserting
  * `items` characters one at a time at index 0: each is cheap on its own, but
@@ -34,7 +35,6 @@ const PAUSE_MS = 100;
 
 interface Target {
   url: string;
-  attacker: string;
   watcher: string;
 }
 
@@ -42,7 +42,7 @@ let target: Target | null = null;
 let pairs: Array<[Uint8Array, Uint8Array]> = [];
 let running: Promise<void> | null = null;
 let stopping = false;
-const outcome = { pairs: 0, updates: 0, accepted: 0, closes: {} as Record<string, number> };
+let outcome = { pairs: 0, updates: 0, accepted: 0, closes: {} as Record<string, number> };
 let watcher: WebSocket | null = null;
 let relayedBytes = 0;
 let relayed = 0;
@@ -78,7 +78,7 @@ async function open(url: string, user: string): Promise<WebSocket> {
 
 /** Builds `count` hostile pairs of `items` insertions each, and connects the watching member. */
 async function prepare(request: IpcRequest): Promise<unknown> {
-  target = { url: request.url as string, attacker: request.attacker as string, watcher: request.watcher as string };
+  target = { url: request.url as string, watcher: request.watcher as string };
   const count = request.pairs as number;
   const items = request.items as number;
   const started = Date.now();
@@ -99,10 +99,10 @@ async function prepare(request: IpcRequest): Promise<unknown> {
 }
 
 /** Sends one pair on a fresh socket; resolves with how the server answered. */
-async function sendPair(t: Target, pair: [Uint8Array, Uint8Array]): Promise<void> {
+async function sendPair(t: Target, attacker: string, pair: [Uint8Array, Uint8Array]): Promise<void> {
   let ws: WebSocket;
   try {
-    ws = await open(t.url, t.attacker);
+    ws = await open(t.url, attacker);
   } catch (error) {
     const key = error instanceof Error ? error.message : String(error);
     outcome.closes[key] = (outcome.closes[key] ?? 0) + 1;
@@ -138,15 +138,23 @@ async function sendPair(t: Target, pair: [Uint8Array, Uint8Array]): Promise<void
   outcome.accepted += acked;
 }
 
-/** Starts sending the prepared pairs, cycling through them, until `stop` (at most {@link MAX_PAIRS}). */
-function attack(): unknown {
+/**
+ * Starts sending the prepared pairs, cycling through them, as the accounts
+ * in `attackers` in turn, until `stop` (at most {@link MAX_PAIRS}); counts
+ * from zero.
+ */
+function attack(request: IpcRequest): unknown {
   const t = target;
+  const attackers = request.attackers as string[];
   if (!t) throw new Error('prepare first');
-  if (pairs.length === 0) throw new Error('no pairs prepared');
+  if (pairs.length === 0 || attackers.length === 0) throw new Error('no pairs or no attackers');
+  outcome = { pairs: 0, updates: 0, accepted: 0, closes: {} };
+  relayed = 0;
+  relayedBytes = 0;
   stopping = false;
   running = (async () => {
     for (let i = 0; i < MAX_PAIRS && !stopping; i++) {
-      await sendPair(t, pairs[i % pairs.length]);
+      await sendPair(t, attackers[i % attackers.length], pairs[i % pairs.length]);
       // A pause between sockets: this measures hostile documents, not a connection flood.
       await sleep(PAUSE_MS);
     }

@@ -135,6 +135,12 @@ export interface WorkspaceOptions {
    * served (close 4422 `document_too_complex`).
    */
   documentBudgetMs: number;
+  /**
+   * After one of a user's updates was refused as too complex, how long the
+   * user's workspace sockets on this node are closed and refused (4029
+   * `rate_limited` with `retryAfterMs`): each refusal costs an engine thread.
+   */
+  refusalCooldownMs: number;
 }
 
 /** When a client keeps sending after being rate-limited, it is disconnected (4029). */
@@ -297,6 +303,7 @@ export const DEFAULT_WORKSPACES: Readonly<WorkspaceOptions> = Object.freeze({
   engineThreads: 2,
   updateBudgetMs: 250,
   documentBudgetMs: 10_000,
+  refusalCooldownMs: 30_000,
 });
 
 /** Default of {@link ServerOptions.presencePushMaxMembers}. */
@@ -341,6 +348,7 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
   if (!(workspaces.updateBudgetMs > 0) || !(workspaces.documentBudgetMs > 0)) {
     throw new ConfigError('workspaces.updateBudgetMs and workspaces.documentBudgetMs must be positive');
   }
+  if (!(workspaces.refusalCooldownMs >= 0)) throw new ConfigError('workspaces.refusalCooldownMs must not be negative');
   if (limits.maxWorkspaceBytes < limits.maxWorkspaceMessageBytes) {
     throw new ConfigError('limits.maxWorkspaceBytes must be at least limits.maxWorkspaceMessageBytes');
   }

@@ -5,8 +5,9 @@
  * merges on engine threads under a budget: such an update is refused (close
  * 4422 `update_too_complex`), neither stored nor relayed, while everyone
  * else's chat and editing goes on; a document stored that way is not served
- * (`document_too_complex`); shutdown does not wait for a busy engine thread.
- * And nobody moves another member's cursor.
+ * (`document_too_complex`); the refused user is kept out of workspaces for
+ * a while; shutdown does not wait for a busy engine thread. And nobody moves
+ * another member's cursor.
  */
 import assert from 'node:assert/strict';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -98,7 +99,7 @@ describe('workspace CPU bounds', () => {
     ws = await startWorkspaceServer({ workspaces: { engineThreads: 1 } });
     olga = await ws.chat('olga');
     bea = await ws.chat('bea');
-    room = await createRoom(olga, ['mallory', 'pete'], 'workspace', 'Attacked');
+    room = await createRoom(olga, ['mallory', 'pete', 'quinn', 'rita'], 'workspace', 'Attacked');
     otherRoom = await createRoom(olga, ['pete'], 'workspace', 'Elsewhere');
     chatRoom = await createRoom(bea, [], 'group', 'Bystanders');
   });
@@ -116,6 +117,7 @@ describe('workspace CPU bounds', () => {
       editor.doc.getText('body').insert(0, 'before ');
       await waitUntil(() => editor.acked() >= 2, 'the other room\'s edit is stored');
 
+      const idle = await sendUpdates(ws, room, 'mallory', []);
       const loop = watchEventLoop();
       const attacker = await sendUpdates(ws, room, 'mallory', [first, second]);
       let closed = false;
@@ -129,6 +131,10 @@ describe('workspace CPU bounds', () => {
       assert.equal(close.code, CloseCode.WorkspaceTooComplex);
       assert.equal(close.reason.code, ErrorCode.UpdateTooComplex);
       assert.ok(ackedOn(attacker) <= 1, 'the second update was acknowledged');
+      // The attacker's other socket goes too: every refusal costs an engine thread.
+      const idleClosed = await idle.waitForClose();
+      assert.equal(idleClosed.code, CloseCode.RateLimited);
+      assert.ok((idleClosed.reason.retryAfterMs ?? 0) > 0);
       assert.ok(chatted >= 1, 'the bystander\'s messages were acknowledged during the attack');
       assert.ok(stall < MAX_STALL_MS, `the event loop stalled for ${stall.toFixed(0)} ms`);
 
@@ -154,9 +160,15 @@ describe('workspace CPU bounds', () => {
     }
   });
 
-  it('refuses the same update again, and editing still converges and persists across a restart', async () => {
+  it('keeps the refused user out for a while, refuses the same update from anyone, and editing still converges and persists', async () => {
+    const back = await RawWorkspaceSocket.open(ws, room, await signToken('mallory'));
+    const cooling = await back.waitForClose();
+    assert.equal(cooling.code, CloseCode.RateLimited);
+    assert.equal(cooling.reason.code, ErrorCode.RateLimited);
+    assert.ok((cooling.reason.retryAfterMs ?? 0) > 0, 'it says when to come back');
+
     const second = hostileUpdate(1_000_002, ITEMS);
-    const again = await sendUpdates(ws, room, 'mallory', [second]);
+    const again = await sendUpdates(ws, room, 'quinn', [second]);
     const close = await again.waitForClose();
     assert.equal(close.code, CloseCode.WorkspaceTooComplex);
     assert.equal(close.reason.code, ErrorCode.UpdateTooComplex);
@@ -190,7 +202,7 @@ describe('workspace CPU bounds', () => {
   it('does not let anyone move another member\'s cursor', async () => {
     const ada = await openProvider(ws, 'olga', room);
     const carl = await openProvider(ws, 'pete', room);
-    const mallory = await sendUpdates(ws, room, 'mallory', []);
+    const rita = await sendUpdates(ws, room, 'rita', []);
     try {
       await Promise.all([synced(ada), synced(carl)]);
       ada.provider.awareness.setLocalStateField('cursor', { index: 3 });
@@ -198,22 +210,22 @@ describe('workspace CPU bounds', () => {
       await waitUntil(() => (carl.provider.awareness.getStates().get(adaId) as { cursor?: unknown } | undefined)?.cursor !== undefined, 'carl sees ada\'s cursor');
       const adaClock = ada.provider.awareness.meta.get(adaId)?.clock ?? 0;
 
-      // Mallory writes a newer state, then a removal, under ada's client id, then one of her own as proof they were handled.
-      const malloryId = 424_242;
-      mallory.send(awarenessMessage([{ clientID: adaId, clock: adaClock + 10, state: { cursor: { index: 99 } } }]));
-      mallory.send(awarenessMessage([{ clientID: adaId, clock: adaClock + 20, state: null }]));
-      mallory.send(awarenessMessage([{ clientID: malloryId, clock: 1, state: { cursor: { index: 1 } } }]));
-      await waitUntil(() => carl.provider.awareness.getStates().has(malloryId), 'carl sees mallory\'s own cursor');
+      // Rita writes a newer state, then a removal, under ada's client id, then one of her own as proof they were handled.
+      const ritaId = 424_242;
+      rita.send(awarenessMessage([{ clientID: adaId, clock: adaClock + 10, state: { cursor: { index: 99 } } }]));
+      rita.send(awarenessMessage([{ clientID: adaId, clock: adaClock + 20, state: null }]));
+      rita.send(awarenessMessage([{ clientID: ritaId, clock: 1, state: { cursor: { index: 1 } } }]));
+      await waitUntil(() => carl.provider.awareness.getStates().has(ritaId), 'carl sees rita\'s own cursor');
 
       const seen = carl.provider.awareness.getStates().get(adaId) as { cursor: unknown; user: { id: string } } | undefined;
       assert.deepEqual(seen?.cursor, { index: 3 }, 'ada\'s cursor as carl sees it');
       assert.equal(seen?.user.id, 'olga');
       assert.deepEqual((ada.provider.awareness.getLocalState() as { cursor: unknown }).cursor, { index: 3 }, 'ada\'s own state');
-      const malloryState = carl.provider.awareness.getStates().get(malloryId) as { user: { id: string } };
-      assert.equal(malloryState.user.id, 'mallory');
-      assert.equal(mallory.ws.readyState, mallory.ws.OPEN, 'dropping the entries does not close the socket');
+      const ritaState = carl.provider.awareness.getStates().get(ritaId) as { user: { id: string } };
+      assert.equal(ritaState.user.id, 'rita');
+      assert.equal(rita.ws.readyState, rita.ws.OPEN, 'dropping the entries does not close the socket');
     } finally {
-      mallory.close();
+      rita.close();
       ada.destroy();
       carl.destroy();
     }

@@ -8,7 +8,9 @@
  * with y-protocols' `permission denied`; their document changes are dropped,
  * never applied or relayed. Anything malformed closes this socket only, and
  * so does an update that takes longer than its budget to merge (4422
- * `update_too_complex`; the merge runs on an engine thread, see `doc.ts`).
+ * `update_too_complex`; the merge runs on an engine thread, see `doc.ts`);
+ * after that, the user's other workspace sockets on this node close and new
+ * ones are refused for `refusalCooldownMs` (4029).
  */
 import type { RawData, WebSocket } from 'ws';
 import { CloseCode, ErrorCode, READ_ONLY_REASON, encodeCloseReason } from '@parley/sdk/protocol';
@@ -190,6 +192,11 @@ export class WorkspaceConnection implements DocPeer {
     }
     if (this.#state !== 'opening') return;
     const user = verified.user;
+    const coolingMs = sockets.coolingDown(user.id, Date.now());
+    if (coolingMs > 0) {
+      this.close(CloseCode.RateLimited, { code: ErrorCode.RateLimited, retryAfterMs: coolingMs });
+      return;
+    }
     if (sockets.count(user.id) >= server.options.limits.maxConnectionsPerUser) {
       this.close(CloseCode.TooManyConnections, { retryAfterMs: jitter(5_000, 15_000) });
       return;
@@ -319,6 +326,7 @@ export class WorkspaceConnection implements DocPeer {
         doc.receiveUpdate(message.update, this).then(
           () => this.#ack(count),
           (error: unknown) => {
+            if (error instanceof WorkspaceViolation && error.reason.code === ErrorCode.UpdateTooComplex) this.#coolDown();
             if (error instanceof WorkspaceViolation) return this.#fail(error);
             this.#log.error({ err: error }, 'could not store a workspace update');
             this.close(CloseCode.InternalError, { code: ErrorCode.Internal, retryAfterMs: jitter(1_000, 5_000) });
@@ -335,6 +343,22 @@ export class WorkspaceConnection implements DocPeer {
       case 'query-awareness':
         this.send(doc.awarenessSnapshot());
         return;
+    }
+  }
+
+  /**
+   * One of this user's updates was refused as too complex: each costs an
+   * engine thread its budget and a restart, so the user's other workspace
+   * sockets on this node close and new ones are refused for a while (4029).
+   */
+  #coolDown(): void {
+    const user = this.#user?.id;
+    if (user === undefined) return;
+    const { sockets, server } = this.#host;
+    const retryAfterMs = server.options.workspaces.refusalCooldownMs;
+    sockets.coolDown(user, Date.now() + retryAfterMs);
+    for (const socket of sockets.all as ReadonlySet<WorkspaceConnection>) {
+      if (socket !== this && socket.user.id === user) socket.close(CloseCode.RateLimited, { code: ErrorCode.RateLimited, retryAfterMs });
     }
   }
 
