@@ -141,6 +141,10 @@ export class EngineThread {
         job.resolve(SKIPPED);
         continue;
       }
+      if (job.request.op === 'drop' && !this.#worker) {
+        job.resolve(null); // nothing to forget on a thread that is not running
+        continue;
+      }
       const room = job.needs;
       if (room !== null && !this.#docs.has(room)) {
         job.reject(new EngineDocumentGone(`the document of ${room} is not loaded`));
