@@ -175,17 +175,18 @@ export class EngineThread {
 
   async #start(): Promise<void> {
     const { port1, port2 } = new MessageChannel();
-    let worker: Worker;
+    let worker: Worker | null = null;
     let tid: number | null = null;
     try {
-      worker = this.#options.spawn(port2);
+      const starting = this.#options.spawn(port2);
+      worker = starting;
       await new Promise<void>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`the engine thread did not start within ${START_TIMEOUT_MS} ms`)), START_TIMEOUT_MS);
         const settle = (error?: Error): void => {
           clearTimeout(timer);
           port1.off('message', ready);
-          worker.off('error', failed);
-          worker.off('exit', exited);
+          starting.off('error', failed);
+          starting.off('exit', exited);
           if (error) reject(error);
           else resolve();
         };
@@ -196,11 +197,12 @@ export class EngineThread {
         const failed = (error: Error): void => settle(error);
         const exited = (code: number): void => settle(new Error(`the engine thread exited with ${code} while starting`));
         port1.once('message', ready);
-        worker.once('error', failed);
-        worker.once('exit', exited);
+        starting.once('error', failed);
+        starting.once('exit', exited);
       });
     } catch (error) {
       port1.close();
+      void worker?.terminate();
       // Without a thread nothing can run: the queued jobs fail now, and the next job tries again.
       this.#options.logger.error({ err: error }, 'could not start a workspace engine thread');
       const failure = error instanceof Error ? error : new Error(String(error));
