@@ -15,8 +15,9 @@ import { after, before, describe, it } from 'node:test';
 import * as Y from 'yjs';
 import * as encoding from 'lib0/encoding';
 import { CloseCode, ErrorCode, WorkspaceMessage } from '@parley/sdk/protocol';
+import { ConfigError, createServer } from '../src/index.js';
 import { createSqliteStorage } from '../src/storage/index.js';
-import { METRICS_TOKEN, createRoom, send, signToken } from './helpers.js';
+import { METRICS_TOKEN, SECRET, createRoom, send, signToken } from './helpers.js';
 import type { TestClient } from './helpers.js';
 import {
   RawWorkspaceSocket,
@@ -229,6 +230,17 @@ describe('workspace CPU bounds', () => {
       ada.destroy();
       carl.destroy();
     }
+  });
+});
+
+describe('workspace CPU bounds: options', () => {
+  it('refuses engine options that cannot work', () => {
+    const base = { auth: { secret: SECRET }, logger: false as const };
+    assert.throws(() => createServer({ ...base, workspaces: { engineThreads: 0 } }), ConfigError);
+    assert.throws(() => createServer({ ...base, workspaces: { engineThreads: 1.5 } }), ConfigError);
+    assert.throws(() => createServer({ ...base, workspaces: { updateBudgetMs: 0 } }), ConfigError);
+    assert.throws(() => createServer({ ...base, workspaces: { documentBudgetMs: -1 } }), ConfigError);
+    assert.throws(() => createServer({ ...base, workspaces: { refusalCooldownMs: -1 } }), ConfigError);
   });
 });
 
