@@ -27,9 +27,10 @@ import { fanout } from './scenarios/fanout.js';
 import { history } from './scenarios/history.js';
 import { manyRooms } from './scenarios/many-rooms.js';
 import { outbox } from './scenarios/outbox.js';
+import { workspaceAttack } from './scenarios/workspace-attack.js';
 import { workspaceSync } from './scenarios/workspace-sync.js';
 
-const SCENARIOS: Scenario[] = [fanout, manyRooms, workspaceSync, outbox, history, bundles, calls];
+const SCENARIOS: Scenario[] = [fanout, manyRooms, workspaceSync, workspaceAttack, outbox, history, bundles, calls];
 
 const { values } = parseArgs({
   options: {

@@ -8,9 +8,13 @@
  * With `--database-url` and `--redis-url` it is one node of several:
  * PostgreSQL storage and the Redis bus (the fan-out scenario's three-node case).
  *
+ * Besides `stats` and `gc` it answers `loopDelay`: the longest the event loop
+ * was held up since the previous `loopDelay` (ms), from Node's own monitor.
+ *
  *   parley.ts --data-dir DIR [--port N] [--dev] [--serve DIR]... [--limits JSON]
  *             [--database-url URL --redis-url URL --redis-prefix P]
  */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import type { Limits } from '@parley/sdk/protocol';
 import { createServer } from '@parley/server-adapter';
@@ -43,4 +47,12 @@ const server = createServer({
   redisPrefix: values['redis-prefix'],
 });
 const { port } = await server.listen(Number(values.port ?? 0), '127.0.0.1');
-runServerChild(port, () => server.close());
+const loop = monitorEventLoopDelay({ resolution: 10 });
+loop.enable();
+runServerChild(port, () => server.close(), {
+  loopDelay: () => {
+    const maxMs = loop.max / 1e6;
+    loop.reset();
+    return { maxMs };
+  },
+});

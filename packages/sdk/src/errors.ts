@@ -93,6 +93,8 @@ const LIMIT_CODES: ReadonlySet<string> = new Set([
   ErrorCode.UnsupportedType,
   ErrorCode.RateLimited,
   ErrorCode.DocumentTooLarge,
+  ErrorCode.UpdateTooComplex,
+  ErrorCode.DocumentTooComplex,
 ]);
 
 /** Builds the right {@link RequestError} subclass for a wire error code. */

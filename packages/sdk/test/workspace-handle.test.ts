@@ -2,7 +2,8 @@
  * `client.workspace(roomId)` against a real server: the shared handle, the
  * sync state in the store (loading → connecting → syncing → synced, pending
  * until the server confirms), offline edits that survive a reload and merge,
- * read-only members, non-members, token refresh and logout.
+ * read-only members, non-members, token refresh and logout; a change the
+ * server refuses as too complex stops the workspace for good.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -11,6 +12,7 @@ import type { ParleyClient, Workspace, WorkspaceLocalCopy, WorkspaceLocalStore, 
 import { SECRET, nodeClient, startServer, until } from './helpers.js';
 import type { TestServer } from './helpers.js';
 import { SignJWT } from 'jose';
+import WebSocket from 'ws';
 
 /** A device store kept in memory across clients, as IndexedDB is across page loads. */
 function deviceStore(): { store: WorkspaceLocalStore; names: () => string[] } {
@@ -223,6 +225,82 @@ describe('client.workspace()', () => {
       await ws.whenSynced();
     } finally {
       ws.release();
+    }
+  });
+});
+
+/** An update from `clientID` inserting `items` characters one by one at index 0 (see the server's workspace-cpu test). */
+function hostileUpdate(clientID: number, items: number): Uint8Array {
+  const doc = new Y.Doc();
+  doc.clientID = clientID;
+  doc.transact(() => {
+    for (let i = 0; i < items; i++) doc.getText('body').insert(0, 'x');
+  });
+  const update = Y.encodeStateAsUpdate(doc);
+  doc.destroy();
+  return update;
+}
+
+describe('client.workspace() and a change the server refuses as too complex', () => {
+  let server: TestServer;
+  const clients: ParleyClient[] = [];
+
+  before(async () => {
+    // Default budgets: merging the second hostile update takes the server many times its update budget.
+    server = await startServer();
+  });
+
+  after(async () => {
+    for (const client of clients) await client.dispose();
+    await server.dispose();
+  });
+
+  it('stops for good with update_too_complex, and never sends the change again', async () => {
+    let workspaceSockets = 0;
+    class CountingWebSocket extends WebSocket {
+      constructor(url: string | URL, protocols?: string | string[]) {
+        super(url, protocols);
+        if (String(url).includes('/v1/yjs/')) workspaceSockets += 1;
+      }
+    }
+    const ada = nodeClient(server.url, await server.token('ada', 'Ada'), { WebSocket: CountingWebSocket as unknown as typeof globalThis.WebSocket });
+    const bob = nodeClient(server.url, await server.token('bob', 'Bob'));
+    clients.push(ada, bob);
+    await Promise.all([ada.connect(), bob.connect()]);
+    await Promise.all([ada.whenOnline(), bob.whenOnline()]);
+    const room = (await ada.createRoom({ kind: 'workspace', name: 'Poisoned', members: ['bob'] })).id;
+    const mine = await ada.workspace(room);
+    try {
+      await mine.whenSynced();
+      Y.applyUpdate(mine.doc, hostileUpdate(7_000_001, 3_000));
+      await mine.whenSynced();
+      Y.applyUpdate(mine.doc, hostileUpdate(7_000_002, 3_000));
+      await assert.rejects(mine.whenSynced(), (error: Error & { code?: string; retryable?: boolean }) => {
+        assert.equal(error.code, 'update_too_complex');
+        assert.equal(error.retryable, false);
+        return true;
+      });
+      assert.equal(ada.state.workspaces[room]?.status, 'offline');
+      assert.equal(ada.state.workspaces[room]?.error?.code, 'update_too_complex');
+      assert.equal(workspaceSockets, 1);
+
+      // Reconnecting the client does not reopen the workspace; meanwhile bob edits the same document.
+      ada.disconnect();
+      await ada.connect();
+      await ada.whenOnline();
+      const theirs = await bob.workspace(room);
+      try {
+        await theirs.whenSynced();
+        assert.equal(theirs.text.length, 3_000, 'bob has the first change, never the refused one');
+        theirs.text.insert(0, 'bob ');
+        await theirs.whenSynced();
+      } finally {
+        theirs.release();
+      }
+      assert.equal(workspaceSockets, 1, 'the refused change was never sent again');
+      assert.equal(ada.state.workspaces[room]?.error?.code, 'update_too_complex');
+    } finally {
+      mine.release();
     }
   });
 });

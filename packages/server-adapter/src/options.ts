@@ -121,6 +121,29 @@ export interface WorkspaceOptions {
   compactAfterUpdates: number;
   /** …or once the log since the last snapshot holds this many bytes. */
   compactAfterBytes: number;
+  /**
+   * Worker threads every Yjs merge runs on (rooms are spread over them, each
+   * room's document on one); they start with the first workspace opened.
+   */
+  engineThreads: number;
+  /**
+   * Milliseconds one client update may take to merge. An update that takes
+   * longer is refused (close 4422 `update_too_complex`), neither stored nor
+   * relayed, and its thread is replaced.
+   */
+  updateBudgetMs: number;
+  /**
+   * Milliseconds work on a whole document may take: loading it, folding its
+   * log, answering a sync. A document that takes longer to load is not
+   * served (close 4422 `document_too_complex`).
+   */
+  documentBudgetMs: number;
+  /**
+   * After one of a user's updates was refused as too complex, how long the
+   * user's workspace sockets on this node are closed and refused (4029
+   * `rate_limited` with `retryAfterMs`): each refusal costs an engine thread.
+   */
+  refusalCooldownMs: number;
 }
 
 /** When a client keeps sending after being rate-limited, it is disconnected (4029). */
@@ -306,6 +329,10 @@ export const DEFAULT_WORKSPACES: Readonly<WorkspaceOptions> = Object.freeze({
   idleUnloadMs: 30_000,
   compactAfterUpdates: 500,
   compactAfterBytes: 4 * 1024 * 1024,
+  engineThreads: 2,
+  updateBudgetMs: 250,
+  documentBudgetMs: 10_000,
+  refusalCooldownMs: 30_000,
 });
 
 /** Default of {@link ServerOptions.presencePushMaxMembers}. */
@@ -344,6 +371,13 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
   }
   const workspaces: WorkspaceOptions = { ...DEFAULT_WORKSPACES, ...options.workspaces };
   if (!(workspaces.maxOpenDocuments >= 1)) throw new ConfigError('workspaces.maxOpenDocuments must be at least 1');
+  if (!(Number.isInteger(workspaces.engineThreads) && workspaces.engineThreads >= 1)) {
+    throw new ConfigError('workspaces.engineThreads must be a whole number of at least 1');
+  }
+  if (!(workspaces.updateBudgetMs > 0) || !(workspaces.documentBudgetMs > 0)) {
+    throw new ConfigError('workspaces.updateBudgetMs and workspaces.documentBudgetMs must be positive');
+  }
+  if (!(workspaces.refusalCooldownMs >= 0)) throw new ConfigError('workspaces.refusalCooldownMs must not be negative');
   if (limits.maxWorkspaceBytes < limits.maxWorkspaceMessageBytes) {
     throw new ConfigError('limits.maxWorkspaceBytes must be at least limits.maxWorkspaceMessageBytes');
   }

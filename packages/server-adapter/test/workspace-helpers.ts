@@ -10,6 +10,8 @@ import WebSocket from 'ws';
 import * as Y from 'yjs';
 import { WebsocketProvider } from 'y-websocket';
 import * as decoding from 'lib0/decoding';
+import * as encoding from 'lib0/encoding';
+import * as syncProtocol from 'y-protocols/sync';
 import { WORKSPACE_PATH, WORKSPACE_SUBPROTOCOL, WORKSPACE_TOKEN_PREFIX, WorkspaceMessage, parseCloseReason } from '@parley/sdk/protocol';
 import { createServer } from '../src/index.js';
 import type { ParleyServer, ServerOptions } from '../src/index.js';
@@ -250,4 +252,29 @@ export class RawWorkspaceSocket {
 /** The text of a doc's `body`. */
 export function bodyOf(doc: Y.Doc): string {
   return doc.getText('body').toString();
+}
+
+/** A sync update message carrying `update`, as a client sends it. */
+export function updateMessageOf(update: Uint8Array): Uint8Array {
+  const encoder = encoding.createEncoder();
+  encoding.writeVarUint(encoder, WorkspaceMessage.Sync);
+  syncProtocol.writeUpdate(encoder, update);
+  return encoding.toUint8Array(encoder);
+}
+
+/**
+ * An update from `clientID` inserting `items` characters one by one at index
+ * 0 of the text. Cheap on its own; merging two of them from different
+ * clients makes Yjs resolve every insertion against every other (quadratic).
+ */
+export function hostileUpdate(clientID: number, items: number): Uint8Array {
+  const doc = new Y.Doc();
+  doc.clientID = clientID;
+  const text = doc.getText('body');
+  doc.transact(() => {
+    for (let i = 0; i < items; i++) text.insert(0, 'x');
+  });
+  const update = Y.encodeStateAsUpdate(doc);
+  doc.destroy();
+  return update;
 }

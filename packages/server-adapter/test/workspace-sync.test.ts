@@ -88,9 +88,11 @@ describe('workspace sync', () => {
   it('reports documents, sockets and stored updates on /metrics', async () => {
     const ada = await open('ada');
     await synced(ada);
+    // The client's own sync step 2 is the first message acknowledged; the edit is the second.
+    await waitUntil(() => ada.acked() >= 1, 'the sync is acknowledged');
     const before = await metric('parley_workspace_updates_total{result="stored"}');
     ada.doc.getText('body').insert(0, '!');
-    await waitUntil(() => ada.acked() > 0, 'the edit is acknowledged');
+    await waitUntil(() => ada.acked() >= 2, 'the edit is acknowledged');
     assert.ok((await metric('parley_workspace_updates_total{result="stored"}')) > before, 'a stored update is counted');
     assert.equal(await metric('parley_workspace_documents'), 1);
     assert.ok((await metric('parley_workspace_sockets')) >= 1);

@@ -54,6 +54,14 @@ export const ErrorCode = {
   Internal: 'internal',
   /** A workspace document would grow beyond the server's document size limit. */
   DocumentTooLarge: 'document_too_large',
+  /**
+   * A workspace update would take the server longer to merge than its budget
+   * allows (close 4422); it was neither stored nor relayed, and sending it
+   * again fails again.
+   */
+  UpdateTooComplex: 'update_too_complex',
+  /** A workspace document takes the server longer to load than its budget allows (close 4422); it is not served. */
+  DocumentTooComplex: 'document_too_complex',
   /** Calls are off on this server (no media worker could be started); the message says why. Chat still works. */
   CallUnavailable: 'call_unavailable',
   /** The call already has `maxCallParticipants` participants. */
@@ -123,6 +131,14 @@ export const CloseCode = {
    * would fail again, so this is final too.
    */
   WorkspaceTooLarge: 4413,
+  /**
+   * Workspace socket: an update would take longer to merge than the server's
+   * budget (reason code `update_too_complex`; it was neither stored nor
+   * relayed), or the document takes longer than its budget to load
+   * (`document_too_complex`). Resending the same change would fail again,
+   * so this is final too.
+   */
+  WorkspaceTooComplex: 4422,
 } as const;
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
 
@@ -133,6 +149,7 @@ const FATAL_CLOSES: ReadonlySet<number> = new Set<number>([
   CloseCode.UnsupportedVersion,
   CloseCode.WorkspaceForbidden,
   CloseCode.WorkspaceTooLarge,
+  CloseCode.WorkspaceTooComplex,
 ]);
 
 /** Whether a client should reconnect after a close with `code`. */

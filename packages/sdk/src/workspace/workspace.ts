@@ -387,6 +387,15 @@ function closeError(code: number, reason: CloseReason): ParleyError {
       const what = limit === ErrorCode.DocumentTooLarge ? 'the document would exceed its size limit' : 'a change is larger than the server accepts';
       return requestError(limit, what, { ...init, retryable: false });
     }
+    case CloseCode.WorkspaceTooComplex: {
+      // Final: the refused change is still in this document, so every reconnect would send it again.
+      const limit = reason.code ?? ErrorCode.UpdateTooComplex;
+      const what =
+        limit === ErrorCode.DocumentTooComplex
+          ? 'the document is too complex for the server to open'
+          : 'a change is too complex for the server to merge; it was not saved or shared';
+      return requestError(limit, what, { ...init, retryable: false });
+    }
     case CloseCode.WorkspaceAccessChanged:
       return new ConnectionError('disconnected', 'your permissions in this room changed; reconnecting', { closeCode: code });
     default:

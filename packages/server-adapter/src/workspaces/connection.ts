@@ -6,7 +6,11 @@
  *
  * Read-only members (see `workspace.edit` in the policy table) are told once
  * with y-protocols' `permission denied`; their document changes are dropped,
- * never applied or relayed. Anything malformed closes this socket only.
+ * never applied or relayed. Anything malformed closes this socket only, and
+ * so does an update that takes longer than its budget to merge (4422
+ * `update_too_complex`; the merge runs on an engine thread, see `doc.ts`);
+ * after that, the user's other workspace sockets on this node close and new
+ * ones are refused for `refusalCooldownMs` (4029).
  */
 import type { RawData, WebSocket } from 'ws';
 import { CloseCode, ErrorCode, READ_ONLY_REASON, encodeCloseReason } from '@parley/sdk/protocol';
@@ -125,13 +129,18 @@ export class WorkspaceConnection implements DocPeer {
     this.#setAccess({ ...this.#access, role: member.role, mutedUntil: member.mutedUntil });
   }
 
-  /** Closes with `code` and a JSON reason; cuts the socket if the client does not answer in time. */
+  /** The document can no longer serve this socket: closes with the violation's code and reason. */
+  refuse(violation: WorkspaceViolation): void {
+    this.#fail(violation);
+  }
+
   /** The host ended `user`'s sessions as of `before` (epoch ms): closes this socket if its token is older. */
   sessionsRevoked(user: string, before: number): void {
     if (this.#user?.id !== user || !revokes(before, this.#issuedAt)) return;
     this.close(CloseCode.AuthFailed, { code: ErrorCode.SessionRevoked });
   }
 
+  /** Closes with `code` and a JSON reason; cuts the socket if the client does not answer in time. */
   close(code: number, reason: CloseReason): void {
     if (this.#state === 'closing' || this.#state === 'closed') return;
     this.#state = 'closing';
@@ -183,6 +192,11 @@ export class WorkspaceConnection implements DocPeer {
     }
     if (this.#state !== 'opening') return;
     const user = verified.user;
+    const coolingMs = sockets.coolingDown(user.id, Date.now());
+    if (coolingMs > 0) {
+      this.close(CloseCode.RateLimited, { code: ErrorCode.RateLimited, retryAfterMs: coolingMs });
+      return;
+    }
     if (sockets.count(user.id) >= server.options.limits.maxConnectionsPerUser) {
       this.close(CloseCode.TooManyConnections, { retryAfterMs: jitter(5_000, 15_000) });
       return;
@@ -297,7 +311,10 @@ export class WorkspaceConnection implements DocPeer {
     const message = parseInbound(bytes);
     switch (message.kind) {
       case 'sync-step1':
-        this.send(doc.syncStep2For(message.stateVector));
+        doc.syncStep2For(message.stateVector).then(
+          (reply) => this.send(reply),
+          (error: unknown) => this.#fail(error),
+        );
         return;
       case 'sync-update': {
         const count = ++this.#received;
@@ -309,6 +326,8 @@ export class WorkspaceConnection implements DocPeer {
         doc.receiveUpdate(message.update, this).then(
           () => this.#ack(count),
           (error: unknown) => {
+            if (error instanceof WorkspaceViolation && error.reason.code === ErrorCode.UpdateTooComplex) this.#coolDown();
+            if (error instanceof WorkspaceViolation) return this.#fail(error);
             this.#log.error({ err: error }, 'could not store a workspace update');
             this.close(CloseCode.InternalError, { code: ErrorCode.Internal, retryAfterMs: jitter(1_000, 5_000) });
           },
@@ -324,6 +343,22 @@ export class WorkspaceConnection implements DocPeer {
       case 'query-awareness':
         this.send(doc.awarenessSnapshot());
         return;
+    }
+  }
+
+  /**
+   * One of this user's updates was refused as too complex: each costs an
+   * engine thread its budget and a restart, so the user's other workspace
+   * sockets on this node close and new ones are refused for a while (4029).
+   */
+  #coolDown(): void {
+    const user = this.#user?.id;
+    if (user === undefined) return;
+    const { sockets, server } = this.#host;
+    const retryAfterMs = server.options.workspaces.refusalCooldownMs;
+    sockets.coolDown(user, Date.now() + retryAfterMs);
+    for (const socket of sockets.all as ReadonlySet<WorkspaceConnection>) {
+      if (socket !== this && socket.user.id === user) socket.close(CloseCode.RateLimited, { code: ErrorCode.RateLimited, retryAfterMs });
     }
   }
 

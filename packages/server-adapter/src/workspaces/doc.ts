@@ -1,31 +1,44 @@
 /**
- * One room's workspace document in memory: the Y.Doc and its awareness, the
- * sockets that have it open, and its persistence. An update from a client is
- * checked, applied and relayed to the other sockets at once, and appended to
- * the storage log; its sender gets the acknowledgement, and other nodes get
- * the update (`cluster.ts`), only after that append committed (see
- * docs/decisions/0006). The log is folded into a snapshot every few hundred
- * updates or megabytes, and when the document is unloaded; the fold reads
- * storage, not this node's memory, so updates other nodes appended are never
- * dropped.
+ * One room's workspace document as the main thread holds it: the sockets
+ * that have it open, its awareness, and its persistence. The Yjs document
+ * itself lives on an engine thread (`engine/`), where every merge runs under
+ * a budget, so no update can hold up the main thread (see
+ * docs/decisions/0012). An update from a client is applied there, relayed to
+ * the other sockets as soon as it applied, and appended to the storage log;
+ * its sender gets the acknowledgement, and other nodes get the update
+ * (`cluster.ts`), only after that append committed (see docs/decisions/0006).
+ * An update that would take longer than its budget is refused (close 4422
+ * `update_too_complex`): never relayed, never stored. The log is folded into
+ * a snapshot every few hundred updates or megabytes, and when the document is
+ * unloaded; the fold reads storage, not this node's memory, so updates other
+ * nodes appended are never dropped.
  */
 import * as Y from 'yjs';
 import * as awarenessProtocol from 'y-protocols/awareness';
-import { ErrorCode, userColor } from '@parley/sdk/protocol';
+import { CloseCode, ErrorCode, userColor } from '@parley/sdk/protocol';
 import type { Limits, MemberInfo, UserInfo } from '@parley/sdk/protocol';
 import type { Logger } from 'pino';
+import { jitter } from '../sockets/jitter.js';
 import type { Subscriber } from '../sockets/hub.js';
 import type { WorkspaceOptions } from '../options.js';
 import type { Storage, StoredWorkspace } from '../storage/storage.js';
+import { AwarenessOwners, decodeAwarenessEntries, encodeAwarenessEntries } from './awareness-owners.js';
+import type { AwarenessEntry } from './awareness-owners.js';
 import { DocClusterLink } from './cluster.js';
 import type { ClusterBus } from './cluster.js';
+import { EngineBudgetError, EngineClosedError, EngineDocumentGone } from './engine/engine-errors.js';
+import { SKIPPED } from './engine/engine.js';
+import type { WorkspaceEngine } from './engine/engine.js';
+import type { ApplyOutcome } from './engine/engine-protocol.js';
 import { NO_DOC_METRICS } from './workspace-metrics.js';
 import type { DocMetrics } from './workspace-metrics.js';
 import {
+  WorkspaceViolation,
   awarenessMessage,
   protocolViolation,
   syncStep1Message,
   syncStep2Message,
+  tooComplex,
   tooLarge,
   updateMessage,
 } from './messages.js';
@@ -38,6 +51,8 @@ export interface DocPeer {
   send(message: Uint8Array): void;
   /** A `member` event about this peer's user in the document's room. */
   memberChanged(member: MemberInfo, change: string): void;
+  /** Closes the socket with the violation's code and reason (the document can no longer serve it). */
+  refuse(violation: WorkspaceViolation): void;
 }
 
 /** What a document needs from the server. */
@@ -46,6 +61,8 @@ export interface DocServices {
   logger: Logger;
   limits: Limits;
   options: WorkspaceOptions;
+  /** Where the Yjs documents live and every merge runs. */
+  engine: WorkspaceEngine;
   /** The bus to the other nodes serving the same rooms; absent on a single node. */
   cluster?: ClusterBus;
   /** Counters for `/metrics`; none when absent. */
@@ -54,9 +71,7 @@ export interface DocServices {
 
 /** Awareness client ids one socket may introduce (a tab has one; a few spare for reloads). */
 const MAX_AWARENESS_CLIENTS = 8;
-/** Transaction origin of updates replayed from storage at load: they are neither stored again nor relayed. */
-const FROM_STORAGE = Symbol('from storage');
-/** Origin of updates and awareness heard from other nodes (or re-read from storage): relayed to our sockets, not stored or published. */
+/** Origin of awareness heard from other nodes: relayed to our sockets, not published again. */
 const FROM_CLUSTER = Symbol('from cluster');
 /** Origin of awareness removals when one of our sockets leaves: published to the other nodes. */
 const PEER_LEFT = Symbol('peer left');
@@ -67,79 +82,90 @@ const COLOR = /^#[0-9a-fA-F]{6}$/;
 /** A loaded workspace document; see the module comment. */
 export class WorkspaceDoc implements Subscriber {
   readonly room: string;
-  readonly doc: Y.Doc;
   readonly awareness: awarenessProtocol.Awareness;
   /** When a socket last opened or left the document (epoch ms), for least-recently-used unloading. */
   lastUsed = Date.now();
 
   readonly #services: DocServices;
+  readonly #engine: WorkspaceEngine;
   readonly #metrics: DocMetrics;
   readonly #log: Logger;
   readonly #peers = new Set<DocPeer>();
-  /** Awareness client ids each socket introduced; removed when it leaves. */
+  /** Awareness client ids each socket wrote a state for; removed when it leaves. */
   readonly #owned = new Map<DocPeer, Set<number>>();
-  /** Settles after the newest update's commit and relay; keeps acks and relays in order. */
+  readonly #owners: AwarenessOwners;
+  /** Sockets one of whose updates was refused as too complex: their later updates are dropped. */
+  readonly #refused = new WeakSet<DocPeer>();
+  /** Called once when the engine gave the document up (it could not be loaded again within its budget). */
+  readonly #onBroken: (doc: WorkspaceDoc) => void;
+  /** Settles after the newest update's apply, commit and relay; keeps acks and relays in order. */
   #tail: Promise<void> = Promise.resolve();
+  /** Settles once every append started so far has committed or failed (what a restore must wait for). */
+  #appended: Promise<void> = Promise.resolve();
   /** Upper bound of the encoded state size, re-measured when it nears the limit. */
   #sizeEstimate = 0;
   /** Updates and bytes appended since the last compaction (by this node; others count their own). */
   #logCount = 0;
   #logBytes = 0;
-  /** The in-memory state has changes storage may lack (a failed append). */
+  /** The engine's copy has changes storage may lack (a failed append). */
   #dirty = false;
-  /** The effective update of the transaction being applied. */
-  #captured: Uint8Array | null = null;
   #closed = false;
+  /** The engine gave the document up: nothing more runs for it. */
+  #broken = false;
   /** The other nodes holding this document; null on a single node. */
   #link: DocClusterLink | null = null;
   #catchUpTimer: NodeJS.Timeout | null = null;
   #catchingUp: Promise<void> | null = null;
 
-  private constructor(room: string, services: DocServices) {
+  private constructor(room: string, services: DocServices, onBroken: (doc: WorkspaceDoc) => void) {
     this.room = room;
     this.#services = services;
+    this.#engine = services.engine;
     this.#metrics = services.metrics ?? NO_DOC_METRICS;
     this.#log = services.logger.child({ room });
-    this.doc = new Y.Doc();
-    this.awareness = new awarenessProtocol.Awareness(this.doc);
+    this.#onBroken = onBroken;
+    // Awareness needs a document for its client id only; the content lives on the engine.
+    this.awareness = new awarenessProtocol.Awareness(new Y.Doc());
     // The server is not a participant: it has no awareness state of its own.
     this.awareness.setLocalState(null);
-    this.doc.on('update', (update: Uint8Array, origin: unknown) => {
-      if (origin === FROM_STORAGE) return;
-      this.#captured = this.#captured ? Y.mergeUpdates([this.#captured, update]) : update;
-    });
+    this.#owners = new AwarenessOwners((clientID) => this.awareness.getStates().has(clientID));
     this.awareness.on('update', this.#onAwarenessUpdate);
   }
 
   /**
-   * Loads the room's document from storage (snapshot, then the log in order).
-   * With other nodes, it listens to them first, so an update they commit
-   * while this load reads storage arrives either in what it reads or on the bus.
+   * Loads the room's document from storage (snapshot, then the log in order)
+   * onto the engine. With other nodes, it listens to them first, so an update
+   * they commit while this load reads storage arrives either in what it reads
+   * or on the bus. Rejects with a 4422 `document_too_complex` violation when
+   * loading takes longer than the document budget. `onBroken` is called if
+   * the engine later gives the document up.
    */
-  static async load(room: string, services: DocServices): Promise<WorkspaceDoc> {
-    const doc = new WorkspaceDoc(room, services);
+  static async load(room: string, services: DocServices, onBroken: (doc: WorkspaceDoc) => void = () => undefined): Promise<WorkspaceDoc> {
+    const doc = new WorkspaceDoc(room, services, onBroken);
     if (services.cluster) {
       const link = new DocClusterLink(services.cluster, room, {
-        update: (update) => doc.#hearUpdate(update),
-        awareness: (update) => awarenessProtocol.applyAwarenessUpdate(doc.awareness, update, FROM_CLUSTER),
+        update: (update) => void doc.#merge([update], true),
+        awareness: (update) => doc.#hearAwareness(update),
         resync: () => doc.#scheduleCatchUp(0),
         malformed: (reason) => doc.#log.warn({ reason }, 'ignored a malformed workspace message from another node'),
       });
       doc.#link = link;
       await link.subscribed();
     }
-    let stored: StoredWorkspace;
     try {
-      stored = await services.storage.loadWorkspace(room);
+      const stored = await services.storage.loadWorkspace(room);
+      const snapshotBytes = stored.snapshot?.length ?? 0;
+      doc.#sizeEstimate = stored.bytes;
+      doc.#logCount = stored.updates.length;
+      doc.#logBytes = stored.bytes - snapshotBytes;
+      await services.engine.open(room, partsOf(stored), { restore: () => doc.#restore(), broken: () => doc.#giveUp() });
     } catch (error) {
       doc.#link?.close();
-      throw error;
+      doc.#closed = true;
+      doc.#destroyAwareness();
+      if (error instanceof EngineBudgetError) doc.#log.warn({ budgetMs: error.limitMs }, 'a workspace takes longer to load than its budget; not serving it');
+      throw engineViolation(error);
     }
-    const snapshotBytes = stored.snapshot?.length ?? 0;
-    doc.#sizeEstimate = stored.bytes;
-    doc.#logCount = stored.updates.length;
-    doc.#logBytes = stored.bytes - snapshotBytes;
-    doc.#applyStored(stored, FROM_STORAGE);
     doc.#link?.start();
     return doc;
   }
@@ -149,17 +175,24 @@ export class WorkspaceDoc implements Subscriber {
     return this.#peers.size;
   }
 
-  /** Whether {@link WorkspaceDoc.close} began. */
+  /** Whether {@link WorkspaceDoc.close} began (or the engine gave the document up). */
   get closed(): boolean {
     return this.#closed;
   }
 
-  /** Adds a socket and returns the messages that start its sync: our state vector, then everyone's awareness. */
-  addPeer(peer: DocPeer): Uint8Array[] {
+  /** Adds a socket and resolves with the messages that start its sync: our state vector, then everyone's awareness. */
+  async addPeer(peer: DocPeer): Promise<Uint8Array[]> {
     this.#peers.add(peer);
     this.#owned.set(peer, new Set());
     this.lastUsed = Date.now();
-    const messages = [syncStep1Message(Y.encodeStateVector(this.doc))];
+    let stateVector: Uint8Array;
+    try {
+      stateVector = await this.#engine.stateVector(this.room);
+    } catch (error) {
+      this.removePeer(peer);
+      throw engineViolation(error);
+    }
+    const messages = [syncStep1Message(stateVector)];
     const clients = [...this.awareness.getStates().keys()];
     if (clients.length > 0) messages.push(awarenessMessage(awarenessProtocol.encodeAwarenessUpdate(this.awareness, clients)));
     return messages;
@@ -176,14 +209,15 @@ export class WorkspaceDoc implements Subscriber {
     }
   }
 
-  /** Answers sync step 1: what a client with `stateVector` lacks. */
-  syncStep2For(stateVector: Uint8Array): Uint8Array {
-    let update: Uint8Array;
+  /** Answers sync step 1: what a client with `stateVector` lacks. Rejects with a violation. */
+  async syncStep2For(stateVector: Uint8Array): Promise<Uint8Array> {
+    let update: Uint8Array | null;
     try {
-      update = Y.encodeStateAsUpdate(this.doc, stateVector);
-    } catch {
-      throw protocolViolation('malformed state vector');
+      update = await this.#engine.diff(this.room, stateVector);
+    } catch (error) {
+      throw engineViolation(error);
     }
+    if (update === null) throw protocolViolation('malformed state vector');
     return syncStep2Message(update);
   }
 
@@ -193,45 +227,34 @@ export class WorkspaceDoc implements Subscriber {
   }
 
   /**
-   * Applies a client's update and relays it to the other sockets now, and
-   * returns a promise that resolves once it is durably stored (at once when
-   * it changed nothing, after the updates before it). Throws a violation for
-   * a malformed update or one that would make the document too large;
-   * nothing is applied then.
+   * Applies a client's update (on the engine) and relays what it changed to
+   * the other sockets as soon as it applied; resolves once it is durably
+   * stored (at once when it changed nothing, after the updates before it).
+   * Rejects with a violation, and nothing is applied, for a malformed update,
+   * one that would make the document too large, or one that takes longer
+   * than the update budget (4422 `update_too_complex`: neither relayed nor
+   * stored, and the sender's later updates are dropped).
    */
   receiveUpdate(update: Uint8Array, from: DocPeer): Promise<void> {
     if (this.#closed) return Promise.reject(new Error('the document was unloaded'));
-    this.#checkSize(update.length);
-    try {
-      // Decodes every struct and the delete set without touching the document,
-      // so a truncated update cannot leave half of itself applied.
-      Y.decodeUpdate(update);
-    } catch {
-      throw protocolViolation('malformed document update');
-    }
-    const store = this.doc.store;
-    const pendingBefore = pendingOf(store);
-    this.#captured = null;
-    let failure: unknown = null;
-    try {
-      Y.applyUpdate(this.doc, update, from);
-    } catch (error) {
-      failure = error;
-    }
-    const effective = this.#captured;
-    this.#captured = null;
-    // Structs waiting for missing dependencies change no content yet but must survive a restart.
-    const pendingAfter = pendingOf(store);
-    const pendingChanged = pendingAfter[0] !== pendingBefore[0] || pendingAfter[1] !== pendingBefore[1];
-    const toStore = pendingChanged ? update : effective;
-    const handled = toStore ? this.#persist(toStore, effective ?? update, from) : this.whenHandled();
-    if (failure !== null) {
-      // Whatever was applied before the failure is stored and relayed above; the sender goes.
-      handled.catch(() => undefined);
-      this.#log.warn({ err: failure }, 'a workspace update failed to apply');
-      throw protocolViolation('the update could not be applied');
-    }
-    return handled;
+    const max = this.#services.limits.maxWorkspaceBytes;
+    // Measured only near the limit: the estimate is an upper bound.
+    const measure = this.#sizeEstimate + update.length > max;
+    if (!measure) this.#sizeEstimate += update.length;
+    const prior = this.#tail;
+    const done = this.#engine.apply(this.room, update, measure ? max : null, () => this.#refused.has(from)).then(
+      (outcome) => this.#applied(outcome, update, from, prior),
+      (error: unknown) => {
+        if (error instanceof EngineBudgetError) {
+          this.#refused.add(from);
+          this.#log.warn({ user: from.user.id, bytes: update.length }, 'refused a workspace update that takes too long to merge');
+          throw tooComplex(ErrorCode.UpdateTooComplex, 'the update takes too long to merge');
+        }
+        throw engineViolation(error);
+      },
+    );
+    this.#tail = done.catch(() => undefined);
+    return done;
   }
 
   /** Resolves once every update received so far is handled (stored and published, or failed). */
@@ -240,18 +263,36 @@ export class WorkspaceDoc implements Subscriber {
   }
 
   /**
-   * Applies a client's awareness update with its user identity enforced
-   * (`user.id` and `user.name` from the token), then relays it.
+   * Applies a client's awareness update: entries under client ids another
+   * user introduced are dropped, and the rest carry the sender's identity
+   * (`user.id` and `user.name` from the token); then relays it.
    */
   applyAwareness(update: Uint8Array, from: DocPeer): void {
-    let clean: Uint8Array;
+    let entries: AwarenessEntry[];
     try {
-      clean = awarenessProtocol.modifyAwarenessUpdate(update, (state: unknown) => withIdentity(state, from.user));
+      entries = decodeAwarenessEntries(update);
     } catch {
       throw protocolViolation('malformed awareness update');
     }
-    awarenessProtocol.applyAwarenessUpdate(this.awareness, clean, from);
-    if ((this.#owned.get(from)?.size ?? 0) > MAX_AWARENESS_CLIENTS) throw protocolViolation('too many awareness states');
+    const owned = this.#owned.get(from);
+    if (!owned) return;
+    const user = from.user.id;
+    const kept = entries.filter((entry) => this.#owners.mayWrite(entry.clientID, user));
+    if (kept.length < entries.length) this.#log.warn({ user, dropped: entries.length - kept.length }, "dropped awareness entries under another user's client ids");
+    const added = new Set(owned);
+    for (const entry of kept) if (entry.state !== null) added.add(entry.clientID);
+    if (added.size > MAX_AWARENESS_CLIENTS) throw protocolViolation('too many awareness states');
+    if (kept.length === 0) return;
+    for (const entry of kept) {
+      if (entry.state === null) {
+        owned.delete(entry.clientID);
+      } else {
+        this.#owners.claim(entry.clientID, user);
+        owned.add(entry.clientID);
+        entry.state = withIdentity(entry.state, from.user);
+      }
+    }
+    awarenessProtocol.applyAwarenessUpdate(this.awareness, encodeAwarenessEntries(kept), from);
   }
 
   /** From the hub: the room's events. Only `member` events matter here (kicks, bans, role and mute changes). */
@@ -281,7 +322,7 @@ export class WorkspaceDoc implements Subscriber {
     if (this.#catchUpTimer) clearTimeout(this.#catchUpTimer);
     await this.#tail;
     await this.#catchingUp;
-    if (this.#logCount > 0 || this.#dirty) {
+    if (!this.#broken && (this.#logCount > 0 || this.#dirty)) {
       try {
         await this.#compact();
       } catch (error) {
@@ -289,34 +330,43 @@ export class WorkspaceDoc implements Subscriber {
         this.#log.error({ err: error }, 'could not compact the workspace on unload');
       }
     }
-    this.awareness.off('update', this.#onAwarenessUpdate);
-    this.awareness.destroy();
-    this.doc.destroy();
+    this.#destroyAwareness();
+    this.#engine.drop(this.room);
   }
 
   // ── internals ──────────────────────────────────────────────────────────────
 
-  /** Refuses an update that would take the encoded state over the limit; measures only near it. */
-  #checkSize(incoming: number): void {
+  /** What follows an update's apply on the engine: storing and relaying it, or the sender's violation. */
+  #applied(outcome: ApplyOutcome | typeof SKIPPED, update: Uint8Array, from: DocPeer, prior: Promise<void>): Promise<void> {
+    if (outcome === SKIPPED) return prior; // its sender was refused: it goes, and so does this
     const max = this.#services.limits.maxWorkspaceBytes;
-    if (this.#sizeEstimate + incoming <= max) {
-      this.#sizeEstimate += incoming;
-      return;
+    switch (outcome.kind) {
+      case 'malformed':
+        throw protocolViolation('malformed document update');
+      case 'too-large':
+        this.#sizeEstimate = outcome.size;
+        throw tooLarge(ErrorCode.DocumentTooLarge, `the document would exceed ${max} bytes`);
+      case 'applied': {
+        if (outcome.size !== null) this.#sizeEstimate = outcome.size + update.length;
+        const { effective } = outcome;
+        // Structs waiting for missing dependencies change no content yet but must survive a restart.
+        const toStore = outcome.pendingChanged ? update : effective;
+        const handled = toStore ? this.#persist(toStore, effective ?? update, from, prior) : prior;
+        if (!outcome.failed) return handled;
+        // Whatever was applied before the failure is stored and relayed above; the sender goes.
+        handled.catch(() => undefined);
+        this.#log.warn('a workspace update failed to apply');
+        throw protocolViolation('the update could not be applied');
+      }
     }
-    const actual = Y.encodeStateAsUpdate(this.doc).length;
-    if (actual + incoming > max) {
-      this.#sizeEstimate = actual;
-      throw tooLarge(ErrorCode.DocumentTooLarge, `the document would exceed ${max} bytes`);
-    }
-    this.#sizeEstimate = actual + incoming;
   }
 
   /**
    * Relays `relay` to the other sockets now and appends `stored` to the log;
-   * once that committed (in order), publishes `relay` to the other nodes and
-   * compacts when due.
+   * once that committed (after `prior`), publishes `relay` to the other nodes
+   * and compacts when due.
    */
-  #persist(stored: Uint8Array, relay: Uint8Array, from: DocPeer): Promise<void> {
+  #persist(stored: Uint8Array, relay: Uint8Array, from: DocPeer, prior: Promise<void>): Promise<void> {
     const { storage, options } = this.#services;
     // Relaying before the commit loses nothing: the sender keeps the update until it is
     // acknowledged (after the commit) and sends it again after a crash (decision 0006).
@@ -329,9 +379,10 @@ export class WorkspaceDoc implements Subscriber {
         this.#metrics.updateStored(false);
       },
     );
+    this.#appended = Promise.all([this.#appended, committed.catch(() => undefined)]).then(() => undefined);
     this.#logCount += 1;
     this.#logBytes += stored.length;
-    const done = this.#tail
+    return prior
       .then(() => committed)
       .then(async () => {
         // Published only once stored, so a node that reads storage and then listens misses nothing.
@@ -340,8 +391,6 @@ export class WorkspaceDoc implements Subscriber {
           await this.#compact().catch((error: unknown) => this.#log.error({ err: error }, 'workspace compaction failed'));
         }
       });
-    this.#tail = done.catch(() => undefined);
-    return done;
   }
 
   /** Sends an update message to every socket but `from`. */
@@ -351,36 +400,46 @@ export class WorkspaceDoc implements Subscriber {
     for (const peer of this.#peers) if (peer !== from) peer.send(message);
   }
 
-  /** Applies `parts` in order; with `FROM_CLUSTER`, relays what they changed to our sockets. */
-  #applyParts(parts: readonly Uint8Array[], origin: symbol): void {
-    this.#captured = null;
-    for (const part of parts) {
-      try {
-        Y.applyUpdate(this.doc, part, origin);
-      } catch (error) {
-        // Only valid updates are stored or published; a damaged one must not make the whole document unreadable.
-        this.#log.error({ err: error }, 'skipped a workspace update that does not decode');
+  /**
+   * Applies updates that are already stored (heard from another node, or
+   * read back from storage) and relays what they changed to our sockets.
+   * With `heard`, an update that leaves the copy missing dependencies means
+   * we missed one: storage is read again. Never rejects.
+   */
+  async #merge(parts: Uint8Array[], heard: boolean): Promise<void> {
+    if (this.#closed) return;
+    try {
+      const { effective, missing, skipped } = await this.#engine.merge(this.room, parts);
+      if (skipped > 0) this.#log.error({ skipped }, 'skipped workspace updates that do not decode');
+      if (this.#closed) return;
+      if (effective) {
+        this.#sizeEstimate += effective.length;
+        this.#relay(effective, null);
+      }
+      if (heard && missing) this.#scheduleCatchUp(CATCH_UP_DELAY_MS);
+    } catch (error) {
+      if (this.#closed || error instanceof EngineClosedError || error instanceof EngineDocumentGone) return;
+      if (!(error instanceof EngineBudgetError)) {
+        this.#log.error({ err: error }, 'could not merge stored workspace updates');
+        return;
+      }
+      // What we could not merge is stored (another node stored it first) and the engine reloads the
+      // document from storage; our sockets reconnect to get what they missed.
+      this.#log.warn('a stored workspace update took too long to merge here; reconnecting the sockets');
+      for (const peer of [...this.#peers]) {
+        peer.refuse(new WorkspaceViolation(CloseCode.TryAgainLater, { code: ErrorCode.Unavailable, retryAfterMs: jitter(500, 2_000) }, 'resync'));
       }
     }
-    // Set by the document's update handler during the applies above.
-    const effective = this.#captured as Uint8Array | null;
-    this.#captured = null;
-    if (effective && origin === FROM_CLUSTER) {
-      this.#sizeEstimate += effective.length;
-      this.#relay(effective, null);
-    }
   }
 
-  #applyStored(stored: StoredWorkspace, origin: symbol): void {
-    this.#applyParts(stored.snapshot ? [stored.snapshot, ...stored.updates] : stored.updates, origin);
-  }
-
-  /** An update another node committed: applied and relayed; missing dependencies mean we missed one. */
-  #hearUpdate(update: Uint8Array): void {
+  /** Awareness another node applied (identities and ownership enforced there): its owners are recorded here too. */
+  #hearAwareness(update: Uint8Array): void {
     if (this.#closed) return;
-    this.#applyParts([update], FROM_CLUSTER);
-    const store = this.doc.store;
-    if (store.pendingStructs !== null || store.pendingDs !== null) this.#scheduleCatchUp(CATCH_UP_DELAY_MS);
+    for (const entry of decodeAwarenessEntries(update)) {
+      const user = isRecord(entry.state) && isRecord(entry.state.user) ? entry.state.user.id : undefined;
+      if (typeof user === 'string') this.#owners.claim(entry.clientID, user);
+    }
+    awarenessProtocol.applyAwarenessUpdate(this.awareness, update, FROM_CLUSTER);
   }
 
   /** Re-reads storage after `delayMs` (once, however often asked meanwhile) and applies what this copy lacks. */
@@ -400,7 +459,7 @@ export class WorkspaceDoc implements Subscriber {
     try {
       const stored = await this.#services.storage.loadWorkspace(this.room);
       if (this.#closed) return;
-      this.#applyStored(stored, FROM_CLUSTER);
+      await this.#merge(partsOf(stored), false);
       this.#metrics.caughtUp();
       this.#log.debug('workspace caught up from storage');
     } catch (error) {
@@ -409,28 +468,49 @@ export class WorkspaceDoc implements Subscriber {
     }
   }
 
+  /** For the engine, after the thread holding the document was replaced: what storage holds, once our appends are in. */
+  async #restore(): Promise<Uint8Array[]> {
+    await this.#appended;
+    // A failed append is lost from the reloaded copy; its sender was closed with 1011 and sends it again.
+    this.#dirty = false;
+    const stored = await this.#services.storage.loadWorkspace(this.room);
+    this.#sizeEstimate = stored.bytes;
+    return partsOf(stored);
+  }
+
+  /** The engine could not load the document again within its budget: every socket goes, and so does the document. */
+  #giveUp(): void {
+    if (this.#broken) return;
+    this.#broken = true;
+    this.#log.warn('a workspace takes longer to load than its budget; closing it');
+    for (const peer of [...this.#peers]) peer.refuse(tooComplex(ErrorCode.DocumentTooComplex, 'the document takes too long to load'));
+    this.#onBroken(this);
+  }
+
   /**
-   * Folds the stored snapshot and log into a new snapshot and drops the folded
-   * log. It reads storage rather than encoding this copy, so updates other
-   * nodes appended (and this copy may not have heard yet) stay. When an
-   * append failed earlier, this copy's state is appended first so the fold
-   * includes it. A concurrent, newer compaction wins (ours then changes nothing).
+   * Folds the stored snapshot and log into a new snapshot (on the engine)
+   * and drops the folded log. It reads storage rather than encoding this
+   * copy, so updates other nodes appended (and this copy may not have heard
+   * yet) stay. When an append failed earlier, this copy's state is appended
+   * first so the fold includes it. A concurrent, newer compaction wins (ours
+   * then changes nothing).
    */
   async #compact(): Promise<void> {
+    if (this.#broken) return;
     const { storage } = this.#services;
     const count = this.#logCount;
     const bytes = this.#logBytes;
     if (this.#dirty) {
       this.#dirty = false;
       try {
-        await storage.appendWorkspaceUpdate(this.room, Y.encodeStateAsUpdate(this.doc), Date.now());
+        await storage.appendWorkspaceUpdate(this.room, await this.#engine.encode(this.room), Date.now());
       } catch (error) {
         this.#dirty = true;
         throw error;
       }
     }
     const stored = await storage.loadWorkspace(this.room);
-    const snapshot = foldStored(stored);
+    const snapshot = await this.#engine.fold(this.room, partsOf(stored));
     await storage.compactWorkspace(this.room, snapshot, stored.lastUpdateId, Date.now());
     this.#metrics.compacted();
     this.#logCount = Math.max(0, this.#logCount - count);
@@ -439,17 +519,18 @@ export class WorkspaceDoc implements Subscriber {
     this.#log.debug({ bytes: snapshot.length, throughId: stored.lastUpdateId }, 'workspace compacted');
   }
 
-  /** Enforces identity, tracks which ids each socket introduced, and relays the change. */
+  #destroyAwareness(): void {
+    this.awareness.off('update', this.#onAwarenessUpdate);
+    this.awareness.destroy();
+    this.awareness.doc.destroy();
+  }
+
+  /** Relays an awareness change (and publishes our sockets' own to the other nodes). */
   readonly #onAwarenessUpdate = (
     { added, updated, removed }: { added: number[]; updated: number[]; removed: number[] },
     origin: unknown,
   ): void => {
     const from = this.#peers.has(origin as DocPeer) ? (origin as DocPeer) : null;
-    if (from) {
-      const owned = this.#owned.get(from);
-      for (const id of added) owned?.add(id);
-      for (const id of removed) owned?.delete(id);
-    }
     const changed = [...added, ...updated, ...removed];
     if (changed.length === 0) return;
     // Changes made here (a socket's update, or its leaving) go to the other nodes; what they sent, or timed out, does not.
@@ -462,22 +543,21 @@ export class WorkspaceDoc implements Subscriber {
   };
 }
 
-/** The stored snapshot and log as one update, with deleted content collected. */
-function foldStored(stored: StoredWorkspace): Uint8Array {
-  const doc = new Y.Doc();
-  try {
-    for (const part of stored.snapshot ? [stored.snapshot, ...stored.updates] : stored.updates) {
-      try {
-        Y.applyUpdate(doc, part);
-      } catch {
-        // Skipped on load too; keeping it out of the snapshot loses nothing readable.
-      }
-    }
-    // Structs still waiting for dependencies are part of the encoding, so they survive the fold.
-    return Y.encodeStateAsUpdate(doc);
-  } finally {
-    doc.destroy();
+/** The parts of a stored document in the order they apply. */
+function partsOf(stored: StoredWorkspace): Uint8Array[] {
+  return stored.snapshot ? [stored.snapshot, ...stored.updates] : stored.updates;
+}
+
+/** The violation that closes a socket when the engine could not do its job for the document. */
+function engineViolation(error: unknown): unknown {
+  if (error instanceof WorkspaceViolation) return error;
+  if (error instanceof EngineBudgetError || error instanceof EngineDocumentGone) {
+    return tooComplex(ErrorCode.DocumentTooComplex, 'the document takes too long to load');
   }
+  if (error instanceof EngineClosedError) {
+    return new WorkspaceViolation(CloseCode.GoingAway, { code: ErrorCode.Unavailable, retryAfterMs: jitter(1_000, 5_000) }, 'the server is shutting down');
+  }
+  return error;
 }
 
 /** An awareness state with `user` set to the authenticated identity (the colour may be the client's). */
@@ -491,14 +571,4 @@ function withIdentity(state: unknown, user: UserInfo): unknown {
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/**
- * What a document holds back for missing dependencies, by identity. Yjs keeps
- * the pending structs object and replaces its `update` when more arrive, so
- * the bytes are compared, not the object (a new pending delete set is a new
- * array too, sometimes without new content: that only stores an update twice).
- */
-function pendingOf(store: Y.Doc['store']): [Uint8Array | null, Uint8Array | null] {
-  return [store.pendingStructs?.update ?? null, store.pendingDs];
 }

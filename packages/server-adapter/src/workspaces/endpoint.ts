@@ -14,6 +14,7 @@ import { jitter } from '../sockets/jitter.js';
 import type { ServerContext } from '../context.js';
 import type { ClusterBus } from './cluster.js';
 import { WorkspaceConnection } from './connection.js';
+import { WorkspaceEngine } from './engine/engine.js';
 import type { WorkspaceHost, WorkspaceRequest } from './connection.js';
 import { WorkspaceRegistry } from './registry.js';
 import { WorkspaceSockets } from './sockets.js';
@@ -36,12 +37,23 @@ export class WorkspaceEndpoint {
     const { limits, workspaces } = server.options;
     const sockets = new WorkspaceSockets<WorkspaceConnection>();
     let registry: WorkspaceRegistry | null = null;
-    const metrics = registerWorkspaceMetrics(
-      server.metrics.registry,
-      () => registry?.size ?? 0,
-      () => sockets.all.size,
+    let engine: WorkspaceEngine | null = null;
+    const metrics = registerWorkspaceMetrics(server.metrics.registry, {
+      documents: () => registry?.size ?? 0,
+      sockets: () => sockets.all.size,
+      busyThreads: () => engine?.busyThreads ?? 0,
+    });
+    engine = new WorkspaceEngine({
+      threads: workspaces.engineThreads,
+      budgets: { update: workspaces.updateBudgetMs, document: workspaces.documentBudgetMs },
+      logger: server.logger.child({ component: 'workspace-engine' }),
+      metrics,
+    });
+    registry = new WorkspaceRegistry(
+      { storage: server.storage, logger: server.logger, limits, options: workspaces, engine, cluster, metrics },
+      server.hub,
+      server.options.timing.closeTimeoutMs,
     );
-    registry = new WorkspaceRegistry({ storage: server.storage, logger: server.logger, limits, options: workspaces, cluster, metrics }, server.hub);
     this.#host = { server, registry, sockets };
     this.#wss = new WebSocketServer({
       noServer: true,
@@ -92,7 +104,7 @@ export class WorkspaceEndpoint {
     for (const socket of this.#host.sockets.all as ReadonlySet<WorkspaceConnection>) socket.checkAlive();
   }
 
-  /** Shutdown: closes every socket with 1001, then compacts and unloads every document. */
+  /** Shutdown: closes every socket with 1001, then compacts and unloads every document and stops the engine. */
   async close(): Promise<void> {
     await Promise.all([...(this.#host.sockets.all as ReadonlySet<WorkspaceConnection>)].map((socket) => socket.drain()));
     await this.#host.registry.close();

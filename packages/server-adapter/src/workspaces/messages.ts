@@ -35,6 +35,11 @@ export function tooLarge(code: typeof ErrorCode.FrameTooLarge | typeof ErrorCode
   return new WorkspaceViolation(CloseCode.WorkspaceTooLarge, { code }, message);
 }
 
+/** An update or document that takes longer to merge or load than its budget: close 4422 (final). */
+export function tooComplex(code: typeof ErrorCode.UpdateTooComplex | typeof ErrorCode.DocumentTooComplex, message: string): WorkspaceViolation {
+  return new WorkspaceViolation(CloseCode.WorkspaceTooComplex, { code }, message);
+}
+
 /** One message from a client, decoded as far as the socket needs. */
 export type InboundMessage =
   /** Sync step 1: the client's state vector; answered with step 2. */

@@ -1,4 +1,8 @@
-/** The open workspace sockets of this node, counted per user for `maxConnectionsPerUser`. */
+/**
+ * The open workspace sockets of this node, counted per user for
+ * `maxConnectionsPerUser`, and the users cooling down after one of their
+ * updates was refused as too complex.
+ */
 
 /** What the set needs from a socket. */
 export interface CountedSocket {
@@ -9,6 +13,8 @@ export interface CountedSocket {
 export class WorkspaceSockets<S extends CountedSocket = CountedSocket> {
   readonly #all = new Set<S>();
   readonly #perUser = new Map<string, number>();
+  /** Users who may not use workspaces until then (epoch ms). */
+  readonly #coolingDown = new Map<string, number>();
 
   /** Every open socket. */
   get all(): ReadonlySet<S> {
@@ -36,5 +42,19 @@ export class WorkspaceSockets<S extends CountedSocket = CountedSocket> {
   /** Open workspace sockets of `user`. */
   count(user: string): number {
     return this.#perUser.get(user) ?? 0;
+  }
+
+  /** `user` may not use workspaces on this node until `until` (epoch ms). */
+  coolDown(user: string, until: number): void {
+    this.#coolingDown.set(user, Math.max(until, this.#coolingDown.get(user) ?? 0));
+  }
+
+  /** How long `user` still has to wait at `now` (ms; 0 when not cooling down). */
+  coolingDown(user: string, now: number): number {
+    const until = this.#coolingDown.get(user);
+    if (until === undefined) return 0;
+    if (until > now) return until - now;
+    this.#coolingDown.delete(user);
+    return 0;
   }
 }

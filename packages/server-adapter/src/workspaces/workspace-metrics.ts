@@ -1,6 +1,8 @@
 /** Prometheus instruments of workspaces, on the server's registry (`GET /metrics`). */
 import { Counter, Gauge } from 'prom-client';
 import type { Registry } from 'prom-client';
+import type { Budget } from './engine/engine-errors.js';
+import type { EngineMetrics } from './engine/engine.js';
 
 /** What a workspace document reports as it works. */
 export interface DocMetrics {
@@ -15,8 +17,19 @@ export interface DocMetrics {
 /** Metrics that count nothing (for a registry-less document, e.g. in unit tests). */
 export const NO_DOC_METRICS: DocMetrics = { updateStored() {}, compacted() {}, caughtUp() {} };
 
-/** Registers the workspace instruments; the gauges read `documents()` and `sockets()` at scrape time. */
-export function registerWorkspaceMetrics(registry: Registry, documents: () => number, sockets: () => number): DocMetrics {
+/** What the gauges read at scrape time. */
+export interface WorkspaceGauges {
+  /** Documents loaded (or loading) on this node. */
+  documents: () => number;
+  /** Open workspace sockets. */
+  sockets: () => number;
+  /** Engine threads running a job now. */
+  busyThreads: () => number;
+}
+
+/** Registers the workspace instruments. */
+export function registerWorkspaceMetrics(registry: Registry, gauges: WorkspaceGauges): DocMetrics & EngineMetrics {
+  const { documents, sockets, busyThreads } = gauges;
   new Gauge({
     name: 'parley_workspace_documents',
     help: 'Workspace documents loaded in memory on this node',
@@ -32,6 +45,20 @@ export function registerWorkspaceMetrics(registry: Registry, documents: () => nu
     collect() {
       this.set(sockets());
     },
+  });
+  new Gauge({
+    name: 'parley_workspace_engine_busy_threads',
+    help: 'Workspace engine threads running a job now',
+    registers: [registry],
+    collect() {
+      this.set(busyThreads());
+    },
+  });
+  const overBudget = new Counter({
+    name: 'parley_workspace_jobs_over_budget_total',
+    help: 'Workspace engine jobs that ran past their budget (their thread was replaced), by budget (update, document)',
+    labelNames: ['budget'] as const,
+    registers: [registry],
   });
   const updates = new Counter({
     name: 'parley_workspace_updates_total',
@@ -53,5 +80,6 @@ export function registerWorkspaceMetrics(registry: Registry, documents: () => nu
     updateStored: (ok) => updates.inc({ result: ok ? 'stored' : 'failed' }),
     compacted: () => compactions.inc(),
     caughtUp: () => catchUps.inc(),
+    overBudget: (budget: Budget) => overBudget.inc({ budget }),
   };
 }

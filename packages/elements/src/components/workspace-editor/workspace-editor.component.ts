@@ -5,8 +5,9 @@ import { createRef, ref } from 'lit/directives/ref.js';
 import { repeat } from 'lit/directives/repeat.js';
 import { styleMap } from 'lit/directives/style-map.js';
 import type { ParleyClient } from '@parley/sdk';
-import { MAX_TASK_TEXT, userColor } from '@parley/sdk/protocol';
+import { ErrorCode, MAX_TASK_TEXT, userColor } from '@parley/sdk/protocol';
 import { failureOf } from '../../base/error-reporter.js';
+import type { Failure } from '../../base/error-reporter.js';
 import { ParleyElement } from '../../base/parley-element.js';
 import { StoreController } from '../../controllers/store-controller.js';
 import { elementLocale } from '../../internal/format.js';
@@ -332,6 +333,13 @@ export class WorkspaceEditor extends ParleyElement {
     const t = this.text;
     const label = { loading: t.loading, saved: t.saved, syncing: t.syncing, offline: t.offline, failed: t.stopped }[shown];
     return html`<span part="sync-status" data-state=${shown} role="status">${label}</span>`;
+  }
+
+  /** The workspace's own sentences for a change or a document too complex to merge; the shared ones otherwise. */
+  protected override failureText(failure: Failure): string {
+    if (failure.code === ErrorCode.UpdateTooComplex) return this.text.changeTooComplex;
+    if (failure.code === ErrorCode.DocumentTooComplex) return this.text.documentTooComplex;
+    return super.failureText(failure);
   }
 
   /** A failed connection or a workspace the server refused (unless the host took it over: `parley-error`), or no client. */

@@ -42,6 +42,10 @@ export interface WorkspaceEditorStrings extends Partial<ErrorStrings> {
   connecting: string;
   connectionFailed: string;
   failed: (message: string) => string;
+  /** The server refused one of this user's changes as too complex to merge; the workspace stopped syncing. */
+  changeTooComplex: string;
+  /** The server will not open this document: it takes too long to load. */
+  documentTooComplex: string;
   noClient: string;
 }
 
@@ -74,5 +78,8 @@ export const workspaceEditorStrings: WorkspaceEditorStrings = {
   connectionFailed: 'Could not connect to the workspace.',
   errorNotMember: 'You may not open this workspace: you are not a member of this room.',
   failed: (message) => `That did not work: ${message}`,
+  changeTooComplex:
+    'The server refused a change here as too complex to merge: it was not saved or shared, and this workspace has stopped syncing. Changes you make now stay on this device only.',
+  documentTooComplex: 'This document is too complex for the server to open.',
   noClient: 'Not connected: place this element in a <parley-session> or set its server and user.',
 };

@@ -3,16 +3,19 @@
  * runner) with real WebSockets and keyboard input: typing reaches another
  * user, tasks are added, checked, reordered and deleted from the keyboard,
  * a read-only member cannot change anything, hostile awareness states are
- * cleaned, and axe in both themes. The offline → reload → merge path runs
+ * cleaned, a change the server refuses as too complex is explained, and axe
+ * in both themes. The offline → reload → merge path runs
  * end to end in `e2e/workspace-offline.test.ts`.
  */
 import { expect, fixture, html } from '@open-wc/testing';
 import { executeServerCommand, sendKeys } from '@web/test-runner-commands';
+import * as Y from 'yjs';
 import { createClient, ErrorCode } from '@parley/sdk';
 import type { ParleyClient } from '@parley/sdk';
 import './workspace-editor.js';
 import type { WorkspaceEditor } from './workspace-editor.component.js';
 import { syncShown } from './workspace-editor.component.js';
+import { workspaceEditorStrings } from './workspace-editor.strings.js';
 import { cleanUser, SafeAwareness } from './safe-awareness.js';
 import type { AwarenessLike } from './safe-awareness.js';
 import type { ParleyTaskAddEvent } from '../../events/parley-task-add.js';
@@ -77,6 +80,18 @@ async function altPress(key: string): Promise<void> {
   await sendKeys({ down: 'Alt' });
   await sendKeys({ press: key });
   await sendKeys({ up: 'Alt' });
+}
+
+/** An update from `clientID` inserting `items` characters one by one at index 0: cheap alone, quadratic to merge with another. */
+function hostileUpdate(clientID: number, items: number): Uint8Array {
+  const doc = new Y.Doc();
+  doc.clientID = clientID;
+  doc.transact(() => {
+    for (let i = 0; i < items; i++) doc.getText('body').insert(0, 'x');
+  });
+  const update = Y.encodeStateAsUpdate(doc);
+  doc.destroy();
+  return update;
 }
 
 afterEach(async () => {
@@ -212,6 +227,26 @@ describe('<workspace-editor>', () => {
     expect(editor(el)?.getAttribute('contenteditable')).to.equal('false');
   });
 
+  it('says so when the server refuses a change as too complex, and offers no more editing', async () => {
+    const ada = await signIn(unique('ada'));
+    const room = (await ada.createRoom({ kind: 'group', name: 'Poisoned' })).id;
+    const el = await fixture<WorkspaceEditor>(html`<workspace-editor room=${room} .client=${ada}></workspace-editor>`);
+    await until(() => syncState(el) === 'saved', 'synced');
+    // Two changes inserting thousands of characters at the same place from two clients: merging them takes the server far past its budget.
+    const workspace = await ada.workspace(room);
+    try {
+      Y.applyUpdate(workspace.doc, hostileUpdate(7_000_001, 3_000));
+      await workspace.whenSynced();
+      Y.applyUpdate(workspace.doc, hostileUpdate(7_000_002, 3_000));
+      await until(() => syncState(el) === 'failed', 'the refusal shown');
+      expect(root(el).querySelector('[part~="banner"]')?.textContent).to.equal(workspaceEditorStrings.changeTooComplex);
+      expect(taskInput(el).disabled).to.equal(true);
+      expect(editor(el)?.getAttribute('contenteditable')).to.equal('false');
+    } finally {
+      workspace.release();
+    }
+  });
+
   it('renders task text as text, never HTML', async () => {
     const { a, b } = await pair();
     const payload = '<img src=x onerror="window.pwnedByTask=1">';
@@ -288,7 +323,7 @@ describe('workspace awareness cleaning', () => {
     expect(syncShown({ ...base, status: 'offline', pending: true }, false)).to.equal('offline');
     expect(syncShown(base, true)).to.equal('offline');
     // Offline while retrying is not a failure; a refusal for good is.
-    expect(syncShown({ ...base, status: 'offline', error: { message: 'connection closed (1006)', retryable: true } }, false)).to.equal('offline');
-    expect(syncShown({ ...base, status: 'offline', error: { message: ErrorCode.NotMember, retryable: false } }, false)).to.equal('failed');
+    expect(syncShown({ ...base, status: 'offline', error: { code: 'disconnected', message: 'connection closed (1006)', retryable: true } }, false)).to.equal('offline');
+    expect(syncShown({ ...base, status: 'offline', error: { code: ErrorCode.NotMember, message: 'you may not open this workspace', retryable: false } }, false)).to.equal('failed');
   });
 });

@@ -34,8 +34,8 @@ export interface OpenWorkspace {
 
 /** The workspace's sync state, as the element reads it (`client.state.workspaces[room]`). */
 export type WorkspaceStatus = Pick<WorkspaceState, 'status' | 'pending' | 'readOnly'> & {
-  /** Why it is offline (the SDK's error, with its `code`); a non-retryable error means it stopped for good. */
-  error: { message: string; retryable: boolean; code?: string } | null;
+  /** Why it is offline; a non-retryable error means it stopped for good. */
+  error: { code: string; message: string; retryable: boolean } | null;
 };
 
 /** Opens `room`'s workspace on `client` (the SDK shares one handle per room and counts holders). */
