@@ -208,12 +208,13 @@ export class RawWorkspaceSocket {
     ws: WorkspaceServer,
     room: string,
     token: string | null,
-    options: { origin?: string; path?: string } = {},
+    options: { origin?: string; path?: string; autoPong?: boolean } = {},
   ): Promise<RawWorkspaceSocket> {
     const protocols = token === null ? [] : [WORKSPACE_SUBPROTOCOL, `${WORKSPACE_TOKEN_PREFIX}${token}`];
     const url = `${ws.base}${options.path ?? `${WORKSPACE_PATH}/${encodeURIComponent(room)}`}`;
     return new Promise((resolve, reject) => {
-      const socket = new WebSocket(url, protocols, { origin: options.origin });
+      // `autoPong: false` plays a peer that vanished without a FIN.
+      const socket = new WebSocket(url, protocols, { origin: options.origin, autoPong: options.autoPong ?? true });
       const raw = new RawWorkspaceSocket(socket);
       socket.once('open', () => resolve(raw));
       socket.once('error', reject);

@@ -11,24 +11,27 @@
  * `update_too_complex`; the merge runs on an engine thread, see `doc.ts`);
  * after that, the user's other workspace sockets on this node close and new
  * ones are refused for `refusalCooldownMs` (4029).
+ *
+ * Liveness, closing, drain, the slow-consumer guard, expiry and revocation
+ * come from `ManagedSocket`; the set of workspace sockets forgets a socket
+ * when the workspace observer hears it closed (wired in `endpoint.ts`).
  */
 import type { RawData, WebSocket } from 'ws';
-import { CloseCode, ErrorCode, READ_ONLY_REASON, encodeCloseReason } from '@parley/sdk/protocol';
-import type { CloseReason, MemberInfo, UserInfo } from '@parley/sdk/protocol';
+import { CloseCode, ErrorCode, READ_ONLY_REASON } from '@parley/sdk/protocol';
+import type { MemberInfo, UserInfo } from '@parley/sdk/protocol';
 import type { Logger } from 'pino';
-import { TokenError, revokes } from '../auth/tokens.js';
+import { TokenError } from '../auth/tokens.js';
 import { jitter } from '../sockets/jitter.js';
+import { ManagedSocket } from '../sockets/managed-socket.js';
+import type { ManagedSocketServices, SocketWording } from '../sockets/managed-socket.js';
 import { TokenBucket } from '../quotas/rate-limit.js';
 import type { ServerContext } from '../context.js';
-import { newSessionId } from '../rooms/ids.js';
 import { canEdit, workspaceAccess } from './access.js';
 import type { WorkspaceAccess } from './access.js';
 import type { DocPeer, WorkspaceDoc } from './doc.js';
 import { WorkspaceViolation, ackMessage, parseInbound, permissionDeniedMessage, protocolViolation, tooLarge } from './messages.js';
 import type { WorkspaceRegistry } from './registry.js';
 import type { WorkspaceSockets } from './sockets.js';
-
-type State = 'opening' | 'open' | 'closing' | 'closed';
 
 /** What the upgrade request said: the room, the token and whether the client understands acks. */
 export interface WorkspaceRequest {
@@ -39,8 +42,11 @@ export interface WorkspaceRequest {
 }
 
 /** What a workspace socket shares with the rest of the server. */
-export interface WorkspaceHost {
+export interface WorkspaceHost extends ManagedSocketServices {
+  /** Tokens and storage (its `options` are the base's). */
   readonly server: ServerContext;
+  /** Workspace sockets are not counted in the node's outbound budget. */
+  readonly outbound: null;
   readonly registry: WorkspaceRegistry;
   readonly sockets: WorkspaceSockets;
 }
@@ -50,77 +56,65 @@ const MAX_EARLY_MESSAGES = 64;
 /** Timers longer than this cannot be scheduled by Node. */
 const MAX_TIMER_MS = 2_147_483_647;
 
+const WORDING: SocketWording = {
+  error: 'workspace socket error',
+  noPong: 'no pong; dropping the workspace socket',
+  slowConsumer: 'slow workspace consumer',
+};
+
 /** One workspace socket; see the module comment. */
-export class WorkspaceConnection implements DocPeer {
-  readonly id = newSessionId();
-  readonly #ws: WebSocket;
-  readonly #host: WorkspaceHost;
+export class WorkspaceConnection extends ManagedSocket<WorkspaceHost> implements DocPeer {
   readonly #request: WorkspaceRequest;
   readonly #bucket: TokenBucket;
-  readonly #closed: Promise<void>;
   #log: Logger;
-  #state: State = 'opening';
   #early: Uint8Array[] | null = [];
   #earlyBytes = 0;
-  #user: UserInfo | null = null;
-  /** When the socket's token was issued (epoch ms), for revocation. */
-  #issuedAt: number | null = null;
   #doc: WorkspaceDoc | null = null;
   #access: WorkspaceAccess | null = null;
   #writable = false;
   /** Sync step 2 / update messages received, and the highest count acknowledged. */
   #received = 0;
   #acked = 0;
-  #expiryTimer: NodeJS.Timeout | null = null;
   #muteTimer: NodeJS.Timeout | null = null;
-  #killTimer: NodeJS.Timeout | null = null;
-  #alive = true;
 
   /** Takes over an upgraded socket and starts opening the document. */
   constructor(ws: WebSocket, host: WorkspaceHost, request: WorkspaceRequest) {
-    this.#ws = ws;
-    this.#host = host;
+    super(ws, host);
     this.#request = request;
     this.#log = host.server.logger.child({ session: this.id, room: request.room });
     this.#bucket = new TokenBucket(host.server.options.limits.connectionRate, Date.now());
     host.sockets.add(this);
-    this.#closed = new Promise((resolve) => {
-      ws.on('close', (code: number) => {
-        this.#onClose(code);
-        resolve();
-      });
-    });
-    ws.on('message', (data: RawData, isBinary: boolean) => this.#onMessage(data, isBinary));
-    ws.on('error', (error: Error) => this.#log.warn({ err: error }, 'workspace socket error'));
-    ws.on('pong', () => {
-      this.#alive = true;
-    });
     this.#open().catch((error: unknown) => this.#fail(error));
   }
 
-  /** The authenticated user (an empty placeholder before authentication, never seen by a document). */
-  get user(): UserInfo {
-    return this.#user ?? { id: '', name: '' };
+  protected get log(): Logger {
+    return this.#log;
   }
 
-  /** Resolves once the socket is closed. */
-  get closed(): Promise<void> {
-    return this.#closed;
+  protected get wording(): SocketWording {
+    return WORDING;
+  }
+
+  /** The authenticated user (an empty placeholder before authentication, never seen by a document). */
+  override get user(): UserInfo {
+    return super.user ?? { id: '', name: '' };
+  }
+
+  /** The authenticated user's id; null before authentication (the set of sockets counts only bound users). */
+  get boundUser(): string | null {
+    return super.user?.id ?? null;
   }
 
   /** Writes a message; dropped before the socket is open (the sync that follows covers it) and once closing. */
   send(message: Uint8Array): void {
-    if (this.#state !== 'open' || this.#ws.readyState !== this.#ws.OPEN) return;
-    this.#ws.send(message);
-    if (this.#ws.bufferedAmount > this.#host.server.options.limits.maxBufferedBytes) {
-      this.#log.warn({ buffered: this.#ws.bufferedAmount }, 'slow workspace consumer');
-      this.close(CloseCode.SlowConsumer, { retryAfterMs: jitter(1_000, 5_000) });
-    }
+    if (this.state !== 'open' || this.ws.readyState !== this.ws.OPEN) return;
+    this.ws.send(message);
+    this.wrote();
   }
 
   /** A `member` event about our user: removal closes the socket, a role or mute change re-decides editing. */
   memberChanged(member: MemberInfo, change: string): void {
-    if (this.#state !== 'open' || !this.#access) return;
+    if (this.state !== 'open' || !this.#access) return;
     if (change === 'left' || change === 'kicked' || change === 'banned') {
       this.close(CloseCode.WorkspaceForbidden, { code: ErrorCode.NotMember });
       return;
@@ -134,49 +128,10 @@ export class WorkspaceConnection implements DocPeer {
     this.#fail(violation);
   }
 
-  /** The host ended `user`'s sessions as of `before` (epoch ms): closes this socket if its token is older. */
-  sessionsRevoked(user: string, before: number): void {
-    if (this.#user?.id !== user || !revokes(before, this.#issuedAt)) return;
-    this.close(CloseCode.AuthFailed, { code: ErrorCode.SessionRevoked });
-  }
-
-  /** Closes with `code` and a JSON reason; cuts the socket if the client does not answer in time. */
-  close(code: number, reason: CloseReason): void {
-    if (this.#state === 'closing' || this.#state === 'closed') return;
-    this.#state = 'closing';
-    this.#early = null;
-    this.#clearTimers();
-    this.#ws.close(code, encodeCloseReason(reason));
-    this.#killTimer = setTimeout(() => this.#ws.terminate(), this.#host.server.options.timing.closeTimeoutMs);
-    this.#killTimer.unref();
-  }
-
-  /** Server shutdown: closes with 1001 and a jittered `retryAfterMs`; resolves once closed. */
-  async drain(): Promise<void> {
-    this.close(CloseCode.GoingAway, { retryAfterMs: jitter(1_000, 5_000) });
-    await this.#closed;
-  }
-
-  /** Liveness, every ping interval: a socket silent since the last ping is cut, others are pinged. */
-  checkAlive(): void {
-    if (this.#state === 'closed') return;
-    if (!this.#alive) {
-      this.#log.info('no pong; dropping the workspace socket');
-      this.#ws.terminate();
-      return;
-    }
-    this.#alive = false;
-    try {
-      this.#ws.ping();
-    } catch {
-      // Already closing; the close handler cleans up.
-    }
-  }
-
   // ── opening ─────────────────────────────────────────────────────────────────
 
   async #open(): Promise<void> {
-    const { server, registry, sockets } = this.#host;
+    const { server, registry, sockets } = this.services;
     const { room, token } = this.#request;
     if (!token) {
       this.close(CloseCode.AuthFailed, { code: ErrorCode.AuthFailed });
@@ -190,7 +145,7 @@ export class WorkspaceConnection implements DocPeer {
       this.close(code === ErrorCode.TokenExpired ? CloseCode.TokenExpired : CloseCode.AuthFailed, { code });
       return;
     }
-    if (this.#state !== 'opening') return;
+    if (this.state !== 'opening') return;
     const user = verified.user;
     const coolingMs = sockets.coolingDown(user.id, Date.now());
     if (coolingMs > 0) {
@@ -201,36 +156,40 @@ export class WorkspaceConnection implements DocPeer {
       this.close(CloseCode.TooManyConnections, { retryAfterMs: jitter(5_000, 15_000) });
       return;
     }
-    this.#user = user;
-    this.#issuedAt = verified.issuedAt;
+    this.authenticated(user, verified.issuedAt);
     this.#log = this.#log.child({ user: user.id });
     sockets.bindUser(this, user.id);
 
     // Checked before loading (non-members never make us load anything) and again
     // after, since a kick published while loading reached no subscriber yet.
     if (!(await workspaceAccess(server.storage, room, user.id))) return this.#forbid();
-    if (this.#state !== 'opening') return;
+    if (this.state !== 'opening') return;
     const { doc, greeting } = await registry.open(room, this);
     this.#doc = doc;
-    if (this.#state !== 'opening') {
+    if (this.state !== 'opening') {
       registry.leave(doc, this);
       return;
     }
     const access = await workspaceAccess(server.storage, room, user.id);
-    if (this.#state !== 'opening') return;
+    if (this.state !== 'opening') return;
     if (!access) return this.#forbid();
 
-    this.#state = 'open';
+    this.opened();
     this.#setAccess(access);
     for (const message of greeting) this.send(message);
-    if (verified.expiresAt !== null) this.#scheduleExpiry(verified.expiresAt - Date.now());
+    this.watchExpiry(verified.expiresAt);
     this.#log.info({ writable: this.#writable }, 'workspace opened');
     const early = this.#early ?? [];
     this.#early = null;
     for (const bytes of early) {
-      if (this.#state !== 'open') return;
+      // A message handled before may have closed the socket (TypeScript keeps the narrowing from above).
+      if (!this.#isOpen()) return;
       this.#handle(bytes);
     }
+  }
+
+  #isOpen(): boolean {
+    return this.state === 'open';
   }
 
   #forbid(): void {
@@ -263,22 +222,12 @@ export class WorkspaceConnection implements DocPeer {
     }
   }
 
-  #scheduleExpiry(delay: number): void {
-    if (delay > MAX_TIMER_MS) return;
-    this.#expiryTimer = setTimeout(
-      () => this.close(CloseCode.TokenExpired, { code: ErrorCode.TokenExpired }),
-      Math.max(0, delay),
-    );
-    this.#expiryTimer.unref();
-  }
-
   // ── messages ────────────────────────────────────────────────────────────────
 
-  #onMessage(data: RawData, isBinary: boolean): void {
-    this.#alive = true;
-    if (this.#state === 'closing' || this.#state === 'closed') return;
+  protected received(data: RawData, isBinary: boolean): void {
+    if (this.state === 'closing' || this.state === 'closed') return;
     try {
-      const limits = this.#host.server.options.limits;
+      const limits = this.services.server.options.limits;
       const wait = this.#bucket.take(Date.now());
       if (wait > 0) {
         this.#log.warn('workspace client exceeds its message rate');
@@ -335,7 +284,7 @@ export class WorkspaceConnection implements DocPeer {
         return;
       }
       case 'awareness': {
-        const max = this.#host.server.options.limits.maxAwarenessBytes;
+        const max = this.services.server.options.limits.maxAwarenessBytes;
         if (message.update.length > max) throw tooLarge(ErrorCode.FrameTooLarge, `awareness exceeds ${max} bytes`);
         doc.applyAwareness(message.update, this);
         return;
@@ -352,9 +301,9 @@ export class WorkspaceConnection implements DocPeer {
    * sockets on this node close and new ones are refused for a while (4029).
    */
   #coolDown(): void {
-    const user = this.#user?.id;
-    if (user === undefined) return;
-    const { sockets, server } = this.#host;
+    const user = this.boundUser;
+    if (user === null) return;
+    const { sockets, server } = this.services;
     const retryAfterMs = server.options.workspaces.refusalCooldownMs;
     sockets.coolDown(user, Date.now() + retryAfterMs);
     for (const socket of sockets.all as ReadonlySet<WorkspaceConnection>) {
@@ -381,21 +330,21 @@ export class WorkspaceConnection implements DocPeer {
 
   // ── lifecycle ───────────────────────────────────────────────────────────────
 
-  #clearTimers(): void {
-    if (this.#expiryTimer) clearTimeout(this.#expiryTimer);
-    if (this.#muteTimer) clearTimeout(this.#muteTimer);
-    this.#expiryTimer = null;
-    this.#muteTimer = null;
+  protected override closing(): void {
+    this.#early = null;
+    this.#clearMuteTimer();
   }
 
-  #onClose(code: number): void {
-    this.#state = 'closed';
+  protected override released(code: number): void {
     this.#early = null;
-    this.#clearTimers();
-    if (this.#killTimer) clearTimeout(this.#killTimer);
-    if (this.#doc) this.#host.registry.leave(this.#doc, this);
-    this.#host.sockets.remove(this, this.#user?.id ?? null);
+    this.#clearMuteTimer();
+    if (this.#doc) this.services.registry.leave(this.#doc, this);
     this.#log.info({ code }, 'workspace socket closed');
+  }
+
+  #clearMuteTimer(): void {
+    if (this.#muteTimer) clearTimeout(this.#muteTimer);
+    this.#muteTimer = null;
   }
 }
 

@@ -11,6 +11,7 @@ import { CloseCode, ErrorCode, WORKSPACE_SUBPROTOCOL, WORKSPACE_TOKEN_PREFIX, en
 import type { CloseReason } from '@parley/sdk/protocol';
 import { isOriginAllowed } from '../auth/origin.js';
 import { jitter } from '../sockets/jitter.js';
+import { SocketObserver } from '../sockets/managed-socket.js';
 import type { ServerContext } from '../context.js';
 import type { ClusterBus } from './cluster.js';
 import { WorkspaceConnection } from './connection.js';
@@ -54,7 +55,13 @@ export class WorkspaceEndpoint {
       server.hub,
       server.options.timing.closeTimeoutMs,
     );
-    this.#host = { server, registry, sockets };
+    const observer = new SocketObserver();
+    // The set counts a socket for its user until it closes.
+    observer.on('close', (socket) => {
+      const closed = socket as WorkspaceConnection;
+      sockets.remove(closed, closed.boundUser);
+    });
+    this.#host = { server, options: server.options, outbound: null, observer, registry, sockets };
     this.#wss = new WebSocketServer({
       noServer: true,
       maxPayload: HARD_LIMIT_FACTOR * Math.max(limits.maxWorkspaceMessageBytes, limits.maxAwarenessBytes),
