@@ -7,7 +7,6 @@
  * test runs as root, as the unprivileged user `nobody`).
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { chown, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -15,7 +14,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { nginxPath } from '../../test-support/nginx.mjs';
 import { freePort } from '../../test-support/services.mjs';
-import { SERVER_START_MS, SERVER_STOP_MS } from './bounds.js';
+import { SERVER_START_MS } from './bounds.js';
+import { stopChild } from './service-process.js';
 import { ROOT } from './paths.js';
 
 /** The site configuration docs/deploy.md tells operators to install. */
@@ -123,15 +123,8 @@ export class NginxProxy {
   async stop(): Promise<void> {
     const child = this.#child;
     if (child) {
-      const exited = once(child, 'exit');
-      child.kill('SIGQUIT');
-      const timer = setTimeout(() => child.kill('SIGKILL'), SERVER_STOP_MS);
-      try {
-        await exited;
-      } finally {
-        clearTimeout(timer);
-        this.#child = null;
-      }
+      this.#child = null;
+      await stopChild(child, 'SIGQUIT');
     }
     if (this.#dir) await rm(this.#dir, { recursive: true, force: true });
     this.#dir = '';

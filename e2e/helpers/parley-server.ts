@@ -11,7 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
-import { SERVER_START_MS, SERVER_STOP_MS } from './bounds.js';
+import { SERVER_START_MS } from './bounds.js';
+import { stopChild } from './service-process.js';
 import { CLI, ELEMENTS_BUNDLE, ROOT, STATIC_ROOTS } from './paths.js';
 
 /** Raised when the server process cannot be started or stopped. */
@@ -136,15 +137,8 @@ export class ParleyServerProcess {
   async stop(): Promise<void> {
     const child = this.#child;
     if (!child) return;
-    const exited = once(child, 'exit');
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), SERVER_STOP_MS);
-    try {
-      await exited;
-    } finally {
-      clearTimeout(timer);
-      this.#child = null;
-    }
+    this.#child = null;
+    await stopChild(child, 'SIGTERM');
   }
 
   /** Stops the server and removes its data directory. */

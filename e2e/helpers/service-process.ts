@@ -71,15 +71,20 @@ export class ServiceProcess {
   }
 
   /** SIGTERM, then SIGKILL if it has not exited within {@link SERVER_STOP_MS}. */
-  async stop(): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    const exited = once(this.child, 'exit');
-    this.child.kill('SIGTERM');
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), SERVER_STOP_MS);
-    try {
-      await exited;
-    } finally {
-      clearTimeout(timer);
-    }
+  stop(): Promise<void> {
+    return stopChild(this.child, 'SIGTERM');
+  }
+}
+
+/** Sends `signal` (the process's own graceful stop) and SIGKILL if it has not exited within {@link SERVER_STOP_MS}. */
+export async function stopChild(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, 'exit');
+  child.kill(signal);
+  const timer = setTimeout(() => child.kill('SIGKILL'), SERVER_STOP_MS);
+  try {
+    await exited;
+  } finally {
+    clearTimeout(timer);
   }
 }
