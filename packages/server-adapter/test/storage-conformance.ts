@@ -286,6 +286,19 @@ export function storageConformance(name: string, makeStorage: () => Promise<Stor
         assert.deepEqual(await storage.getUsers([]), []);
       });
 
+      it('saves user profiles (avatar, custom data) that a reconnect keeps', async () => {
+        assert.equal(await storage.getUserProfile('ivy'), null);
+        const data = { plan: 'pro', tags: ['a', 'b'], nested: { n: 1, ok: true, none: null } };
+        await storage.saveUserProfile({ id: 'ivy', name: 'Ivy', avatarUrl: 'https://example.com/ivy.png', data });
+        assert.deepEqual(await storage.getUserProfile('ivy'), { id: 'ivy', name: 'Ivy', avatarUrl: 'https://example.com/ivy.png', data });
+        // A connection refreshes the display name only; the host's avatar and data stay.
+        await storage.upsertUser({ id: 'ivy', name: 'Ivy B.' });
+        assert.deepEqual(await storage.getUserProfile('ivy'), { id: 'ivy', name: 'Ivy B.', avatarUrl: 'https://example.com/ivy.png', data });
+        await storage.saveUserProfile({ id: 'ivy', name: 'Ivy', avatarUrl: null, data: null });
+        assert.deepEqual(await storage.getUserProfile('ivy'), { id: 'ivy', name: 'Ivy', avatarUrl: null, data: null });
+        assert.deepEqual(await storage.getUsers(['ivy']), [{ id: 'ivy', name: 'Ivy' }]);
+      });
+
       it('bans and unbans', async () => {
         const room = await createRoom('alice', ['bob']);
         assert.equal(await storage.isBanned(room.id, 'bob'), false);

@@ -255,6 +255,13 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       CREATE INDEX attachments_pending_by_age ON attachments (created_at) WHERE message_id IS NULL;
     `,
   },
+  {
+    name: 'user profiles: avatar URL and custom data',
+    sql: `
+      ALTER TABLE users ADD COLUMN avatar_url TEXT;
+      ALTER TABLE users ADD COLUMN data TEXT;
+    `,
+  },
 ];
 
 /** Raised when the database was migrated by a newer version of Parley. */

@@ -34,6 +34,7 @@ import type {
   StoredWorkspace,
   SystemMessageInput,
   WithSystemMessage,
+  UserProfile,
 } from '../storage.js';
 import { PostgresAttachments } from './attachments.js';
 import { PostgresDatabase, type PostgresStorageOptions } from './database.js';
@@ -106,6 +107,14 @@ export class PostgresStorage implements Storage {
 
   getUsers(ids: string[]): Promise<UserInfo[]> {
     return this.#users.getUsers(ids);
+  }
+
+  saveUserProfile(profile: UserProfile): Promise<void> {
+    return this.#users.saveUserProfile(profile);
+  }
+
+  getUserProfile(id: string): Promise<UserProfile | null> {
+    return this.#users.getUserProfile(id);
   }
 
   // ---- rooms

@@ -4,7 +4,7 @@
  * and their conversion to the storage types.
  */
 import type { Role, RoomKind, UserInfo } from '@parley/sdk/protocol';
-import type { StoredAttachment, StoredInvitation, StoredMember, StoredRoom } from '../storage.js';
+import type { StoredAttachment, StoredInvitation, StoredMember, StoredRoom, UserProfile } from '../storage.js';
 
 /** Room columns, unqualified. */
 export const ROOM_COLUMNS = `id, kind, name, topic, created_at, created_by, last_seq, rev, floor_seq,
@@ -170,6 +170,11 @@ export function usersInOrder(ids: readonly string[], rows: Iterable<UserInfo>): 
     if (name !== undefined) users.push({ id, name });
   }
   return users;
+}
+
+/** A `users` row as a profile; `data` is stored as JSON text. */
+export function profileOf(row: { id: string; name: string; avatar_url: string | null; data: string | null }): UserProfile {
+  return { id: row.id, name: row.name, avatarUrl: row.avatar_url, data: row.data === null ? null : (JSON.parse(row.data) as unknown) };
 }
 
 /** A row the same transaction just wrote or read; its absence is a bug, not a user error. */

@@ -312,6 +312,13 @@ export const MIGRATIONS: readonly Migration[] = [
       END;
     `,
   },
+  {
+    name: 'user profiles: avatar URL and custom data',
+    sql: `
+      ALTER TABLE users ADD COLUMN avatar_url TEXT;
+      ALTER TABLE users ADD COLUMN data TEXT;
+    `,
+  },
 ];
 
 /** The first version whose deletes leave no trace in the file (see `SqliteStorage.open`). */

@@ -29,6 +29,7 @@ import type {
   StoredWorkspace,
   SystemMessageInput,
   WithSystemMessage,
+  UserProfile,
 } from '../storage.js';
 import { SqliteAttachments } from './attachments.js';
 import { SqliteDatabase, type SqliteStorageOptions } from './database.js';
@@ -120,6 +121,14 @@ export class SqliteStorage implements Storage {
 
   getUsers(ids: string[]): Promise<UserInfo[]> {
     return this.#users.getUsers(ids);
+  }
+
+  saveUserProfile(profile: UserProfile): Promise<void> {
+    return this.#users.saveUserProfile(profile);
+  }
+
+  getUserProfile(id: string): Promise<UserProfile | null> {
+    return this.#users.getUserProfile(id);
   }
 
   // ---- rooms
