@@ -163,6 +163,10 @@ class Server implements ParleyServer {
     upsertUser: async (id, fields) => (await this.#start()).admin.upsertUser(id, fields),
     mintToken: async (id, options) => (await this.#start()).admin.mintToken(id, options),
     revokeSessions: async (id) => (await this.#start()).admin.revokeSessions(id),
+    createRoom: async (input) => (await this.#start()).admin.createRoom(input),
+    updateRoom: async (id, patch) => (await this.#start()).admin.updateRoom(id, patch),
+    putMember: async (room, user, input) => (await this.#start()).admin.putMember(room, user, input),
+    removeMember: async (room, user) => (await this.#start()).admin.removeMember(room, user),
   };
 
   constructor(options: ServerOptions) {
@@ -345,7 +349,14 @@ class Server implements ParleyServer {
     liveness.unref();
     this.#detach.push(closeRevokedSessions(this.#bus, () => [...connections.all, ...workspaces.sockets]));
     if (tokens.dev) this.#logger.warn('dev mode: POST /v1/dev/token mints tokens for anyone on this machine');
-    const admin = new AdminService(this.#storage, tokens, (user) => this.#revokeStarted(user));
+    const admin = new AdminService({
+      storage: this.#storage,
+      publisher,
+      tokens,
+      limits: options.limits,
+      logger: this.#logger,
+      revoke: (user) => this.#revokeStarted(user),
+    });
     const running: Running = { ctx, admin, handler: createHttpHandler(ctx, () => this.#wsPath, admin), retention, uploadExpiry, liveness, workspaces, callCluster };
     return running;
   }

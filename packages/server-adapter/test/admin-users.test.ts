@@ -7,36 +7,9 @@ import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { CUSTOM_DATA_LIMITS, CloseCode, ErrorCode } from '@parley/sdk/protocol';
+import { KEY, OLD_KEY, call, errorCode } from './admin-helpers.js';
 import { TestClient, startServer } from './helpers.js';
 import type { TestServer } from './helpers.js';
-
-const KEY = 'admin-key-current-0123456789abcdef';
-const OLD_KEY = 'admin-key-previous-0123456789abcde';
-
-interface Answer {
-  status: number;
-  headers: Headers;
-  body: unknown;
-}
-
-/** Calls the admin API of `ts` with `key` (null: no Authorization header). */
-async function call(ts: TestServer, method: string, path: string, body?: unknown, key: string | null = KEY, headers: Record<string, string> = {}): Promise<Answer> {
-  const response = await fetch(`${ts.url}/v1/admin/${path}`, {
-    method,
-    headers: {
-      ...(key === null ? {} : { Authorization: `Bearer ${key}` }),
-      ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
-      ...headers,
-    },
-    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-  });
-  const text = await response.text();
-  return { status: response.status, headers: response.headers, body: text === '' ? null : (JSON.parse(text) as unknown) };
-}
-
-function errorCode(answer: Answer): string | undefined {
-  return (answer.body as { error?: { code?: string } } | null)?.error?.code;
-}
 
 describe('admin API: users', () => {
   let ts: TestServer;

@@ -6,9 +6,12 @@
  */
 import { decodeJwt } from 'jose';
 import { ErrorCode, cleanName } from '@parley/sdk/protocol';
+import type { MemberInfo, Role } from '@parley/sdk/protocol';
 import type { TokenService } from '../auth/tokens.js';
 import { RequestError } from '../errors.js';
 import type { Storage, UserProfile } from '../storage/storage.js';
+import { AdminRooms } from './admin-rooms.js';
+import type { AdminRoom, AdminRoomDeps, AdminRoomInput, AdminRoomPatch } from './admin-rooms.js';
 import { MAX_NAME_LENGTH, avatarUrlProblem, customDataProblem, userIdProblem } from './custom-data.js';
 
 /** Default lifetime of a minted client token (s). */
@@ -38,6 +41,22 @@ export interface AdminApi {
   mintToken(id: string, options?: { ttlSeconds?: number }): Promise<MintedToken>;
   /** Ends every session of `id`, on every node (see `ParleyServer.revokeSessions`). */
   revokeSessions(id: string): Promise<void>;
+  /** Creates a room with its members (who join at once and get `room.added` live). */
+  createRoom(input: AdminRoomInput): Promise<AdminRoom>;
+  /** Changes a room's name, topic or retention; members get `room.updated` live. */
+  updateRoom(id: string, patch: AdminRoomPatch): Promise<AdminRoom>;
+  /** Adds a member with a role, or changes the role of one; `added` says which. */
+  putMember(room: string, user: string, input?: { role?: Role }): Promise<{ member: MemberInfo; added: boolean }>;
+  /** Removes a member (the room sees them leave). */
+  removeMember(room: string, user: string): Promise<void>;
+}
+
+/** What the admin operations use. */
+export interface AdminDeps extends AdminRoomDeps {
+  storage: Storage;
+  tokens: TokenService;
+  /** Ends a user's sessions on every node. */
+  revoke: (user: string) => Promise<void>;
 }
 
 /** {@link AdminApi} over the server's storage and token service. */
@@ -45,12 +64,31 @@ export class AdminService implements AdminApi {
   readonly #storage: Storage;
   readonly #tokens: TokenService;
   readonly #revoke: (user: string) => Promise<void>;
+  readonly #rooms: AdminRooms;
 
-  /** Works on `storage`; `revoke` ends a user's sessions. */
-  constructor(storage: Storage, tokens: TokenService, revoke: (user: string) => Promise<void>) {
-    this.#storage = storage;
-    this.#tokens = tokens;
-    this.#revoke = revoke;
+  /** Works through `deps`. */
+  constructor(deps: AdminDeps) {
+    this.#storage = deps.storage;
+    this.#tokens = deps.tokens;
+    this.#revoke = deps.revoke;
+    this.#rooms = new AdminRooms(deps);
+  }
+
+  createRoom(input: AdminRoomInput): Promise<AdminRoom> {
+    return this.#rooms.createRoom(input);
+  }
+
+  updateRoom(id: string, patch: AdminRoomPatch): Promise<AdminRoom> {
+    return this.#rooms.updateRoom(id, patch);
+  }
+
+  putMember(room: string, user: string, input?: { role?: Role }): Promise<{ member: MemberInfo; added: boolean }> {
+    checkUserId(user);
+    return this.#rooms.putMember(room, user, input);
+  }
+
+  removeMember(room: string, user: string): Promise<void> {
+    return this.#rooms.removeMember(room, user);
   }
 
   async upsertUser(id: string, fields: UserFields = {}): Promise<UserProfile> {

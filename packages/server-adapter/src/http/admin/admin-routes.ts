@@ -5,6 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ErrorCode } from '@parley/sdk/protocol';
+import type { AdminRoomInput } from '../../admin/admin-rooms.js';
 import type { AdminApi } from '../../admin/admin-service.js';
 import { RequestError, toRequestError } from '../../errors.js';
 import { readSmallBody, sendError, sendJson } from '../respond.js';
@@ -22,6 +23,7 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   [ErrorCode.Forbidden]: 403,
   [ErrorCode.NotFound]: 404,
   [ErrorCode.Conflict]: 409,
+  [ErrorCode.Banned]: 409,
   [ErrorCode.PayloadTooLarge]: 413,
   [ErrorCode.TextTooLong]: 413,
   [ErrorCode.Unavailable]: 503,
@@ -68,6 +70,32 @@ const ROUTES: Route[] = [
     pattern: new RegExp(`^users/${SEGMENT}/revoke$`),
     run: async (admin, { params }) => {
       await admin.revokeSessions(params[0]);
+      return [204, null];
+    },
+  },
+  {
+    method: 'POST',
+    pattern: /^rooms$/,
+    run: async (admin, { body }) => [201, await admin.createRoom(body as AdminRoomInput)],
+  },
+  {
+    method: 'PATCH',
+    pattern: new RegExp(`^rooms/${SEGMENT}$`),
+    run: async (admin, { body, params }) => [200, await admin.updateRoom(params[0], body)],
+  },
+  {
+    method: 'PUT',
+    pattern: new RegExp(`^rooms/${SEGMENT}/members/${SEGMENT}$`),
+    run: async (admin, { body, params }) => {
+      const { member, added } = await admin.putMember(params[0], params[1], body);
+      return [added ? 201 : 200, { member }];
+    },
+  },
+  {
+    method: 'DELETE',
+    pattern: new RegExp(`^rooms/${SEGMENT}/members/${SEGMENT}$`),
+    run: async (admin, { params }) => {
+      await admin.removeMember(params[0], params[1]);
       return [204, null];
     },
   },
