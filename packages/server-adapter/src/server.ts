@@ -167,6 +167,8 @@ class Server implements ParleyServer {
     updateRoom: async (id, patch) => (await this.#start()).admin.updateRoom(id, patch),
     putMember: async (room, user, input) => (await this.#start()).admin.putMember(room, user, input),
     removeMember: async (room, user) => (await this.#start()).admin.removeMember(room, user),
+    postMessage: async (room, input) => (await this.#start()).admin.postMessage(room, input),
+    history: async (room, options) => (await this.#start()).admin.history(room, options),
   };
 
   constructor(options: ServerOptions) {

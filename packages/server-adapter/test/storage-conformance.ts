@@ -542,6 +542,32 @@ export function storageConformance(name: string, makeStorage: () => Promise<Stor
       });
     });
 
+    describe('custom data on messages', () => {
+      it('stores data with a message, returns it in history, search and replies, and erases it on delete', async () => {
+        const room = await createRoom('alice', ['bob']);
+        const data = { card: 'booking', id: 4711, lines: [{ qty: 2, item: 'seat' }], note: null };
+        const sent = await send(room.id, 'alice', 'booking confirmed', { data });
+        assert.deepEqual(sent.data, data);
+        const plain = await send(room.id, 'alice', 'no data here');
+        assert.equal('data' in plain, false, 'a message without data has no data field');
+        const reply = await send(room.id, 'bob', 'thanks', { parentId: sent.id, data: { ok: true } });
+        assert.deepEqual(reply.data, { ok: true });
+        const history = await allHistory(room.id);
+        assert.deepEqual(history.find((m) => m.id === sent.id)?.data, data);
+        assert.equal('data' in (history.find((m) => m.id === plain.id) ?? {}), false);
+        assert.deepEqual((await storage.getMessage(sent.id))?.data, data);
+        const found = await storage.search('bob', 'booking', null, 10);
+        assert.deepEqual(found.map((m) => m.data), [data]);
+        const again = await storage.appendMessage(sendInput(room.id, 'alice', 'booking confirmed', { id: sent.id, clientId: sent.clientId ?? '', data }));
+        assert.equal(again.duplicate, true);
+        assert.deepEqual(again.message.data, data);
+
+        const { message: tombstone } = await storage.changeMessage(sent.id, 'alice', 'del-data', { kind: 'delete' }, now());
+        assert.equal('data' in tombstone, false, 'a delete erases the data');
+        assert.equal('data' in ((await storage.getMessage(sent.id)) ?? {}), false);
+      });
+    });
+
     describe('history and threads', () => {
       it('pages backwards from the end and from any point, oldest first', async () => {
         const room = await createRoom('alice');

@@ -5,7 +5,7 @@
 import * as v from 'valibot';
 import { ErrorCode, ROLES, cleanName, wellFormed } from '@parley/sdk/protocol';
 import { RequestError } from '../errors.js';
-import { MAX_NAME_LENGTH, MAX_USER_ID_LENGTH } from './custom-data.js';
+import { MAX_NAME_LENGTH, MAX_USER_ID_LENGTH } from '../rooms/custom-data.js';
 
 /** Rooms a host may create (direct rooms are opened by their two users). */
 export const ADMIN_ROOM_KINDS = ['group', 'public', 'broadcast', 'workspace'] as const;
@@ -49,11 +49,11 @@ export const UpdateRoomSchema = v.strictObject({
 /** `PUT /v1/admin/rooms/{id}/members/{user}`. */
 export const PutMemberSchema = v.strictObject({ role: v.optional(role) });
 
-/** Parses `input` with `schema`, or throws `bad_request` naming the first problem. */
-export function parseInput<S extends v.GenericSchema>(schema: S, input: unknown): v.InferOutput<S> {
+/** Parses `input` with `schema`, or throws `bad_request` naming the first problem (or saying `hint` when no field is to blame). */
+export function parseInput<S extends v.GenericSchema>(schema: S, input: unknown, hint?: string): v.InferOutput<S> {
   const result = v.safeParse(schema, input);
   if (result.success) return result.output;
   const issue = result.issues[0];
   const path = v.getDotPath(issue);
-  throw new RequestError(ErrorCode.BadRequest, path ? `${path}: ${issue.message}` : issue.message);
+  throw new RequestError(ErrorCode.BadRequest, path ? `${path}: ${issue.message}` : (hint ?? issue.message));
 }

@@ -6,13 +6,15 @@
  */
 import { decodeJwt } from 'jose';
 import { ErrorCode, cleanName } from '@parley/sdk/protocol';
-import type { MemberInfo, Role } from '@parley/sdk/protocol';
+import type { MemberInfo, Message, Role } from '@parley/sdk/protocol';
 import type { TokenService } from '../auth/tokens.js';
 import { RequestError } from '../errors.js';
 import type { Storage, UserProfile } from '../storage/storage.js';
+import { AdminMessages } from './admin-messages.js';
+import type { AdminMessageDeps, AdminMessageInput } from './admin-messages.js';
 import { AdminRooms } from './admin-rooms.js';
 import type { AdminRoom, AdminRoomDeps, AdminRoomInput, AdminRoomPatch } from './admin-rooms.js';
-import { MAX_NAME_LENGTH, avatarUrlProblem, customDataProblem, userIdProblem } from './custom-data.js';
+import { MAX_NAME_LENGTH, avatarUrlProblem, customDataProblem, userIdProblem } from '../rooms/custom-data.js';
 
 /** Default lifetime of a minted client token (s). */
 export const DEFAULT_TOKEN_TTL_SECONDS = 3_600;
@@ -49,10 +51,15 @@ export interface AdminApi {
   putMember(room: string, user: string, input?: { role?: Role }): Promise<{ member: MemberInfo; added: boolean }>;
   /** Removes a member (the room sees them leave). */
   removeMember(room: string, user: string): Promise<void>;
+  /** Posts a message as a member (`from: { user }`) or a system notice (`system: true`), idempotent by `clientId`, delivered live. */
+  postMessage(room: string, input: AdminMessageInput): Promise<{ message: Message; duplicate: boolean }>;
+  /** A page of a room's history, oldest first (`before`: a seq; `limit` up to the page size). */
+  history(room: string, options?: { before?: number; limit?: number }): Promise<{ messages: Message[]; hasMore: boolean }>;
 }
 
 /** What the admin operations use. */
-export interface AdminDeps extends AdminRoomDeps {
+export interface AdminDeps extends Omit<AdminRoomDeps, 'limits'>, Omit<AdminMessageDeps, 'limits'> {
+  limits: AdminRoomDeps['limits'] & AdminMessageDeps['limits'];
   storage: Storage;
   tokens: TokenService;
   /** Ends a user's sessions on every node. */
@@ -65,6 +72,7 @@ export class AdminService implements AdminApi {
   readonly #tokens: TokenService;
   readonly #revoke: (user: string) => Promise<void>;
   readonly #rooms: AdminRooms;
+  readonly #messages: AdminMessages;
 
   /** Works through `deps`. */
   constructor(deps: AdminDeps) {
@@ -72,6 +80,15 @@ export class AdminService implements AdminApi {
     this.#tokens = deps.tokens;
     this.#revoke = deps.revoke;
     this.#rooms = new AdminRooms(deps);
+    this.#messages = new AdminMessages(deps);
+  }
+
+  postMessage(room: string, input: AdminMessageInput): Promise<{ message: Message; duplicate: boolean }> {
+    return this.#messages.postMessage(room, input);
+  }
+
+  history(room: string, options?: { before?: number; limit?: number }): Promise<{ messages: Message[]; hasMore: boolean }> {
+    return this.#messages.history(room, options);
   }
 
   createRoom(input: AdminRoomInput): Promise<AdminRoom> {

@@ -67,7 +67,7 @@ export function createHttpHandler(server: ServerContext, wsPath: () => string, a
       res.end(text);
       return;
     }
-    if (path.startsWith(ADMIN_PREFIX)) return handleAdmin(req, res, () => admin, server.options.adminKeys, server.draining, path);
+    if (path.startsWith(ADMIN_PREFIX)) return handleAdmin(req, res, () => admin, server.options.adminKeys, server.draining, path, url.searchParams);
     if (path === ATTACHMENTS_PATH || path.startsWith(`${ATTACHMENTS_PATH}/`) || path === '/v1/dev/token') {
       if (applyCors(req, res, server.options.originPolicy)) return;
       if (server.draining) return sendError(res, 503, 'unavailable', 'the server is shutting down', { 'Retry-After': '5' });

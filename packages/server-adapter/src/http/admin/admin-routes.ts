@@ -5,6 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ErrorCode } from '@parley/sdk/protocol';
+import type { AdminMessageInput } from '../../admin/admin-messages.js';
 import type { AdminRoomInput } from '../../admin/admin-rooms.js';
 import type { AdminApi } from '../../admin/admin-service.js';
 import { RequestError, toRequestError } from '../../errors.js';
@@ -21,6 +22,7 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   [ErrorCode.BadRequest]: 400,
   [ErrorCode.AuthFailed]: 401,
   [ErrorCode.Forbidden]: 403,
+  [ErrorCode.NotMember]: 403,
   [ErrorCode.NotFound]: 404,
   [ErrorCode.Conflict]: 409,
   [ErrorCode.Banned]: 409,
@@ -34,6 +36,7 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
 interface RouteCall {
   body: Record<string, unknown>;
   params: string[];
+  query: URLSearchParams;
 }
 
 interface Route {
@@ -92,6 +95,19 @@ const ROUTES: Route[] = [
     },
   },
   {
+    method: 'POST',
+    pattern: new RegExp(`^rooms/${SEGMENT}/messages$`),
+    run: async (admin, { body, params }) => {
+      const { message, duplicate } = await admin.postMessage(params[0], body as AdminMessageInput);
+      return [duplicate ? 200 : 201, { message }];
+    },
+  },
+  {
+    method: 'GET',
+    pattern: new RegExp(`^rooms/${SEGMENT}/messages$`),
+    run: async (admin, { params, query }) => [200, await admin.history(params[0], { before: integerParam(query, 'before'), limit: integerParam(query, 'limit') })],
+  },
+  {
     method: 'DELETE',
     pattern: new RegExp(`^rooms/${SEGMENT}/members/${SEGMENT}$`),
     run: async (admin, { params }) => {
@@ -109,6 +125,7 @@ export async function handleAdmin(
   keys: readonly string[],
   draining: boolean,
   path: string,
+  query: URLSearchParams,
 ): Promise<void> {
   if (keys.length === 0) return sendError(res, 404, ErrorCode.NotFound, 'the admin API is off: set adminKeys (PARLEY_ADMIN_KEY) to serve it');
   // Browsers must never reach it: a preflight is refused outright (and nothing here sends CORS headers).
@@ -129,7 +146,7 @@ export async function handleAdmin(
   if (params.some((param) => param === null)) return sendError(res, 400, ErrorCode.BadRequest, 'malformed path segment');
   try {
     const body = route.method === 'GET' || route.method === 'DELETE' ? {} : await readJsonObject(req);
-    const [status, answer] = await route.run(admin(), { body, params: params as string[] });
+    const [status, answer] = await route.run(admin(), { body, params: params as string[], query });
     if (answer === null) {
       res.writeHead(status, { 'Cache-Control': 'no-store', 'Content-Length': '0' });
       res.end();
@@ -141,6 +158,14 @@ export async function handleAdmin(
     if (!known) throw error;
     sendError(res, STATUS[known.code] ?? 400, known.code, known.message);
   }
+}
+
+/** An integer query parameter; absent gives undefined, anything but digits is `bad_request`. */
+function integerParam(query: URLSearchParams, name: string): number | undefined {
+  const raw = query.get(name);
+  if (raw === null) return undefined;
+  if (!/^\d{1,15}$/.test(raw)) throw new RequestError(ErrorCode.BadRequest, `${name} must be a non-negative integer`);
+  return Number(raw);
 }
 
 /** The request body as a JSON object (an empty body is `{}`). */

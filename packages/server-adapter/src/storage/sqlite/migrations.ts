@@ -313,10 +313,11 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
-    name: 'user profiles: avatar URL and custom data',
+    name: 'custom data: user avatar URL and data, message data',
     sql: `
       ALTER TABLE users ADD COLUMN avatar_url TEXT;
       ALTER TABLE users ADD COLUMN data TEXT;
+      ALTER TABLE messages ADD COLUMN data TEXT;
     `,
   },
 ];

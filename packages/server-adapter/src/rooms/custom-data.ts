@@ -1,5 +1,5 @@
 /**
- * Checks of what a host's backend sends through the admin API: custom JSON
+ * Checks of custom content from clients and the host's backend: custom JSON
  * within `CUSTOM_DATA_LIMITS`, avatar URLs, user ids and names. Each returns
  * the reason a value is refused, or null when it is fine.
  */
