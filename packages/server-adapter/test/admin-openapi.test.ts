@@ -101,7 +101,8 @@ describe('admin API: docs/openapi.json matches the running server', () => {
     await checked('POST', 'rooms', { id: 'spec', kind: 'group', name: 'Spec', topic: 't', members: [{ user: 'ada', role: 'owner' }, { user: 'bob' }] });
     await checked('POST', 'rooms', { id: 'spec', kind: 'group', name: 'Spec', members: [{ user: 'ada' }] });
     await checked('POST', 'rooms', { kind: 'direct', name: 'x', members: [{ user: 'ada' }] });
-    await checked('PATCH', 'rooms/spec', { name: 'Spec 2', retention: { maxAgeMs: null, maxMessages: 1000 } });
+    await checked('PATCH', 'rooms/spec', { name: 'Spec 2', retention: { maxAgeMs: null, maxMessages: 1000 }, data: { project: 'x' } });
+    await checked('PATCH', 'rooms/spec', { data: 'x'.repeat(5000) });
     await checked('PATCH', 'rooms/missing', { name: 'x' });
     await checked('PUT', 'rooms/spec/members/cy', { role: 'moderator' });
     await checked('PUT', 'rooms/spec/members/cy', { role: 'admin' });

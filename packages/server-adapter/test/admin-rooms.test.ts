@@ -140,6 +140,24 @@ describe('admin API: rooms and members', () => {
     await ben.waitFor((f) => f.type === 'member' && f.room === 'heirs' && f.member.user === 'ben' && f.member.role === 'owner');
   });
 
+  it('carries room data on room.added and room.updated; data over the limit is 413 payload_too_large', async () => {
+    const created = await call(ts, 'POST', 'rooms', { id: 'with-data', kind: 'group', name: 'With data', members: [{ user: 'ana', role: 'owner' }, { user: 'ben' }], data: { project: 'apollo' } });
+    assert.equal(created.status, 201);
+    assert.deepEqual((created.body as AdminRoomBody).room.data, { project: 'apollo' });
+    const added = await ben.waitFor<Extract<ServerFrame, { type: 'room.added' }>>((f) => f.type === 'room.added' && f.room.id === 'with-data');
+    assert.deepEqual(added.room.data, { project: 'apollo' });
+    await call(ts, 'PATCH', 'rooms/with-data', { data: { project: 'gemini' } });
+    const updated = await ben.waitFor<Extract<ServerFrame, { type: 'room.updated' }>>((f) => f.type === 'room.updated' && f.room.id === 'with-data' && f.room.data !== undefined && JSON.stringify(f.room.data).includes('gemini'));
+    assert.deepEqual(updated.room.data, { project: 'gemini' });
+    const { rooms } = await ben.request('rooms.list', {});
+    assert.deepEqual(rooms.find((r) => r.id === 'with-data')?.data, { project: 'gemini' });
+    const big = await call(ts, 'PATCH', 'rooms/with-data', { data: 'x'.repeat(5000) });
+    assert.equal(big.status, 413);
+    assert.equal(errorCode(big), ErrorCode.PayloadTooLarge);
+    const cleared = await call(ts, 'PATCH', 'rooms/with-data', { data: null });
+    assert.equal('data' in (cleared.body as AdminRoomBody).room, false);
+  });
+
   it('offers the same operations as server.admin', async () => {
     const { room } = await ts.server.admin.createRoom({ id: 'embedded', kind: 'broadcast', name: 'News', members: [{ user: 'ana', role: 'owner' }] });
     assert.equal(room.kind, 'broadcast');

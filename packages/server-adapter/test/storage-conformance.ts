@@ -542,6 +542,24 @@ export function storageConformance(name: string, makeStorage: () => Promise<Stor
       });
     });
 
+    describe('custom data on rooms', () => {
+      it('stores data with a new room, changes and clears it with updateRoom, and lists it', async () => {
+        const data = { project: 'apollo', budget: 12, tags: ['a'] };
+        const room = await storage.createRoom({ id: nextId('data-'), kind: 'group', name: 'Data', topic: '', createdBy: 'alice', now: now(), directKey: null, members: [{ user: 'alice', role: 'owner' }], data });
+        assert.deepEqual(room.data, data);
+        assert.deepEqual((await storage.getRoom(room.id))?.data, data);
+        const renamed = await storage.updateRoom(room.id, { name: 'Data 2' }, 'alice', now());
+        assert.deepEqual(renamed.data, data, 'a patch without data keeps it');
+        const changed = await storage.updateRoom(room.id, { data: { project: 'gemini' } }, 'alice', now());
+        assert.deepEqual(changed.data, { project: 'gemini' });
+        assert.deepEqual((await storage.listUserRooms('alice')).find((r) => r.room.id === room.id)?.room.data, { project: 'gemini' });
+        const cleared = await storage.updateRoom(room.id, { data: null }, 'alice', now());
+        assert.equal(cleared.data, null);
+        const plain = await createRoom('alice');
+        assert.equal((await storage.getRoom(plain.id))?.data ?? null, null);
+      });
+    });
+
     describe('custom data on messages', () => {
       it('stores data with a message, returns it in history, search and replies, and erases it on delete', async () => {
         const room = await createRoom('alice', ['bob']);

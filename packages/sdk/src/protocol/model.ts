@@ -47,6 +47,8 @@ export interface RoomInfo {
   readSeq: number;
   /** Messages after the read marker not sent by the requesting user. */
   unread: number;
+  /** Custom JSON the host's backend set on the room (within `CUSTOM_DATA_LIMITS`); absent when none. */
+  data?: unknown;
 }
 
 /** A member of a room. */

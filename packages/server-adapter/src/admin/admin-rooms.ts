@@ -15,12 +15,13 @@ import type { Announcer } from '../rooms/announce.js';
 import { newRoomId } from '../rooms/ids.js';
 import { nextOwner } from '../rooms/policy.js';
 import { roomInfoFor, toMemberInfo } from '../rooms/views.js';
-import type { StoredMember, StoredRoom } from '../storage/storage.js';
+import { customDataProblem } from '../rooms/custom-data.js';
+import type { RoomPatch, StoredMember, StoredRoom } from '../storage/storage.js';
 import { CreateRoomSchema, PutMemberSchema, UpdateRoomSchema, parseInput } from './admin-schemas.js';
 
 /** Input of `createRoom`: members with their roles (default `member`); `actor` is named by the `created` message (default: the first owner, else the first member). */
 export type AdminRoomInput = v.InferInput<typeof CreateRoomSchema>;
-/** Input of `updateRoom`; `actor` is named by a `renamed` message (default: the room's creator). */
+/** Input of `updateRoom`; `actor` is named by a `renamed` message (default: the room's creator); `data: null` clears the data. */
 export type AdminRoomPatch = v.InferInput<typeof UpdateRoomSchema>;
 
 /** A room as the admin API answers it: the room without a member's view, and its members. */
@@ -46,7 +47,8 @@ export class AdminRooms {
 
   /** Creates a room with its members, who get `room.added` live. */
   async createRoom(input: AdminRoomInput): Promise<AdminRoom> {
-    const { id, kind, name, topic, members, actor } = parseInput(CreateRoomSchema, input);
+    const { id, kind, name, topic, members, actor, data = null } = parseInput(CreateRoomSchema, input);
+    checkData(data);
     const { storage } = this.#deps;
     const roles = new Map<string, Role>();
     for (const member of members) roles.set(member.user, member.role ?? 'member');
@@ -54,19 +56,21 @@ export class AdminRooms {
     const listed = [...roles].map(([user, role]) => ({ user, role }));
     const createdBy = actor ?? (listed.find((m) => m.role === 'owner') ?? listed[0]).user;
     if (id !== undefined && (await storage.getRoom(id))) throw new RequestError(ErrorCode.Conflict, `a room with id ${id} exists`);
-    const room = await storage.createRoom({ id: id ?? newRoomId(), kind, name, topic: topic ?? '', createdBy, now: Date.now(), directKey: null, members: listed });
+    const room = await storage.createRoom({ id: id ?? newRoomId(), kind, name, topic: topic ?? '', createdBy, now: Date.now(), directKey: null, members: listed, data });
     await this.#announce(() => announceCreated(this.#deps, room.id));
     return this.#view(room);
   }
 
   /** Renames, re-topics or sets retention; members get `room.updated` (and a `renamed` message). */
   async updateRoom(roomId: string, patch: AdminRoomPatch): Promise<AdminRoom> {
-    const { name, topic, retention, actor } = parseInput(UpdateRoomSchema, patch);
+    const { name, topic, retention, actor, data } = parseInput(UpdateRoomSchema, patch);
+    if (data !== undefined) checkData(data);
     const room = await this.#room(roomId);
-    const changes: { name?: string; topic?: string; retention?: StoredRoom['retention'] } = {};
+    const changes: RoomPatch = {};
     if (name !== undefined && name !== room.name) changes.name = name;
     if (topic !== undefined) changes.topic = topic;
     if (retention !== undefined) changes.retention = retention;
+    if (data !== undefined) changes.data = data;
     const { systemMessage, ...updated } = await this.#deps.storage.updateRoom(room.id, changes, actor ?? room.createdBy, Date.now());
     await this.#announce(async () => {
       await announceMessage(this.#deps, systemMessage);
@@ -134,4 +138,10 @@ export class AdminRooms {
       this.#deps.logger.warn({ err: error }, 'admin change committed but not announced');
     }
   }
+}
+
+/** Refuses custom data over `CUSTOM_DATA_LIMITS` with `payload_too_large`. */
+function checkData(data: unknown): void {
+  const problem = data === null ? null : customDataProblem(data);
+  if (problem) throw new RequestError(ErrorCode.PayloadTooLarge, problem);
 }

@@ -35,6 +35,7 @@ export const CreateRoomSchema = v.strictObject({
     v.minLength(1, 'a room needs at least one member'),
     v.maxLength(MAX_MEMBERS_PER_ADMIN_CREATE),
   ),
+  data: v.optional(v.unknown()),
   actor: v.optional(userId),
 });
 
@@ -43,6 +44,7 @@ export const UpdateRoomSchema = v.strictObject({
   name: v.optional(roomName),
   topic: v.optional(topic),
   retention: v.optional(retention),
+  data: v.optional(v.unknown()),
   actor: v.optional(userId),
 });
 

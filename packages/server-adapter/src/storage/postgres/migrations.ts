@@ -256,11 +256,12 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
     `,
   },
   {
-    name: 'custom data: user avatar URL and data, message data',
+    name: 'custom data: user avatar URL and data, message data, room data',
     sql: `
       ALTER TABLE users ADD COLUMN avatar_url TEXT;
       ALTER TABLE users ADD COLUMN data TEXT;
       ALTER TABLE messages ADD COLUMN data TEXT;
+      ALTER TABLE rooms ADD COLUMN data TEXT;
     `,
   },
 ];

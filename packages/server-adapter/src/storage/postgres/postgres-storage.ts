@@ -14,7 +14,7 @@
  * `rooms.ts`, `messages.ts`…), which have their SQLite counterparts of the
  * same names.
  */
-import type { Message, MessageEdit, Retention, Role, UserInfo } from '@parley/sdk/protocol';
+import type { Message, MessageEdit, Role, UserInfo } from '@parley/sdk/protocol';
 import type {
   AppendMessageInput,
   AppendResult,
@@ -34,6 +34,7 @@ import type {
   StoredWorkspace,
   SystemMessageInput,
   WithSystemMessage,
+  RoomPatch,
   UserProfile,
 } from '../storage.js';
 import { PostgresAttachments } from './attachments.js';
@@ -133,7 +134,7 @@ export class PostgresStorage implements Storage {
 
   updateRoom(
     id: string,
-    patch: { name?: string; topic?: string; retention?: Retention },
+    patch: RoomPatch,
     actor: string,
     now: number,
   ): Promise<StoredRoom & WithSystemMessage> {

@@ -8,7 +8,7 @@ import type { StoredAttachment, StoredInvitation, StoredMember, StoredRoom, User
 
 /** Room columns, unqualified. */
 export const ROOM_COLUMNS = `id, kind, name, topic, created_at, created_by, last_seq, rev, floor_seq,
-  retention_max_age_ms, retention_max_messages, member_count, direct_key`;
+  retention_max_age_ms, retention_max_messages, member_count, direct_key, data`;
 
 /** Room columns qualified with `r.`, for queries that join `rooms r`. */
 export const ROOM_COLUMNS_R = ROOM_COLUMNS.split(',')
@@ -30,6 +30,8 @@ export interface RoomRow {
   retention_max_messages: number | null;
   member_count: number;
   direct_key: string | null;
+  /** Custom JSON as text, or NULL. */
+  data: string | null;
 }
 
 /** A room joined with the requesting user's membership (member columns prefixed). */
@@ -106,6 +108,7 @@ export function toStoredRoom(row: RoomRow): StoredRoom {
     retention: { maxAgeMs: row.retention_max_age_ms, maxMessages: row.retention_max_messages },
     memberCount: row.member_count,
     directKey: row.direct_key,
+    data: row.data === null ? null : (JSON.parse(row.data) as unknown),
   };
 }
 

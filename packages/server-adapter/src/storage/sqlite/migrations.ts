@@ -313,11 +313,12 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
-    name: 'custom data: user avatar URL and data, message data',
+    name: 'custom data: user avatar URL and data, message data, room data',
     sql: `
       ALTER TABLE users ADD COLUMN avatar_url TEXT;
       ALTER TABLE users ADD COLUMN data TEXT;
       ALTER TABLE messages ADD COLUMN data TEXT;
+      ALTER TABLE rooms ADD COLUMN data TEXT;
     `,
   },
 ];
