@@ -29,11 +29,11 @@ function layers(src, forbidden, why) {
 
 const SDK_FEATURES = ['client', 'chat', 'call', 'workspace'];
 
-// Server: storage ← bus ← quotas ← room logic and handlers (rooms, presence, calls, handlers/) ← sockets ← the
+// Server: storage ← bus ← quotas ← room logic and handlers (rooms, presence, calls, handlers/) ← admin ← sockets ← the
 // chat and workspace sockets, HTTP ← the composition root (server.ts, dispatch.ts, cli.ts).
 const SERVER_ROOT = ['server', 'cli', 'dispatch', 'scale-out', 'context'];
 const SERVER_SOCKETS = ['sockets', 'connection', 'workspaces', 'http'];
-const SERVER_LOGIC = ['rooms', 'presence', 'calls', 'handlers'];
+const SERVER_LOGIC = ['rooms', 'presence', 'calls', 'handlers', 'admin'];
 const SERVER_ABOVE_STORAGE = ['bus', 'quotas', 'attachments', ...SERVER_LOGIC, ...SERVER_SOCKETS, ...SERVER_ROOT];
 
 export default defineConfig(
@@ -98,7 +98,8 @@ export default defineConfig(
     {
       bus: ['quotas', 'attachments', ...SERVER_LOGIC, ...SERVER_SOCKETS, ...SERVER_ROOT],
       quotas: [...SERVER_LOGIC, ...SERVER_SOCKETS, ...SERVER_ROOT],
-      rooms: [...SERVER_SOCKETS, ...SERVER_ROOT],
+      rooms: ['admin', ...SERVER_SOCKETS, ...SERVER_ROOT],
+      admin: [...SERVER_SOCKETS, ...SERVER_ROOT],
       presence: [...SERVER_SOCKETS, ...SERVER_ROOT],
       calls: [...SERVER_SOCKETS, ...SERVER_ROOT],
       handlers: [...SERVER_SOCKETS, ...SERVER_ROOT],

@@ -239,6 +239,12 @@ export interface ServerOptions {
    */
   metricsToken?: string;
   /**
+   * Bearer keys of the admin REST API (`/v1/admin/`, for the host's backend:
+   * `Authorization: Bearer <key>`). Several keys are accepted at once, so a
+   * key can be rotated without downtime. Without any, the admin API answers 404.
+   */
+  adminKeys?: string[];
+  /**
    * Consent to membership. `'accept'` (default): adding a user to a room
    * (`room.create` members, `room.invite`) invites them, and they become a
    * member when they accept (`room.accept`). `'direct'`: they are added at
@@ -294,6 +300,8 @@ export interface ResolvedOptions {
   invitations: 'accept' | 'direct';
   contentSecurityPolicy: string | null;
   metricsToken: string | null;
+  /** Accepted admin API keys; empty: the admin API is off. */
+  adminKeys: string[];
   retentionIntervalMs: number;
   timing: TimingOptions;
   abuse: AbuseOptions;
@@ -414,6 +422,7 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
     invitations: options.invitations ?? 'accept',
     contentSecurityPolicy: options.contentSecurityPolicy === false ? null : (options.contentSecurityPolicy ?? DEFAULT_CSP),
     metricsToken: options.metricsToken || null,
+    adminKeys: (options.adminKeys ?? []).filter((key) => key !== ''),
     retentionIntervalMs: options.retentionIntervalMs ?? 60_000,
     timing: { ...DEFAULT_TIMING, ...options.timing },
     abuse: { ...DEFAULT_ABUSE, ...options.abuse },

@@ -9,6 +9,8 @@ import type { Duplex } from 'node:stream';
 import { resolve } from 'node:path';
 import { WebSocketServer } from 'ws';
 import { CloseCode, ErrorCode, WORKSPACE_PATH, encodeCloseReason } from '@parley/sdk/protocol';
+import { AdminService } from './admin/admin-service.js';
+import type { AdminApi } from './admin/admin-service.js';
 import { isLoopbackHost } from './auth/loopback.js';
 import { AttachmentFiles } from './attachments/attachment-files.js';
 import { BlobEraser } from './attachments/blob-eraser.js';
@@ -84,6 +86,13 @@ export interface ParleyServer {
    */
   revokeSessions(user: string): Promise<void>;
   /**
+   * The admin operations for a host that embeds the server in its own
+   * process: the same as the `/v1/admin/` routes, without HTTP or keys.
+   * Each starts the server's services if needed; failures are `RequestError`s
+   * carrying the protocol's error code.
+   */
+  readonly admin: AdminApi;
+  /**
    * Graceful stop: `/healthz` answers 503, new sockets are refused, frames
    * already received are finished, sockets close with 1001 and a jittered
    * `retryAfterMs`, then the bus and storage close.
@@ -128,6 +137,7 @@ class Context implements ServerContext {
 
 interface Running {
   ctx: Context;
+  admin: AdminService;
   handler: HttpHandler;
   retention: RetentionTimer;
   uploadExpiry: UploadExpiry;
@@ -149,6 +159,17 @@ class Server implements ParleyServer {
   #detach: Array<() => void> = [];
   #wsPath = WS_PATH;
   #workspacePath = WORKSPACE_PATH;
+  readonly admin: AdminApi = {
+    upsertUser: async (id, fields) => (await this.#start()).admin.upsertUser(id, fields),
+    mintToken: async (id, options) => (await this.#start()).admin.mintToken(id, options),
+    revokeSessions: async (id) => (await this.#start()).admin.revokeSessions(id),
+    createRoom: async (input) => (await this.#start()).admin.createRoom(input),
+    updateRoom: async (id, patch) => (await this.#start()).admin.updateRoom(id, patch),
+    putMember: async (room, user, input) => (await this.#start()).admin.putMember(room, user, input),
+    removeMember: async (room, user) => (await this.#start()).admin.removeMember(room, user),
+    postMessage: async (room, input) => (await this.#start()).admin.postMessage(room, input),
+    history: async (room, options) => (await this.#start()).admin.history(room, options),
+  };
 
   constructor(options: ServerOptions) {
     this.#raw = options;
@@ -222,6 +243,10 @@ class Server implements ParleyServer {
 
   async revokeSessions(user: string): Promise<void> {
     await this.#start();
+    await this.#revokeStarted(user);
+  }
+
+  async #revokeStarted(user: string): Promise<void> {
     const before = Date.now();
     await this.#storage.revokeSessions(user, before);
     await announceRevocation(this.#bus, user, before);
@@ -326,7 +351,15 @@ class Server implements ParleyServer {
     liveness.unref();
     this.#detach.push(closeRevokedSessions(this.#bus, () => [...connections.all, ...workspaces.sockets]));
     if (tokens.dev) this.#logger.warn('dev mode: POST /v1/dev/token mints tokens for anyone on this machine');
-    const running: Running = { ctx, handler: createHttpHandler(ctx, () => this.#wsPath), retention, uploadExpiry, liveness, workspaces, callCluster };
+    const admin = new AdminService({
+      storage: this.#storage,
+      publisher,
+      tokens,
+      limits: options.limits,
+      logger: this.#logger,
+      revoke: (user) => this.#revokeStarted(user),
+    });
+    const running: Running = { ctx, admin, handler: createHttpHandler(ctx, () => this.#wsPath, admin), retention, uploadExpiry, liveness, workspaces, callCluster };
     return running;
   }
 

@@ -75,6 +75,7 @@ describe('parley-server options: sources and precedence', () => {
     assert.equal(read.server.auth.audience, 'parley');
     assert.equal(read.logLevel, 'warn');
     assert.equal(read.server.metricsToken, 'scrape-me');
+    assert.deepEqual(readCliConfig([], { PARLEY_ADMIN_KEY: 'new-key, old-key' }, files({})).server.adminKeys, ['new-key', 'old-key']);
     assert.deepEqual(read.server.trustProxy, ['loopback', '10.0.0.0/8']);
     assert.equal(read.server.attachmentsDir, '/srv/files');
     assert.equal(readCliConfig([], { PARLEY_TRUST_PROXY: '2' }, files({})).server.trustProxy, 2);
@@ -108,7 +109,7 @@ describe('parley-server options: sources and precedence', () => {
 
 describe('parley-server options: secrets', () => {
   it('have no flag: they come from the environment, a _FILE or the config file', () => {
-    const secrets = ['auth.secret', 'encryptionKey', 'metricsToken', 'urlSecret', 'cli.newEncryptionKey', 'calls.iceServers'];
+    const secrets = ['auth.secret', 'encryptionKey', 'metricsToken', 'adminKeys', 'urlSecret', 'cli.newEncryptionKey', 'calls.iceServers'];
     for (const target of secrets) {
       const option = OPTIONS.find((o) => o.target === target);
       assert.ok(option, target);
@@ -213,7 +214,7 @@ describe('parley-server options: coverage and docs', () => {
       postgresStatementTimeoutMs: 1000, postgresQueryTimeoutMs: 3000, redisUrl: 'redis://127.0.0.1:6379', redisPrefix: 'p:',
       jwtSecret: SECRET, jwtPublicKey: '-----BEGIN PUBLIC KEY-----', jwtIssuer: 'i', jwtAudience: 'a', jwtRequireExp: true, maxTokenAge: 60,
       dev: false, devAllowRemote: false, invitations: 'direct', urlSecret: 'u'.repeat(32), allowedOrigins: ['https://a.example'],
-      trustProxy: ['loopback'], static: ['public'], browserBundle: false, contentSecurityPolicy: 'off', metricsToken: 'm', maxConnections: 10,
+      trustProxy: ['loopback'], static: ['public'], browserBundle: false, contentSecurityPolicy: 'off', metricsToken: 'm', adminKeys: ['k1', 'k2'], maxConnections: 10,
       maxQueuedBytes: 1_000_000, presencePushMaxMembers: 10, searchTimeoutMs: 500, retentionIntervalMs: 1000, calls: false,
       callWorkers: 1, rtcListenIp: '0.0.0.0', rtcAnnouncedAddress: 'chat.example.com', rtcMinPort: 40000, rtcMaxPort: 40100,
       rtcTcp: false, iceServers: [{ urls: 'turn:turn.example.com', username: 'u', credential: 'c' }], callInitialBitrate: 500_000,

@@ -286,6 +286,19 @@ export function storageConformance(name: string, makeStorage: () => Promise<Stor
         assert.deepEqual(await storage.getUsers([]), []);
       });
 
+      it('saves user profiles (avatar, custom data) that a reconnect keeps', async () => {
+        assert.equal(await storage.getUserProfile('ivy'), null);
+        const data = { plan: 'pro', tags: ['a', 'b'], nested: { n: 1, ok: true, none: null } };
+        await storage.saveUserProfile({ id: 'ivy', name: 'Ivy', avatarUrl: 'https://example.com/ivy.png', data });
+        assert.deepEqual(await storage.getUserProfile('ivy'), { id: 'ivy', name: 'Ivy', avatarUrl: 'https://example.com/ivy.png', data });
+        // A connection refreshes the display name only; the host's avatar and data stay.
+        await storage.upsertUser({ id: 'ivy', name: 'Ivy B.' });
+        assert.deepEqual(await storage.getUserProfile('ivy'), { id: 'ivy', name: 'Ivy B.', avatarUrl: 'https://example.com/ivy.png', data });
+        await storage.saveUserProfile({ id: 'ivy', name: 'Ivy', avatarUrl: null, data: null });
+        assert.deepEqual(await storage.getUserProfile('ivy'), { id: 'ivy', name: 'Ivy', avatarUrl: null, data: null });
+        assert.deepEqual(await storage.getUsers(['ivy']), [{ id: 'ivy', name: 'Ivy' }]);
+      });
+
       it('bans and unbans', async () => {
         const room = await createRoom('alice', ['bob']);
         assert.equal(await storage.isBanned(room.id, 'bob'), false);
@@ -526,6 +539,50 @@ export function storageConformance(name: string, makeStorage: () => Promise<Stor
         const next = await send(room.id, 'alice', 'three');
         assert.equal(next.seq, 4);
         assert.ok(next.rev > before.room!.rev);
+      });
+    });
+
+    describe('custom data on rooms', () => {
+      it('stores data with a new room, changes and clears it with updateRoom, and lists it', async () => {
+        const data = { project: 'apollo', budget: 12, tags: ['a'] };
+        const room = await storage.createRoom({ id: nextId('data-'), kind: 'group', name: 'Data', topic: '', createdBy: 'alice', now: now(), directKey: null, members: [{ user: 'alice', role: 'owner' }], data });
+        assert.deepEqual(room.data, data);
+        assert.deepEqual((await storage.getRoom(room.id))?.data, data);
+        const renamed = await storage.updateRoom(room.id, { name: 'Data 2' }, 'alice', now());
+        assert.deepEqual(renamed.data, data, 'a patch without data keeps it');
+        const changed = await storage.updateRoom(room.id, { data: { project: 'gemini' } }, 'alice', now());
+        assert.deepEqual(changed.data, { project: 'gemini' });
+        assert.deepEqual((await storage.listUserRooms('alice')).find((r) => r.room.id === room.id)?.room.data, { project: 'gemini' });
+        const cleared = await storage.updateRoom(room.id, { data: null }, 'alice', now());
+        assert.equal(cleared.data, null);
+        const plain = await createRoom('alice');
+        assert.equal((await storage.getRoom(plain.id))?.data ?? null, null);
+      });
+    });
+
+    describe('custom data on messages', () => {
+      it('stores data with a message, returns it in history, search and replies, and erases it on delete', async () => {
+        const room = await createRoom('alice', ['bob']);
+        const data = { card: 'booking', id: 4711, lines: [{ qty: 2, item: 'seat' }], note: null };
+        const sent = await send(room.id, 'alice', 'booking confirmed', { data });
+        assert.deepEqual(sent.data, data);
+        const plain = await send(room.id, 'alice', 'no data here');
+        assert.equal('data' in plain, false, 'a message without data has no data field');
+        const reply = await send(room.id, 'bob', 'thanks', { parentId: sent.id, data: { ok: true } });
+        assert.deepEqual(reply.data, { ok: true });
+        const history = await allHistory(room.id);
+        assert.deepEqual(history.find((m) => m.id === sent.id)?.data, data);
+        assert.equal('data' in (history.find((m) => m.id === plain.id) ?? {}), false);
+        assert.deepEqual((await storage.getMessage(sent.id))?.data, data);
+        const found = await storage.search('bob', 'booking', null, 10);
+        assert.deepEqual(found.map((m) => m.data), [data]);
+        const again = await storage.appendMessage(sendInput(room.id, 'alice', 'booking confirmed', { id: sent.id, clientId: sent.clientId ?? '', data }));
+        assert.equal(again.duplicate, true);
+        assert.deepEqual(again.message.data, data);
+
+        const { message: tombstone } = await storage.changeMessage(sent.id, 'alice', 'del-data', { kind: 'delete' }, now());
+        assert.equal('data' in tombstone, false, 'a delete erases the data');
+        assert.equal('data' in ((await storage.getMessage(sent.id)) ?? {}), false);
       });
     });
 

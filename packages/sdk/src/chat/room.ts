@@ -43,6 +43,8 @@ export interface SendOptions {
   parentId?: string;
   /** Files uploaded with `client.upload()`. */
   attachments?: AttachmentInfo[];
+  /** Custom JSON carried with the message (within `CUSTOM_DATA_LIMITS`), e.g. for a card the host renders. */
+  data?: unknown;
 }
 
 /** See the module comment. */
@@ -74,7 +76,7 @@ export class Room {
    */
   async send(text: string, options: SendOptions = {}): Promise<Message> {
     const attachments = options.attachments ?? [];
-    if (text.trim() === '' && attachments.length === 0) {
+    if (text.trim() === '' && attachments.length === 0 && options.data === undefined) {
       throw requestError(ErrorCode.BadRequest, 'a message needs text or an attachment');
     }
     const limits = this.host.limits();
@@ -84,7 +86,7 @@ export class Room {
     this.host.typing.setTyping(this.id, false);
     const { done } = this.host.mutate(() => {
       this.host.registry.ensure(this.id);
-      return this.host.outbox.add({ kind: 'send', room: this.id, text, parentId: options.parentId ?? null, attachments });
+      return this.host.outbox.add({ kind: 'send', room: this.id, text, parentId: options.parentId ?? null, attachments, data: options.data });
     });
     try {
       return ((await done) as RequestResult<'message.send'>).message;

@@ -20,6 +20,7 @@ export function sendOutboxEntry(request: Requester, entry: OutboxEntry, messageI
       const args: RequestArgs<'message.send'> = { room: entry.room, clientId, text: entry.text };
       if (entry.parentId !== null) args.parentId = entry.parentId;
       if (entry.attachments.length) args.attachments = entry.attachments.map((a) => a.id);
+      if (entry.data !== undefined) args.data = entry.data;
       return request('message.send', args);
     }
     case 'edit':

@@ -31,6 +31,8 @@ export interface SendEntry extends OutboxEntryBase {
   text: string;
   parentId: string | null;
   attachments: AttachmentInfo[];
+  /** Custom JSON sent with the message, if any. */
+  data?: unknown;
 }
 
 /** A new text for a message. */

@@ -89,7 +89,7 @@ export interface Requests extends CallRequests {
   'user.block': { args: { user: string }; result: Record<string, never> };
   'user.unblock': { args: { user: string }; result: Record<string, never> };
   'message.send': {
-    args: { room: string; clientId: string; text: string; parentId?: string; attachments?: string[] };
+    args: { room: string; clientId: string; text: string; parentId?: string; attachments?: string[]; data?: unknown };
     result: { message: Message };
   };
   'message.edit': { args: { messageId: string; clientId: string; text: string }; result: { message: Message } };

@@ -93,3 +93,17 @@ export const Timing = {
   /** The server closes a socket that has not authenticated by then. */
   authTimeoutMs: 10_000,
 } as const;
+
+/**
+ * Bounds of what a host's backend stores through the admin API: custom JSON
+ * (`data` on users, rooms and messages) and avatar URLs. Fixed, not
+ * configurable, so every client can rely on them.
+ */
+export const CUSTOM_DATA_LIMITS = Object.freeze({
+  /** Largest `data` value, as UTF-8 bytes of its JSON text. */
+  maxDataBytes: 4096,
+  /** Deepest nesting of objects and arrays in `data` (a scalar is depth 0). */
+  maxDataDepth: 8,
+  /** Longest `avatarUrl` (characters); only `https:` and `http:` URLs. */
+  maxAvatarUrlLength: 2048,
+});

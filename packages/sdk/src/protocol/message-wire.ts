@@ -47,6 +47,7 @@ export function compactMessage(message: Message): WireMessage {
   if (message.attachments.length > 0) wire.attachments = message.attachments;
   if (message.system !== null) wire.system = message.system;
   if (message.flagged) wire.flagged = true;
+  if (message.data !== undefined) wire.data = message.data;
   return wire;
 }
 
@@ -71,6 +72,7 @@ export function expandMessage(wire: WireMessage): Message {
     attachments: wire.attachments ?? [],
     system: wire.system ?? null,
     flagged: wire.flagged ?? false,
+    ...(wire.data === undefined ? {} : { data: wire.data }),
   };
 }
 

@@ -47,6 +47,8 @@ export interface RoomInfo {
   readSeq: number;
   /** Messages after the read marker not sent by the requesting user. */
   unread: number;
+  /** Custom JSON the host's backend set on the room (within `CUSTOM_DATA_LIMITS`); absent when none. */
+  data?: unknown;
 }
 
 /** A member of a room. */
@@ -87,7 +89,8 @@ export interface AttachmentInfo {
 }
 
 /** What a system message records. */
-export type SystemEvent = 'created' | 'joined' | 'left' | 'invited' | 'kicked' | 'banned' | 'renamed';
+/** `notice`: a message the host's backend posted as the system; its `text` is shown as it is. */
+export type SystemEvent = 'created' | 'joined' | 'left' | 'invited' | 'kicked' | 'banned' | 'renamed' | 'notice';
 
 export interface SystemInfo {
   event: SystemEvent;
@@ -124,6 +127,12 @@ export interface Message {
   system: SystemInfo | null;
   /** Set when the moderation hook flagged the message. */
   flagged: boolean;
+  /**
+   * Custom JSON the sender or the host's backend attached (within
+   * `CUSTOM_DATA_LIMITS`), e.g. a booking card; absent when none. Erased
+   * with the message.
+   */
+  data?: unknown;
 }
 
 /** One earlier version of an edited message. */

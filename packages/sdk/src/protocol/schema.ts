@@ -95,6 +95,8 @@ const requestSchemas = [
     text: messageText,
     parentId: v.optional(id),
     attachments: v.optional(v.pipe(v.array(id), v.maxLength(100))),
+    /** Custom JSON; its size and depth are checked against `CUSTOM_DATA_LIMITS` by the server. */
+    data: v.optional(v.unknown()),
   }),
   req('message.edit', { messageId: id, clientId: id, text: messageText }),
   req('message.delete', { messageId: id, clientId: id }),

@@ -132,6 +132,24 @@ export class TokenService {
       .sign(this.#devSecret);
   }
 
+  /** Whether {@link mintFor} can sign tokens: it needs the HS256 secret (a public key verifies, it cannot sign). */
+  get canMint(): boolean {
+    return this.#secret !== null;
+  }
+
+  /**
+   * Mints a client token for `user` with the configured HS256 secret (for the
+   * admin API), carrying the configured issuer and audience so this server
+   * accepts it. Throws `ConfigError` when no secret is configured.
+   */
+  async mintFor(user: string, name: string | undefined, ttlSeconds: number): Promise<string> {
+    if (!this.#secret) throw new ConfigError('minting tokens needs the HS256 secret (jwtSecret); a public key can only verify');
+    const jwt = new SignJWT(name ? { name } : {}).setProtectedHeader({ alg: 'HS256' }).setSubject(user).setIssuedAt().setExpirationTime(`${ttlSeconds}s`);
+    if (this.#options.issuer) jwt.setIssuer(this.#options.issuer);
+    if (this.#options.audience) jwt.setAudience(this.#options.audience);
+    return jwt.sign(this.#secret);
+  }
+
   /** In dev mode, a token that says it is a dev token is verified as one (and only with the dev secret). */
   #isDevToken(token: string): boolean {
     if (!this.#devSecret) return false;

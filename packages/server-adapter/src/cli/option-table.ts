@@ -63,6 +63,11 @@ function secret(spec: Omit<CliOption, 'type' | 'flag' | 'fromFile'>): CliOption 
   return { ...spec, type: text, flag: null, fromFile: true };
 }
 
+/** A list of secrets (comma-separated), never a flag. */
+function secretList(spec: Omit<CliOption, 'type' | 'flag' | 'fromFile'>): CliOption {
+  return { ...spec, type: list, flag: null, fromFile: true };
+}
+
 const isIceServers = (value: unknown): value is CallIceServer[] =>
   Array.isArray(value) &&
   value.every((server: unknown) => {
@@ -127,6 +132,7 @@ export const OPTIONS: readonly CliOption[] = [
     defaultText: "this server's scripts, styles and sockets only",
     doc: 'the `Content-Security-Policy` of HTML pages served from `static`; `off` sends none',
   }),
+  secretList({ section: 'Browsers and proxies', key: 'adminKeys', env: 'PARLEY_ADMIN_KEY', target: 'adminKeys', defaultText: 'none: the admin API answers 404', doc: 'keys of the admin REST API `/v1/admin/` (`Authorization: Bearer <key>`), comma-separated so one can be rotated; see [docs/server-api.md](../../docs/server-api.md)' }),
   secret({ section: 'Browsers and proxies', key: 'metricsToken', env: 'PARLEY_METRICS_TOKEN', target: 'metricsToken', defaultText: 'none: `/metrics` answers 404 (except in dev mode)', doc: '`GET /metrics` then needs `Authorization: Bearer <token>`' }),
 
   // ── capacity
@@ -211,6 +217,7 @@ export const SERVER_OPTION_REACH = {
   abuse: 'table',
   maxConnections: 'table',
   metricsToken: 'table',
+  adminKeys: 'table',
   invitations: 'table',
   urlSecret: 'table',
   presencePushMaxMembers: 'table',

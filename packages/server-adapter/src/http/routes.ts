@@ -1,11 +1,13 @@
 /**
- * The HTTP routes beside the socket: health, metrics, attachments, dev
- * tokens, then the browser bundles and static directories. Anything else goes to `next` (the host's
+ * The HTTP routes beside the socket: health, metrics, the admin API,
+ * attachments, dev tokens, then the browser bundles and static directories. Anything else goes to `next` (the host's
  * own handler when attached, a 404 otherwise).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import sirv from 'sirv';
+import type { AdminApi } from '../admin/admin-service.js';
 import type { ServerContext } from '../context.js';
+import { ADMIN_PREFIX, handleAdmin } from './admin/admin-routes.js';
 import { ATTACHMENTS_PATH } from './attachment-urls.js';
 import { handleDownload, handleUpload } from './attachments.js';
 import { handleDevToken } from './dev-token.js';
@@ -17,8 +19,8 @@ import { setStaticHeaders } from './static-headers.js';
 /** A Node request listener with a fallback for requests it does not own. */
 export type HttpHandler = (req: IncomingMessage, res: ServerResponse, next: () => void) => void;
 
-/** Builds the handler; a plain GET on the WebSocket path (`wsPath()`) gets 426. */
-export function createHttpHandler(server: ServerContext, wsPath: () => string): HttpHandler {
+/** Builds the handler; a plain GET on the WebSocket path (`wsPath()`) gets 426. `admin` serves `/v1/admin/`. */
+export function createHttpHandler(server: ServerContext, wsPath: () => string, admin: AdminApi): HttpHandler {
   const statics = server.options.static.map((entry) => {
     const { mount, dir } = parseStatic(entry);
     const serve = sirv(dir, {
@@ -65,6 +67,7 @@ export function createHttpHandler(server: ServerContext, wsPath: () => string): 
       res.end(text);
       return;
     }
+    if (path.startsWith(ADMIN_PREFIX)) return handleAdmin(req, res, () => admin, server.options.adminKeys, server.draining, path, url.searchParams);
     if (path === ATTACHMENTS_PATH || path.startsWith(`${ATTACHMENTS_PATH}/`) || path === '/v1/dev/token') {
       if (applyCors(req, res, server.options.originPolicy)) return;
       if (server.draining) return sendError(res, 503, 'unavailable', 'the server is shutting down', { 'Retry-After': '5' });

@@ -7,6 +7,16 @@ import { roomInfoFor, toMemberInfo } from './views.js';
 /** What announcing needs: storage to read rooms and members, the publisher to send. */
 export type Announcer = Pick<HandlerServices, 'storage' | 'publisher'>;
 
+/** A new room: every member's devices get `room.added` and subscribe to it. */
+export async function announceCreated(server: Announcer, roomId: string): Promise<void> {
+  const room = await server.storage.getRoom(roomId);
+  if (!room) return;
+  for (const member of await server.storage.listMembers(roomId)) {
+    const info = await roomInfoFor(server.storage, room, member.user, member);
+    await server.publisher.toUser(member.user, { type: 'room.added', room: info }, { room: roomId, member: true });
+  }
+}
+
 /** Publishes a stored system message to its room. */
 export async function announceMessage(server: Announcer, message: Message | null): Promise<void> {
   if (!message) return;

@@ -7,6 +7,7 @@ import type { ModerationVerdict } from '../options.js';
 import type { FanoutCharge } from '../quotas/fanout-budget.js';
 import type { MessageChange, StoredRoom } from '../storage/storage.js';
 import { isMuted, memberOf, messageFor, pageSize } from './access.js';
+import { customDataProblem } from './custom-data.js';
 import { isReaction } from './emoji.js';
 import { sendEstimate, updateEstimate } from './fanout-estimate.js';
 import { messageIdFor } from './ids.js';
@@ -129,7 +130,10 @@ export const messageHandlers: HandlerMap<
     const { room, member } = await memberOf(storage, args.room, me);
     checkText(ctx, args.text);
     const attachmentIds = [...new Set(args.attachments ?? [])];
-    if (args.text.trim() === '' && attachmentIds.length === 0) throw new RequestError(ErrorCode.BadRequest, 'empty message');
+    const data = args.data ?? null;
+    if (args.text.trim() === '' && attachmentIds.length === 0 && data === null) throw new RequestError(ErrorCode.BadRequest, 'empty message');
+    const dataProblem = data === null ? null : customDataProblem(data);
+    if (dataProblem) throw new RequestError(ErrorCode.PayloadTooLarge, dataProblem);
     if (!can('post', { kind: room.kind, actor: member.role })) throw new RequestError(ErrorCode.Forbidden, 'only moderators post here');
     if (isMuted(member, ctx.now)) throw new RequestError(ErrorCode.Muted, 'you are muted in this room');
     const peer = directPeer(room, me);
@@ -166,6 +170,7 @@ export const messageHandlers: HandlerMap<
         attachmentIds,
         flagged: verdict === 'flag',
         now: ctx.now,
+        data,
       });
       // Handed over in frame order: the client's next frames may start while this commits.
       ctx.committing();

@@ -6,7 +6,7 @@ import { RequestError } from '../errors.js';
 import { isStorageError } from '../storage/errors.js';
 import type { StoredMember, StoredRoom } from '../storage/storage.js';
 import { memberOf, pageSize, visibleRoom } from './access.js';
-import { announceAdded, announceMemberUpdated, announceMessage, announceRemoved, announceRoomUpdated } from './announce.js';
+import { announceAdded, announceCreated, announceMemberUpdated, announceMessage, announceRemoved, announceRoomUpdated } from './announce.js';
 import { invite, requireNoBlocks } from './invitation-handlers.js';
 import { newRoomId } from './ids.js';
 import { can, nextOwner } from './policy.js';
@@ -120,7 +120,7 @@ export const roomHandlers: HandlerMap<
       directKey: null,
       members,
     });
-    ctx.defer(() => announceCreated(ctx, room.id));
+    ctx.defer(() => announceCreated(ctx.services, room.id));
     if (consent) for (const user of invited) await invite(ctx, room, user, 'member');
     return { room: await roomInfoFor(storage, room, me) };
   },
@@ -156,7 +156,7 @@ export const roomHandlers: HandlerMap<
       if (!winner) throw error;
       return { room: await roomInfoFor(storage, winner, me) };
     }
-    ctx.defer(() => announceCreated(ctx, room.id));
+    ctx.defer(() => announceCreated(ctx.services, room.id));
     return { room: await roomInfoFor(storage, room, me) };
   },
 
@@ -334,14 +334,3 @@ export const roomHandlers: HandlerMap<
     return {};
   },
 };
-
-/** A new room: every member's devices get `room.added` and subscribe to it. */
-async function announceCreated(ctx: RequestContext, roomId: string): Promise<void> {
-  const { storage, publisher } = ctx.services;
-  const room = await storage.getRoom(roomId);
-  if (!room) return;
-  for (const member of await storage.listMembers(roomId)) {
-    const info = await roomInfoFor(storage, room, member.user, member);
-    await publisher.toUser(member.user, { type: 'room.added', room: info }, { room: roomId, member: true });
-  }
-}

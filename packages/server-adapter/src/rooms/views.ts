@@ -55,5 +55,6 @@ export async function roomInfoFor(
     peer: directPeer(room, user),
     readSeq: m ? m.readSeq : 0,
     unread,
+    ...(room.data === undefined || room.data === null ? {} : { data: room.data }),
   };
 }

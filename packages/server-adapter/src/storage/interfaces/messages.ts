@@ -27,6 +27,10 @@ export interface AppendMessageInput {
   attachmentIds: string[];
   flagged: boolean;
   now: number;
+  /** Custom JSON (already checked against `CUSTOM_DATA_LIMITS`); absent or null for none. */
+  data?: unknown;
+  /** A system `notice` with text (posted by the host's backend) rather than a user message. */
+  notice?: boolean;
 }
 
 /** What {@link MessageStore.appendMessage} answers. */

@@ -18,6 +18,16 @@ export interface StoredRoom {
   memberCount: number;
   /** For direct rooms: the two user ids sorted and joined with a newline; unique. */
   directKey: string | null;
+  /** Custom JSON the host set; absent or null when none. */
+  data?: unknown;
+}
+
+/** What {@link RoomStore.updateRoom} changes; absent fields stay (`data: null` clears the data). */
+export interface RoomPatch {
+  name?: string;
+  topic?: string;
+  retention?: Retention;
+  data?: unknown;
 }
 
 /** A room to create; see {@link RoomStore.createRoom}. */
@@ -31,6 +41,8 @@ export interface CreateRoomInput {
   directKey: string | null;
   /** Initial members; the creator is among them with role `owner` (both users for direct rooms). */
   members: Array<{ user: string; role: Role }>;
+  /** Custom JSON (already checked against `CUSTOM_DATA_LIMITS`); absent or null for none. */
+  data?: unknown;
 }
 
 /** The rooms themselves. */
@@ -39,10 +51,10 @@ export interface RoomStore {
   createRoom(input: CreateRoomInput): Promise<StoredRoom>;
   getRoom(id: string): Promise<StoredRoom | null>;
   findDirectRoom(directKey: string): Promise<StoredRoom | null>;
-  /** Renames (with a `renamed` system message), re-topics or sets retention. */
+  /** Renames (with a `renamed` system message), re-topics, sets retention or custom data. */
   updateRoom(
     id: string,
-    patch: { name?: string; topic?: string; retention?: Retention },
+    patch: RoomPatch,
     actor: string,
     now: number,
   ): Promise<StoredRoom & WithSystemMessage>;

@@ -10,6 +10,7 @@ import type { AppendMessageInput, AppendResult, ChangeResult, MessageChange, Sys
 import {
   encodeMentions,
   newSystemMessage,
+  encodeData,
   newUserMessageRow,
   systemMessageId,
   type ClientOpRow,
@@ -51,8 +52,8 @@ async function nextRev(db: Queryable, room: string): Promise<number> {
 }
 
 const INSERT_MESSAGE = `INSERT INTO messages (id, room_id, seq, rev, sender, client_id, kind, text, created_at, parent_id,
-    mentions, sys_event, sys_target, sys_name, flagged, attachment_count, search)
-  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17::tsvector)`;
+    mentions, sys_event, sys_target, sys_name, flagged, attachment_count, search, data)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17::tsvector, $18)`;
 
 /** Stores a system message with the room's next seq and rev. */
 export async function appendSystemMessage(
@@ -68,7 +69,7 @@ export async function appendSystemMessage(
   const name = system.name ?? null;
   await db.query(INSERT_MESSAGE, [
     id, room, next.last_seq, next.rev, system.actor, null, 'system', '', now, null,
-    null, system.event, target, name, 0, 0, null,
+    null, system.event, target, name, 0, 0, null, null,
   ]);
   return newSystemMessage(id, room, next.last_seq, next.rev, system, now);
 }
@@ -114,8 +115,8 @@ const APPEND_PLAIN = `WITH claim AS (
     RETURNING last_seq, rev
   ), inserted AS (
     INSERT INTO messages (id, room_id, seq, rev, sender, client_id, kind, text, created_at, parent_id,
-      mentions, sys_event, sys_target, sys_name, flagged, attachment_count, search)
-    SELECT $3, $5, counter.last_seq, counter.rev, $1, $2, 'user', $6, $4, NULL, $7, NULL, NULL, NULL, $8, 0, $9::tsvector
+      mentions, sys_event, sys_target, sys_name, flagged, attachment_count, search, data)
+    SELECT $3, $5, counter.last_seq, counter.rev, $1, $2, $11, $6, $4, NULL, $7, $12, NULL, NULL, $8, 0, $9::tsvector, $10
     FROM counter
     RETURNING seq, rev
   )
@@ -145,9 +146,9 @@ export async function appendUserMessage(db: Queryable, input: AppendMessageInput
   const rev = next.rev - revs + 1;
   try {
     await db.query(INSERT_MESSAGE, [
-      input.id, input.room, next.last_seq, rev, input.sender, input.clientId, 'user', input.text, input.now,
-      input.parentId, encodeMentions(input.mentions), null, null, null, input.flagged ? 1 : 0,
-      input.attachmentIds.length, toSearchVector(input.room, input.text),
+      input.id, input.room, next.last_seq, rev, input.sender, input.clientId, input.notice ? 'system' : 'user', input.text, input.now,
+      input.parentId, encodeMentions(input.mentions), input.notice ? 'notice' : null, null, null, input.flagged ? 1 : 0,
+      input.attachmentIds.length, input.notice ? null : toSearchVector(input.room, input.text), encodeData(input.data),
     ]);
   } catch (error) {
     if (isPgConstraint(error, '23505')) throw new StorageError('conflict', `message id ${input.id} already exists`, { cause: error });
@@ -183,7 +184,8 @@ async function appendPlainMessage(db: Queryable, input: AppendMessageInput): Pro
   try {
     const { rows } = await db.query<{ claimed: boolean; seq: number | null; rev: number | null }>(APPEND_PLAIN, [
       input.sender, input.clientId, input.id, input.now, input.room, input.text, encodeMentions(input.mentions),
-      input.flagged ? 1 : 0, toSearchVector(input.room, input.text),
+      input.flagged ? 1 : 0, input.notice ? null : toSearchVector(input.room, input.text), encodeData(input.data),
+      input.notice ? 'system' : 'user', input.notice ? 'notice' : null,
     ]);
     result = rows[0];
   } catch (error) {
@@ -245,7 +247,7 @@ export async function changeMessage(
       const rev = await nextRev(db, row.room_id);
       await db.query(
         `UPDATE messages SET text = '', mentions = NULL, deleted_at = $1, rev = $2, reaction_count = 0,
-           attachment_count = 0, search = NULL
+           attachment_count = 0, search = NULL, data = NULL
          WHERE id = $3`,
         [now, rev, messageId],
       );

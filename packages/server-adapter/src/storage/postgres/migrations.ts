@@ -255,6 +255,15 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       CREATE INDEX attachments_pending_by_age ON attachments (created_at) WHERE message_id IS NULL;
     `,
   },
+  {
+    name: 'custom data: user avatar URL and data, message data, room data',
+    sql: `
+      ALTER TABLE users ADD COLUMN avatar_url TEXT;
+      ALTER TABLE users ADD COLUMN data TEXT;
+      ALTER TABLE messages ADD COLUMN data TEXT;
+      ALTER TABLE rooms ADD COLUMN data TEXT;
+    `,
+  },
 ];
 
 /** Raised when the database was migrated by a newer version of Parley. */

@@ -14,7 +14,7 @@
  * `rooms.ts`, `messages.ts`…), which have their SQLite counterparts of the
  * same names.
  */
-import type { Message, MessageEdit, Retention, Role, UserInfo } from '@parley/sdk/protocol';
+import type { Message, MessageEdit, Role, UserInfo } from '@parley/sdk/protocol';
 import type {
   AppendMessageInput,
   AppendResult,
@@ -34,6 +34,8 @@ import type {
   StoredWorkspace,
   SystemMessageInput,
   WithSystemMessage,
+  RoomPatch,
+  UserProfile,
 } from '../storage.js';
 import { PostgresAttachments } from './attachments.js';
 import { PostgresDatabase, type PostgresStorageOptions } from './database.js';
@@ -108,6 +110,14 @@ export class PostgresStorage implements Storage {
     return this.#users.getUsers(ids);
   }
 
+  saveUserProfile(profile: UserProfile): Promise<void> {
+    return this.#users.saveUserProfile(profile);
+  }
+
+  getUserProfile(id: string): Promise<UserProfile | null> {
+    return this.#users.getUserProfile(id);
+  }
+
   // ---- rooms
 
   createRoom(input: CreateRoomInput): Promise<StoredRoom> {
@@ -124,7 +134,7 @@ export class PostgresStorage implements Storage {
 
   updateRoom(
     id: string,
-    patch: { name?: string; topic?: string; retention?: Retention },
+    patch: RoomPatch,
     actor: string,
     now: number,
   ): Promise<StoredRoom & WithSystemMessage> {

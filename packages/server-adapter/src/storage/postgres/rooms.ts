@@ -1,7 +1,7 @@
 /** Rooms on PostgreSQL. Writes that change a room lock its row (the room's counter) first. */
-import type { Retention } from '@parley/sdk/protocol';
 import { StorageError } from '../errors.js';
-import type { CreateRoomInput, RoomStore, StoredMember, StoredRoom, WithSystemMessage } from '../storage.js';
+import type { CreateRoomInput, RoomPatch, RoomStore, StoredMember, StoredRoom, WithSystemMessage } from '../storage.js';
+import { encodeData } from '../shared/message-rows.js';
 import { foldName, patchRoom } from '../shared/patches.js';
 import { pageSize } from '../shared/paging.js';
 import {
@@ -31,9 +31,9 @@ export class PostgresRooms implements RoomStore {
     return this.#db.write(async (c) => {
       try {
         await c.query(
-          `INSERT INTO rooms (id, kind, name, name_fold, topic, created_at, created_by, direct_key, last_activity_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $6)`,
-          [input.id, input.kind, input.name, foldName(input.name), input.topic, input.now, input.createdBy, input.directKey],
+          `INSERT INTO rooms (id, kind, name, name_fold, topic, created_at, created_by, direct_key, last_activity_at, data)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $6, $9)`,
+          [input.id, input.kind, input.name, foldName(input.name), input.topic, input.now, input.createdBy, input.directKey, encodeData(input.data)],
         );
       } catch (error) {
         asConflict(error, `room ${input.id} or its direct key already exists`);
@@ -67,7 +67,7 @@ export class PostgresRooms implements RoomStore {
 
   async updateRoom(
     id: string,
-    patch: { name?: string; topic?: string; retention?: Retention },
+    patch: RoomPatch,
     actor: string,
     now: number,
   ): Promise<StoredRoom & WithSystemMessage> {
@@ -76,9 +76,9 @@ export class PostgresRooms implements RoomStore {
       if (!row) throw new StorageError('not_found', `room ${id} not found`);
       const next = patchRoom(row, patch);
       await c.query(
-        `UPDATE rooms SET name = $1, name_fold = $2, topic = $3, retention_max_age_ms = $4, retention_max_messages = $5
-         WHERE id = $6`,
-        [next.name, next.nameFold, next.topic, next.retention.maxAgeMs, next.retention.maxMessages, id],
+        `UPDATE rooms SET name = $1, name_fold = $2, topic = $3, retention_max_age_ms = $4, retention_max_messages = $5, data = $6
+         WHERE id = $7`,
+        [next.name, next.nameFold, next.topic, next.retention.maxAgeMs, next.retention.maxMessages, next.data, id],
       );
       const systemMessage = next.renamed ? await appendSystemMessage(c, id, { event: 'renamed', actor, name: next.name }, now) : null;
       return { ...toStoredRoom(mustGet(await getRoomRow(c, id))), systemMessage };

@@ -1,7 +1,7 @@
 /** Users on PostgreSQL. */
 import type { UserInfo } from '@parley/sdk/protocol';
-import type { UserStore } from '../storage.js';
-import { usersInOrder } from '../shared/rows.js';
+import type { UserProfile, UserStore } from '../storage.js';
+import { profileOf, usersInOrder } from '../shared/rows.js';
 import type { PostgresDatabase } from './database.js';
 
 /** `UserStore` on PostgreSQL. */
@@ -33,5 +33,23 @@ export class PostgresUsers implements UserStore {
       [ids],
     );
     return usersInOrder(ids, rows);
+  }
+
+  async saveUserProfile(profile: UserProfile): Promise<void> {
+    const data = profile.data === null || profile.data === undefined ? null : JSON.stringify(profile.data);
+    await this.#db.write((c) =>
+      c.query(
+        `INSERT INTO users (id, name, avatar_url, data) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (id) DO UPDATE SET name = excluded.name, avatar_url = excluded.avatar_url, data = excluded.data`,
+        [profile.id, profile.name, profile.avatarUrl, data],
+      ),
+    );
+  }
+
+  async getUserProfile(id: string): Promise<UserProfile | null> {
+    const { rows } = await this.#db
+      .reader()
+      .query<{ id: string; name: string; avatar_url: string | null; data: string | null }>('SELECT id, name, avatar_url, data FROM users WHERE id = $1', [id]);
+    return rows[0] ? profileOf(rows[0]) : null;
   }
 }

@@ -30,6 +30,7 @@ export const MESSAGE_COLUMN_NAMES = [
   'flagged',
   'reaction_count',
   'attachment_count',
+  'data',
 ] as const;
 
 /** The message column list, optionally qualified with a table alias. */
@@ -59,6 +60,8 @@ export interface MessageRow {
   flagged: number;
   reaction_count: number;
   attachment_count: number;
+  /** Custom JSON as text, or NULL. */
+  data: string | null;
 }
 
 /** A reaction row, read in the order the reactions were added. */
@@ -114,7 +117,13 @@ export function toMessage(
         ? null
         : { event: row.sys_event, actor: row.sender, target: row.sys_target, name: row.sys_name },
     flagged: row.flagged !== 0,
+    ...(row.data === null ? {} : { data: JSON.parse(row.data) as unknown }),
   };
+}
+
+/** Encodes custom data for storage; NULL for none. */
+export function encodeData(data: unknown): string | null {
+  return data === undefined || data === null ? null : JSON.stringify(data);
 }
 
 /** The row of a user message just appended at `seq` / `rev`. */
@@ -126,7 +135,7 @@ export function newUserMessageRow(input: AppendMessageInput, seq: number, rev: n
     rev,
     sender: input.sender,
     client_id: input.clientId,
-    kind: 'user',
+    kind: input.notice ? 'system' : 'user',
     text: input.text,
     created_at: input.now,
     edited_at: null,
@@ -134,12 +143,13 @@ export function newUserMessageRow(input: AppendMessageInput, seq: number, rev: n
     parent_id: input.parentId,
     reply_count: 0,
     mentions: null,
-    sys_event: null,
+    sys_event: input.notice ? 'notice' : null,
     sys_target: null,
     sys_name: null,
     flagged: input.flagged ? 1 : 0,
     reaction_count: 0,
     attachment_count: input.attachmentIds.length,
+    data: encodeData(input.data),
   };
 }
 

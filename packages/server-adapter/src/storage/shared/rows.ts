@@ -4,11 +4,11 @@
  * and their conversion to the storage types.
  */
 import type { Role, RoomKind, UserInfo } from '@parley/sdk/protocol';
-import type { StoredAttachment, StoredInvitation, StoredMember, StoredRoom } from '../storage.js';
+import type { StoredAttachment, StoredInvitation, StoredMember, StoredRoom, UserProfile } from '../storage.js';
 
 /** Room columns, unqualified. */
 export const ROOM_COLUMNS = `id, kind, name, topic, created_at, created_by, last_seq, rev, floor_seq,
-  retention_max_age_ms, retention_max_messages, member_count, direct_key`;
+  retention_max_age_ms, retention_max_messages, member_count, direct_key, data`;
 
 /** Room columns qualified with `r.`, for queries that join `rooms r`. */
 export const ROOM_COLUMNS_R = ROOM_COLUMNS.split(',')
@@ -30,6 +30,8 @@ export interface RoomRow {
   retention_max_messages: number | null;
   member_count: number;
   direct_key: string | null;
+  /** Custom JSON as text, or NULL. */
+  data: string | null;
 }
 
 /** A room joined with the requesting user's membership (member columns prefixed). */
@@ -106,6 +108,7 @@ export function toStoredRoom(row: RoomRow): StoredRoom {
     retention: { maxAgeMs: row.retention_max_age_ms, maxMessages: row.retention_max_messages },
     memberCount: row.member_count,
     directKey: row.direct_key,
+    data: row.data === null ? null : (JSON.parse(row.data) as unknown),
   };
 }
 
@@ -170,6 +173,11 @@ export function usersInOrder(ids: readonly string[], rows: Iterable<UserInfo>): 
     if (name !== undefined) users.push({ id, name });
   }
   return users;
+}
+
+/** A `users` row as a profile; `data` is stored as JSON text. */
+export function profileOf(row: { id: string; name: string; avatar_url: string | null; data: string | null }): UserProfile {
+  return { id: row.id, name: row.name, avatarUrl: row.avatar_url, data: row.data === null ? null : (JSON.parse(row.data) as unknown) };
 }
 
 /** A row the same transaction just wrote or read; its absence is a bug, not a user error. */

@@ -11,6 +11,7 @@ import type { AppendMessageInput, AppendResult, ChangeResult, MessageChange, Sys
 import {
   encodeMentions,
   newSystemMessage,
+  encodeData,
   newUserMessageRow,
   systemMessageId,
   type ClientOpRow,
@@ -55,21 +56,22 @@ const statements = preparedStatements(({ q, v }) => ({
         sysName: string | null;
         flagged: number;
         attachmentCount: number;
+        data: string | null;
       },
     ],
     never
   >(
     `INSERT INTO messages (id, room_id, seq, rev, sender, client_id, kind, text, created_at, parent_id, mentions,
-       sys_event, sys_target, sys_name, flagged, attachment_count)
+       sys_event, sys_target, sys_name, flagged, attachment_count, data)
      VALUES (@id, @room, @seq, @rev, @sender, @clientId, @kind, @text, @now, @parentId, @mentions,
-       @sysEvent, @sysTarget, @sysName, @flagged, @attachmentCount)`,
+       @sysEvent, @sysTarget, @sysName, @flagged, @attachmentCount, @data)`,
   ),
   editMessage: q<[text: string, mentions: string | null, editedAt: number, rev: number, id: string], never>(
     'UPDATE messages SET text = ?, mentions = ?, edited_at = ?, rev = ? WHERE id = ?',
   ),
   softDeleteMessage: q<[deletedAt: number, rev: number, id: string], never>(
     `UPDATE messages SET text = '', mentions = NULL, deleted_at = ?, rev = ?, reaction_count = 0,
-       attachment_count = 0
+       attachment_count = 0, data = NULL
      WHERE id = ?`,
   ),
   setReactionChange: q<[rev: number, delta: number, id: string], never>(
@@ -134,6 +136,7 @@ export function appendSystemMessage(db: Database.Database, room: string, system:
     sysName: name,
     flagged: 0,
     attachmentCount: 0,
+    data: null,
   });
   return newSystemMessage(id, room, next.last_seq, next.rev, system, now);
 }
@@ -166,16 +169,17 @@ export function appendUserMessage(db: Database.Database, input: AppendMessageInp
       rev,
       sender: input.sender,
       clientId: input.clientId,
-      kind: 'user',
+      kind: input.notice ? 'system' : 'user',
       text: input.text,
       now: input.now,
       parentId: input.parentId,
       mentions,
-      sysEvent: null,
+      sysEvent: input.notice ? 'notice' : null,
       sysTarget: null,
       sysName: null,
       flagged: input.flagged ? 1 : 0,
       attachmentCount: input.attachmentIds.length,
+      data: encodeData(input.data),
     });
   } catch (error) {
     throw asConflict(error, `message id ${input.id} already exists`);

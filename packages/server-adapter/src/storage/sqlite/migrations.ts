@@ -312,6 +312,15 @@ export const MIGRATIONS: readonly Migration[] = [
       END;
     `,
   },
+  {
+    name: 'custom data: user avatar URL and data, message data, room data',
+    sql: `
+      ALTER TABLE users ADD COLUMN avatar_url TEXT;
+      ALTER TABLE users ADD COLUMN data TEXT;
+      ALTER TABLE messages ADD COLUMN data TEXT;
+      ALTER TABLE rooms ADD COLUMN data TEXT;
+    `,
+  },
 ];
 
 /** The first version whose deletes leave no trace in the file (see `SqliteStorage.open`). */

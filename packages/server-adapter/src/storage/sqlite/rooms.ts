@@ -3,9 +3,9 @@
    The Storage interface is async so a networked database fits; SQLite answers
    synchronously, and `async` still turns every throw into a rejection. */
 import type Database from 'better-sqlite3';
-import type { Retention } from '@parley/sdk/protocol';
 import { StorageError } from '../errors.js';
-import type { CreateRoomInput, RoomStore, StoredMember, StoredRoom, WithSystemMessage } from '../storage.js';
+import type { CreateRoomInput, RoomPatch, RoomStore, StoredMember, StoredRoom, WithSystemMessage } from '../storage.js';
+import { encodeData } from '../shared/message-rows.js';
 import { foldName, patchRoom } from '../shared/patches.js';
 import { pageSize } from '../shared/paging.js';
 import {
@@ -35,12 +35,13 @@ const statements = preparedStatements(({ q }) => ({
         now: number;
         createdBy: string;
         directKey: string | null;
+        data: string | null;
       },
     ],
     never
   >(
-    `INSERT INTO rooms (id, kind, name, name_fold, topic, created_at, created_by, direct_key, last_activity_at)
-     VALUES (@id, @kind, @name, @nameFold, @topic, @now, @createdBy, @directKey, @now)`,
+    `INSERT INTO rooms (id, kind, name, name_fold, topic, created_at, created_by, direct_key, last_activity_at, data)
+     VALUES (@id, @kind, @name, @nameFold, @topic, @now, @createdBy, @directKey, @now, @data)`,
   ),
   insertMember: q<[room: string, user: string, role: string, joinedAt: number, readSeq: number, deliveredSeq: number], never>(
     `INSERT INTO members (room_id, user_id, role, joined_at, read_seq, delivered_seq)
@@ -50,10 +51,10 @@ const statements = preparedStatements(({ q }) => ({
   getRoom: q<[id: string], RoomRow>(`SELECT ${ROOM_COLUMNS} FROM rooms WHERE id = ?`),
   findDirectRoom: q<[directKey: string], RoomRow>(`SELECT ${ROOM_COLUMNS} FROM rooms WHERE direct_key = ?`),
   updateRoomMeta: q<
-    [name: string, nameFold: string, topic: string, maxAgeMs: number | null, maxMessages: number | null, id: string],
+    [name: string, nameFold: string, topic: string, maxAgeMs: number | null, maxMessages: number | null, data: string | null, id: string],
     never
   >(
-    `UPDATE rooms SET name = ?, name_fold = ?, topic = ?, retention_max_age_ms = ?, retention_max_messages = ?
+    `UPDATE rooms SET name = ?, name_fold = ?, topic = ?, retention_max_age_ms = ?, retention_max_messages = ?, data = ?
      WHERE id = ?`,
   ),
   discoverRooms: q<[fold: string, limit: number], RoomRow>(
@@ -90,6 +91,7 @@ export class SqliteRooms implements RoomStore {
           now: input.now,
           createdBy: input.createdBy,
           directKey: input.directKey,
+          data: encodeData(input.data),
         });
       } catch (error) {
         throw asConflict(error, `room ${input.id} or its direct key already exists`);
@@ -119,7 +121,7 @@ export class SqliteRooms implements RoomStore {
 
   async updateRoom(
     id: string,
-    patch: { name?: string; topic?: string; retention?: Retention },
+    patch: RoomPatch,
     actor: string,
     now: number,
   ): Promise<StoredRoom & WithSystemMessage> {
@@ -128,7 +130,7 @@ export class SqliteRooms implements RoomStore {
       const row = s.getRoom.get(id);
       if (!row) throw new StorageError('not_found', `room ${id} not found`);
       const next = patchRoom(row, patch);
-      s.updateRoomMeta.run(next.name, next.nameFold, next.topic, next.retention.maxAgeMs, next.retention.maxMessages, id);
+      s.updateRoomMeta.run(next.name, next.nameFold, next.topic, next.retention.maxAgeMs, next.retention.maxMessages, next.data, id);
       const systemMessage = next.renamed ? appendSystemMessage(db, id, { event: 'renamed', actor, name: next.name }, now) : null;
       return { ...toStoredRoom(mustGet(s.getRoom.get(id))), systemMessage };
     });

@@ -9,7 +9,7 @@
 /* eslint-disable @typescript-eslint/require-await --
    The Storage interface is async so a networked database fits; SQLite answers
    synchronously, and `async` still turns every throw into a rejection. */
-import type { Message, MessageEdit, Retention, Role, UserInfo } from '@parley/sdk/protocol';
+import type { Message, MessageEdit, Role, UserInfo } from '@parley/sdk/protocol';
 import type {
   AppendMessageInput,
   AppendResult,
@@ -29,6 +29,8 @@ import type {
   StoredWorkspace,
   SystemMessageInput,
   WithSystemMessage,
+  RoomPatch,
+  UserProfile,
 } from '../storage.js';
 import { SqliteAttachments } from './attachments.js';
 import { SqliteDatabase, type SqliteStorageOptions } from './database.js';
@@ -122,6 +124,14 @@ export class SqliteStorage implements Storage {
     return this.#users.getUsers(ids);
   }
 
+  saveUserProfile(profile: UserProfile): Promise<void> {
+    return this.#users.saveUserProfile(profile);
+  }
+
+  getUserProfile(id: string): Promise<UserProfile | null> {
+    return this.#users.getUserProfile(id);
+  }
+
   // ---- rooms
 
   createRoom(input: CreateRoomInput): Promise<StoredRoom> {
@@ -138,7 +148,7 @@ export class SqliteStorage implements Storage {
 
   updateRoom(
     id: string,
-    patch: { name?: string; topic?: string; retention?: Retention },
+    patch: RoomPatch,
     actor: string,
     now: number,
   ): Promise<StoredRoom & WithSystemMessage> {

@@ -3,8 +3,8 @@
    The Storage interface is async so a networked database fits; SQLite answers
    synchronously, and `async` still turns every throw into a rejection. */
 import type { UserInfo } from '@parley/sdk/protocol';
-import type { UserStore } from '../storage.js';
-import { usersInOrder } from '../shared/rows.js';
+import type { UserProfile, UserStore } from '../storage.js';
+import { profileOf, usersInOrder } from '../shared/rows.js';
 import type { SqliteDatabase } from './database.js';
 import { preparedStatements } from './prepared.js';
 
@@ -16,6 +16,13 @@ const statements = preparedStatements(({ q, v }) => ({
   ),
   getUsers: q<[idsJson: string], { id: string; name: string }>(
     'SELECT id, name FROM users WHERE id IN (SELECT value FROM json_each(?))',
+  ),
+  saveProfile: q<[id: string, name: string, avatarUrl: string | null, data: string | null], never>(
+    `INSERT INTO users (id, name, avatar_url, data) VALUES (?, ?, ?, ?)
+     ON CONFLICT (id) DO UPDATE SET name = excluded.name, avatar_url = excluded.avatar_url, data = excluded.data`,
+  ),
+  getProfile: q<[id: string], { id: string; name: string; avatar_url: string | null; data: string | null }>(
+    'SELECT id, name, avatar_url, data FROM users WHERE id = ?',
   ),
 }));
 
@@ -38,5 +45,15 @@ export class SqliteUsers implements UserStore {
     const db = this.#db.connection();
     if (ids.length === 0) return [];
     return usersInOrder(ids, statements(db).getUsers.all(JSON.stringify(ids)));
+  }
+
+  async saveUserProfile(profile: UserProfile): Promise<void> {
+    const data = profile.data === null || profile.data === undefined ? null : JSON.stringify(profile.data);
+    await this.#db.write((db) => statements(db).saveProfile.run(profile.id, profile.name, profile.avatarUrl, data));
+  }
+
+  async getUserProfile(id: string): Promise<UserProfile | null> {
+    const row = statements(this.#db.connection()).getProfile.get(id);
+    return row ? profileOf(row) : null;
   }
 }
