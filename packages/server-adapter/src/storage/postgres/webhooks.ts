@@ -26,10 +26,11 @@ export class PostgresWebhooks implements WebhookStore {
   }
 
   async configureWebhooks(settings: WebhookSettings): Promise<void> {
+    // Nodes starting together configure at once: neither may trip over the other's rows.
     await this.#db.write(async (c) => {
-      await c.query('DELETE FROM webhook_endpoints');
+      await c.query('DELETE FROM webhook_endpoints WHERE url <> ALL($1::text[])', [[...settings.urls]]);
       if (settings.urls.length > 0) {
-        await c.query('INSERT INTO webhook_endpoints (url) SELECT DISTINCT unnest($1::text[])', [[...settings.urls]]);
+        await c.query('INSERT INTO webhook_endpoints (url) SELECT DISTINCT unnest($1::text[]) ON CONFLICT (url) DO NOTHING', [[...settings.urls]]);
         await c.query(
           `INSERT INTO webhook_settings (id, unread_delay_ms) VALUES (1, $1)
            ON CONFLICT (id) DO UPDATE SET unread_delay_ms = excluded.unread_delay_ms`,
