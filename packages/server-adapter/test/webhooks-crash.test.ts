@@ -34,12 +34,13 @@ describe('webhooks survive a SIGKILL between commit and delivery', () => {
   });
 
   it('delivers every committed event after the restart', async () => {
-    receiver = await startWebhookReceiver(WEBHOOK_SECRET);
-    receiver.fail(true);
+    const hooks = await startWebhookReceiver(WEBHOOK_SECRET);
+    receiver = hooks;
+    hooks.fail(true);
     dataDir = await mkdtemp(join(tmpdir(), 'parley-webhooks-crash-'));
     const env = {
       PARLEY_JWT_SECRET: '',
-      PARLEY_WEBHOOK_URL: receiver.url,
+      PARLEY_WEBHOOK_URL: hooks.url,
       PARLEY_WEBHOOK_SECRET: WEBHOOK_SECRET,
       PARLEY_WEBHOOKS: JSON.stringify({ pollMs: 100, retryBaseMs: 50, retryMaxMs: 200, timeoutMs: 2_000, leaseMs: 5_000 }),
     };
@@ -55,27 +56,27 @@ describe('webhooks survive a SIGKILL between commit and delivery', () => {
       sent.push(message.id);
     }
     // Every send was acked (committed); the receiver has accepted nothing.
-    await eventually(() => receiver!.refused > 0, 'the server tried and was refused');
-    await receiver.stop();
-    receiver.fail(false);
+    await eventually(() => hooks.refused > 0, 'the server tried and was refused');
+    await hooks.stop();
+    hooks.fail(false);
     child.kill('SIGKILL');
     await exited(child);
     child = null;
-    assert.equal(receiver.events.length, 0, 'nothing was delivered before the kill');
+    assert.equal(hooks.events.length, 0, 'nothing was delivered before the kill');
 
-    await receiver.start();
+    await hooks.start();
     child = (await startCli({ dataDir, args, env, port: first.port })).child;
     await eventually(
-      () => sent.every((id) => receiver!.unique('message.created').some((event) => event.data.id === id)),
+      () => sent.every((id) => hooks.unique('message.created').some((event) => event.data.id === id)),
       'every message.created arrives after the restart',
       60_000,
     );
-    assert.ok(receiver.unique('room.created').some((event) => event.data.id === room.id), 'room.created arrives');
-    assert.equal(receiver.unique('member.added').filter((event) => event.data.room === room.id).length, 2);
+    assert.ok(hooks.unique('room.created').some((event) => event.data.id === room.id), 'room.created arrives');
+    assert.equal(hooks.unique('member.added').filter((event) => event.data.room === room.id).length, 2);
     for (const id of sent) {
-      const ids = new Set(receiver.events.filter((e) => e.type === 'message.created' && e.data.id === id).map((e) => e.id));
+      const ids = new Set(hooks.events.filter((e) => e.type === 'message.created' && e.data.id === id).map((e) => e.id));
       assert.equal(ids.size, 1, `one event id for ${id}`);
     }
-    assert.equal(receiver.badSignatures, 0);
+    assert.equal(hooks.badSignatures, 0);
   });
 });
