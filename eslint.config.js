@@ -34,7 +34,7 @@ const SDK_FEATURES = ['client', 'chat', 'call', 'workspace'];
 const SERVER_ROOT = ['server', 'cli', 'dispatch', 'scale-out', 'context'];
 const SERVER_SOCKETS = ['sockets', 'connection', 'workspaces', 'http'];
 const SERVER_LOGIC = ['rooms', 'presence', 'calls', 'handlers', 'admin'];
-const SERVER_ABOVE_STORAGE = ['bus', 'quotas', 'attachments', ...SERVER_LOGIC, ...SERVER_SOCKETS, ...SERVER_ROOT];
+const SERVER_ABOVE_STORAGE = ['bus', 'quotas', 'attachments', 'webhooks', ...SERVER_LOGIC, ...SERVER_SOCKETS, ...SERVER_ROOT];
 
 export default defineConfig(
   {
@@ -98,6 +98,8 @@ export default defineConfig(
     {
       bus: ['quotas', 'attachments', ...SERVER_LOGIC, ...SERVER_SOCKETS, ...SERVER_ROOT],
       quotas: [...SERVER_LOGIC, ...SERVER_SOCKETS, ...SERVER_ROOT],
+      // The webhook outbox's sender sees only storage: events are recorded by storage itself.
+      webhooks: ['bus', 'quotas', ...SERVER_LOGIC, ...SERVER_SOCKETS, ...SERVER_ROOT],
       rooms: ['admin', ...SERVER_SOCKETS, ...SERVER_ROOT],
       admin: [...SERVER_SOCKETS, ...SERVER_ROOT],
       presence: [...SERVER_SOCKETS, ...SERVER_ROOT],

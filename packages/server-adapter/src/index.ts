@@ -22,6 +22,9 @@ export type {
 } from './options.js';
 export { DEFAULT_QUOTAS } from './quotas/quota-options.js';
 export type { QuotaOptions, WindowQuota } from './quotas/quota-options.js';
+export { DEFAULT_WEBHOOKS } from './webhooks/webhook-options.js';
+export type { WebhookOptions } from './webhooks/webhook-options.js';
+export { DEFAULT_SIGNATURE_TOLERANCE_SECONDS, SIGNATURE_HEADER, signWebhookBody, verifyWebhookSignature } from './webhooks/signature.js';
 export type { Bus, BusHandler, BusMessage } from './bus/bus.js';
 export { InProcessBus } from './bus/in-process-bus.js';
 export { DEFAULT_PUBLISH_LIMITS, RedisBus, type RedisBusOptions, type ResyncingBus } from './bus/redis-bus.js';

@@ -77,6 +77,20 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly webhookDeliveries = new Counter({
+    name: 'parley_webhook_deliveries_total',
+    help: 'Webhook delivery attempts by this node, by result: ok (2xx), retry (failed, rescheduled), dead (given up)',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+  readonly webhookQueueDepth: Gauge = new Gauge({
+    name: 'parley_webhook_queue_depth',
+    help: 'Webhook deliveries waiting in storage, all nodes together (read at scrape time)',
+    registers: [this.registry],
+    collect: async (): Promise<void> => this.webhookQueueDepth.set(await this.#measureWebhookQueue()),
+  });
+  #measureWebhookQueue: () => Promise<number> = () => Promise.resolve(0);
+
   /** Adds Node's process metrics (CPU, memory, event loop) under the `parley_` prefix. */
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'parley_' });
@@ -87,7 +101,12 @@ export class Metrics {
     this.#measureQueued = measure;
   }
 
-    /** The Prometheus text exposition. */
+  /** Sets how {@link webhookQueueDepth} is measured at each scrape. */
+  measureWebhookQueueWith(measure: () => Promise<number>): void {
+    this.#measureWebhookQueue = measure;
+  }
+
+  /** The Prometheus text exposition. */
   text(): Promise<string> {
     return this.registry.metrics();
   }

@@ -19,6 +19,8 @@ import type { PostgresStorageOptions } from './storage/postgres/postgres-storage
 import { EncryptionKey } from './encryption/key.js';
 import { resolveQuotaOptions } from './quotas/quota-options.js';
 import type { QuotaOptions } from './quotas/quota-options.js';
+import { resolveWebhookOptions } from './webhooks/webhook-options.js';
+import type { WebhookOptions } from './webhooks/webhook-options.js';
 import { DEFAULT_SEARCH_TIMEOUT_MS } from './storage/shared/search-plan.js';
 import type { Storage } from './storage/storage.js';
 
@@ -273,6 +275,8 @@ export interface ServerOptions {
   calls?: Partial<CallOptions>;
   /** Per-user quotas: rooms created, members added, calls, transports, pending uploads (see {@link QuotaOptions}). */
   quotas?: Partial<QuotaOptions>;
+  /** Signed webhooks to the host's backend: endpoints, secret, delivery bounds (see {@link WebhookOptions}). */
+  webhooks?: Partial<WebhookOptions>;
   /**
    * A search still running after this long is abandoned with `unavailable`
    * (PostgreSQL cancels it through `statement_timeout`; SQLite stops between
@@ -311,6 +315,7 @@ export interface ResolvedOptions {
   workspaces: WorkspaceOptions;
   calls: CallOptions;
   quotas: QuotaOptions;
+  webhooks: WebhookOptions;
   searchTimeoutMs: number;
 }
 
@@ -393,6 +398,8 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
   if (typeof calls === 'string') throw new ConfigError(calls);
   const quotas = resolveQuotaOptions(options.quotas);
   if (typeof quotas === 'string') throw new ConfigError(quotas);
+  const webhooks = resolveWebhookOptions(options.webhooks);
+  if (typeof webhooks === 'string') throw new ConfigError(webhooks);
   const searchTimeoutMs = options.searchTimeoutMs ?? DEFAULT_SEARCH_TIMEOUT_MS;
   if (!(searchTimeoutMs > 0)) throw new ConfigError('searchTimeoutMs must be positive');
   const presencePushMaxMembers = options.presencePushMaxMembers ?? DEFAULT_PRESENCE_PUSH_MAX_MEMBERS;
@@ -432,6 +439,7 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
     workspaces,
     calls,
     quotas,
+    webhooks,
     searchTimeoutMs,
   };
 }

@@ -34,6 +34,7 @@ import type { HttpHandler } from './http/routes.js';
 import { createLogger } from './logger.js';
 import type { Logger } from './logger.js';
 import { Metrics } from './metrics.js';
+import { WebhookDispatcher } from './webhooks/dispatcher.js';
 import { ConfigError, resolveOptions } from './options.js';
 import type { ResolvedOptions, ServerOptions } from './options.js';
 import { Presence } from './presence/presence.js';
@@ -144,6 +145,7 @@ interface Running {
   liveness: NodeJS.Timeout;
   workspaces: WorkspaceEndpoint;
   callCluster: CallCluster | null;
+  webhooks: WebhookDispatcher | null;
 }
 
 class Server implements ParleyServer {
@@ -320,6 +322,18 @@ class Server implements ParleyServer {
       new Quotas(options.limits, options.quotas, this.#storage),
     );
     metrics.measureQueuedWith(() => ctx.outbound.measure());
+    // Always told, so that a node without endpoints stops the recording of events too.
+    await this.#storage.configureWebhooks({ urls: options.webhooks.urls, unreadDelayMs: options.webhooks.unreadDelayMs });
+    metrics.measureWebhookQueueWith(() => this.#storage.webhookQueueDepth());
+    const webhooks =
+      options.webhooks.urls.length > 0
+        ? new WebhookDispatcher({
+            storage: this.#storage,
+            options: options.webhooks,
+            logger: this.#logger,
+            count: (result) => metrics.webhookDeliveries.inc({ result }),
+          })
+        : null;
     // Several nodes: requests for calls another node hosts are forwarded there.
     const callCluster = callDirectory
       ? new CallCluster({ services: ctx, bus: this.#bus, directory: callDirectory, handlers: localCallHandlers, logger: this.#logger })
@@ -343,6 +357,7 @@ class Server implements ParleyServer {
     // Files whose erasure a crash interrupted.
     void eraser.run();
     uploadExpiry.start();
+    webhooks?.start();
     ctx.calls.start();
     const liveness = setInterval(() => {
       for (const connection of connections.all) connection.checkAlive();
@@ -359,7 +374,7 @@ class Server implements ParleyServer {
       logger: this.#logger,
       revoke: (user) => this.#revokeStarted(user),
     });
-    const running: Running = { ctx, admin, handler: createHttpHandler(ctx, () => this.#wsPath, admin), retention, uploadExpiry, liveness, workspaces, callCluster };
+    const running: Running = { ctx, admin, handler: createHttpHandler(ctx, () => this.#wsPath, admin), retention, uploadExpiry, liveness, workspaces, callCluster, webhooks };
     return running;
   }
 
@@ -406,6 +421,7 @@ class Server implements ParleyServer {
       ctx.presence.stop();
       await running.retention.stop();
       await running.uploadExpiry.stop();
+      await running.webhooks?.stop();
       await Promise.all([...ctx.connections.all].map((connection) => connection.drain()));
       await ctx.eraser.idle();
       // Local sockets are closed; participants forwarded from other nodes hear `call.rejoin`. This stops the media workers.

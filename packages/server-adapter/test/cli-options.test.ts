@@ -221,7 +221,8 @@ describe('parley-server options: coverage and docs', () => {
       speakingThresholdDb: -50.5, speakerIntervalMs: 500, callOwnerTtlMs: 3000, callForwardTimeoutMs: 2000, roomCreatesPerHour: 5,
       invitesPerHour: 50, maxCallsPerUser: 1, uploadTtlMs: 60_000, maxPendingUploads: 2, maxPendingUploadBytes: 1_000_000,
       limits: { maxTextLength: 100 }, timing: { closeTimeoutMs: 1000 }, workspaces: { maxOpenDocuments: 10 }, abuse: { maxRejectedFrames: 5 },
-      quotas: { uploadSweepMs: 1000 },
+      quotas: { uploadSweepMs: 1000 }, webhookUrls: ['https://hooks.example.com/parley'], webhookSecret: 'w'.repeat(32),
+      webhookUnreadDelayMs: 60_000, webhooks: { pollMs: 500 },
     };
     const keys = OPTIONS.flatMap((option) => (option.key ? [option.key] : []));
     assert.deepEqual(Object.keys(everything).sort(), [...keys].sort(), 'this test sets every key');
@@ -232,6 +233,7 @@ describe('parley-server options: coverage and docs', () => {
     assert.equal(read.server.calls?.enabled, false);
     assert.equal(read.server.contentSecurityPolicy, false);
     assert.equal(read.server.browserBundle, false);
+    assert.deepEqual(read.server.webhooks, { pollMs: 500, urls: ['https://hooks.example.com/parley'], secret: 'w'.repeat(32), unreadDelayMs: 60_000 });
   });
 
   it('the config file of docs/deploy.md is read as written and accepted by the server', async () => {

@@ -11,6 +11,7 @@ import type { CallOptions } from '../calls/call-options.js';
 import type { AuthOptions, ServerOptions } from '../options.js';
 import { DEFAULT_ABUSE, DEFAULT_TIMING, DEFAULT_WORKSPACES } from '../options.js';
 import { DEFAULT_QUOTAS } from '../quotas/quota-options.js';
+import { DEFAULT_WEBHOOK_DELIVERY } from '../webhooks/webhook-options.js';
 import type { PostgresStorageOptions } from '../storage/postgres/postgres-storage.js';
 import { boolean, decimal, integer, json, list, oneOf, overridesOf, text, trustProxy } from './option-types.js';
 import type { OptionType } from './option-types.js';
@@ -21,7 +22,7 @@ export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', '
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** Headings the options are grouped under in `--help` and the README. */
-export type OptionSection = 'Listening and logs' | 'Storage' | 'Tokens' | 'Browsers and proxies' | 'Capacity' | 'Calls' | 'Quotas' | 'Settings objects' | 'Key rotation';
+export type OptionSection = 'Listening and logs' | 'Storage' | 'Tokens' | 'Browsers and proxies' | 'Capacity' | 'Calls' | 'Quotas' | 'Webhooks' | 'Settings objects' | 'Key rotation';
 
 /** One option of the table. */
 export interface CliOption {
@@ -175,11 +176,17 @@ export const OPTIONS: readonly CliOption[] = [
   option({ section: 'Quotas', key: 'maxPendingUploads', flag: 'max-pending-uploads', env: 'PARLEY_MAX_PENDING_UPLOADS', type: integer(1), target: 'quotas.maxPendingUploads', defaultText: '20', doc: 'uploads per user that no message uses yet' }),
   option({ section: 'Quotas', key: 'maxPendingUploadBytes', flag: 'max-pending-upload-bytes', env: 'PARLEY_MAX_PENDING_UPLOAD_BYTES', type: integer(1), target: 'quotas.maxPendingUploadBytes', defaultText: '104857600 (100 MiB)', doc: 'their bytes together, per user' }),
 
-  // ── settings objects: every field of `limits`, `timing`, `workspaces`, `abuse` and `quotas`
+  // ── webhooks
+  option({ section: 'Webhooks', key: 'webhookUrls', flag: 'webhook-url', env: 'PARLEY_WEBHOOK_URL', type: list, target: 'webhooks.urls', defaultText: 'none: off', doc: 'endpoints every event is POSTed to, signed (`https://api.example.com/parley-hooks,…`); see [docs/server-api.md](../../docs/server-api.md#webhooks)' }),
+  secret({ section: 'Webhooks', key: 'webhookSecret', env: 'PARLEY_WEBHOOK_SECRET', target: 'webhooks.secret', defaultText: 'none', doc: 'key of the `Parley-Signature` HMAC, at least 16 characters (`openssl rand -hex 32`); required with `webhookUrls`' }),
+  option({ section: 'Webhooks', key: 'webhookUnreadDelayMs', flag: 'webhook-unread-delay-ms', env: 'PARLEY_WEBHOOK_UNREAD_DELAY_MS', type: integer(0), target: 'webhooks.unreadDelayMs', defaultText: '300000', doc: '`message.unread` goes out for a direct message or mention still unread this long after it was sent (ms)' }),
+
+  // ── settings objects: every field of `limits`, `timing`, `workspaces`, `abuse`, `webhooks` and `quotas`
   option({ section: 'Settings objects', key: 'limits', flag: null, env: 'PARLEY_LIMITS', type: overridesOf('limits', DEFAULT_LIMITS), target: 'limits', defaultText: '`DEFAULT_LIMITS`', doc: 'protocol limits (sizes, rates; see the Limits section), announced to clients' }),
   option({ section: 'Settings objects', key: 'timing', flag: null, env: 'PARLEY_TIMING', type: overridesOf('timing', DEFAULT_TIMING), target: 'timing', defaultText: 'protocol timings', doc: 'timers in ms: `authTimeoutMs`, `pingIntervalMs`, `closeTimeoutMs`, `attachmentUrlTtlMs`, `healthProbeMs`…' }),
   option({ section: 'Settings objects', key: 'workspaces', flag: null, env: 'PARLEY_WORKSPACES', type: overridesOf('workspaces', DEFAULT_WORKSPACES), target: 'workspaces', defaultText: 'see Workspaces', doc: 'documents in memory, idle unload, compaction' }),
   option({ section: 'Settings objects', key: 'abuse', flag: null, env: 'PARLEY_ABUSE', type: overridesOf('abuse', DEFAULT_ABUSE), target: 'abuse', defaultText: '100 rejected frames / 10 s', doc: 'rate-limited clients that keep sending are closed (4029)' }),
+  option({ section: 'Settings objects', key: 'webhooks', flag: null, env: 'PARLEY_WEBHOOKS', type: overridesOf('webhooks', DEFAULT_WEBHOOK_DELIVERY), target: 'webhooks', defaultText: 'see Webhooks', doc: 'webhook delivery bounds in ms and counts: `pollMs`, `timeoutMs`, `retryBaseMs`, `retryMaxMs`, `maxAttempts`, `maxAgeMs`, `leaseMs`, `batchSize`, `deadRetentionMs`' }),
   option({ section: 'Settings objects', key: 'quotas', flag: null, env: 'PARLEY_QUOTAS', type: overridesOf('quotas', DEFAULT_QUOTAS), target: 'quotas', defaultText: 'see Quotas', doc: 'every per-user quota (the options above set single ones over it)' }),
 
   // ── key rotation
@@ -225,6 +232,7 @@ export const SERVER_OPTION_REACH = {
   workspaces: 'table',
   calls: 'table',
   quotas: 'table',
+  webhooks: 'table',
   searchTimeoutMs: 'table',
 } as const satisfies Record<keyof ServerOptions, 'table' | 'code'>;
 

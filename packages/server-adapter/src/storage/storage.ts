@@ -33,6 +33,7 @@ import type { RoomStore } from './interfaces/rooms.js';
 import type { SearchStore } from './interfaces/search.js';
 import type { SessionStore } from './interfaces/sessions.js';
 import type { UserStore } from './interfaces/users.js';
+import type { WebhookStore } from './interfaces/webhooks.js';
 import type { WorkspaceStore } from './interfaces/workspaces.js';
 
 export type * from './interfaces/attachments.js';
@@ -46,6 +47,7 @@ export type * from './interfaces/rooms.js';
 export type * from './interfaces/search.js';
 export type * from './interfaces/sessions.js';
 export type * from './interfaces/users.js';
+export type * from './interfaces/webhooks.js';
 export type * from './interfaces/workspaces.js';
 
 /** Opening and closing a store, and whether its database answers. */
@@ -76,4 +78,5 @@ export interface Storage
     ReceiptStore,
     AttachmentStore,
     RetentionStore,
-    WorkspaceStore {}
+    WorkspaceStore,
+    WebhookStore {}

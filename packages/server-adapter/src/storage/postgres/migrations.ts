@@ -264,6 +264,104 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       ALTER TABLE rooms ADD COLUMN data TEXT;
     `,
   },
+  {
+    name: 'webhook outbox',
+    // Triggers write each event in the transaction of the change it describes,
+    // but only while some endpoint is configured (see `PostgresWebhooks.configure`).
+    sql: `
+      CREATE TABLE webhook_settings (
+        id              INTEGER PRIMARY KEY CHECK (id = 1),
+        unread_delay_ms BIGINT NOT NULL
+      );
+      CREATE TABLE webhook_endpoints (url TEXT PRIMARY KEY);
+      CREATE TABLE webhook_events (
+        seq        BIGSERIAL PRIMARY KEY,
+        id         TEXT NOT NULL UNIQUE,
+        type       TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        data       TEXT NOT NULL
+      );
+      CREATE TABLE webhook_deliveries (
+        event_seq       BIGINT NOT NULL REFERENCES webhook_events (seq) ON DELETE CASCADE,
+        url             TEXT NOT NULL,
+        attempts        INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at BIGINT NOT NULL,
+        claimed_until   BIGINT NOT NULL DEFAULT 0,
+        dead_at         BIGINT,
+        PRIMARY KEY (event_seq, url)
+      );
+      CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_at) WHERE dead_at IS NULL;
+      CREATE TABLE webhook_unread_checks (
+        message_id TEXT PRIMARY KEY,
+        due_at     BIGINT NOT NULL
+      );
+      CREATE INDEX webhook_unread_checks_due ON webhook_unread_checks (due_at);
+
+      CREATE FUNCTION webhook_event_deliveries() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        INSERT INTO webhook_deliveries (event_seq, url, next_attempt_at)
+          SELECT NEW.seq, url, NEW.created_at FROM webhook_endpoints;
+        RETURN NULL;
+      END $$;
+      CREATE TRIGGER webhook_event_deliveries AFTER INSERT ON webhook_events
+        FOR EACH ROW EXECUTE FUNCTION webhook_event_deliveries();
+
+      CREATE FUNCTION webhook_message_event() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF NOT EXISTS (SELECT 1 FROM webhook_endpoints) THEN RETURN NULL; END IF;
+        IF NEW.kind <> 'user' THEN RETURN NULL; END IF;
+        IF TG_OP = 'INSERT' THEN
+          INSERT INTO webhook_events (id, type, created_at, data) VALUES (
+          'evt_' || replace(gen_random_uuid()::text, '-', ''), 'message.created', NEW.created_at, jsonb_build_object('id', NEW.id, 'room', NEW.room_id, 'seq', NEW.seq, 'sender', NEW.sender, 'text', NEW.text, 'parentId', NEW.parent_id, 'mentions', coalesce(NEW.mentions, '[]')::jsonb, 'data', NEW.data::jsonb, 'createdAt', NEW.created_at)::text);
+          INSERT INTO webhook_unread_checks (message_id, due_at)
+            SELECT NEW.id, NEW.created_at + unread_delay_ms FROM webhook_settings
+            WHERE NEW.mentions IS NOT NULL OR (SELECT kind FROM rooms WHERE id = NEW.room_id) = 'direct';
+        ELSIF OLD.deleted_at IS NULL AND NEW.deleted_at IS NOT NULL THEN
+          INSERT INTO webhook_events (id, type, created_at, data) VALUES (
+          'evt_' || replace(gen_random_uuid()::text, '-', ''), 'message.deleted', NEW.deleted_at, jsonb_build_object('id', NEW.id, 'room', NEW.room_id, 'seq', NEW.seq, 'sender', NEW.sender, 'deletedAt', NEW.deleted_at)::text);
+          DELETE FROM webhook_unread_checks WHERE message_id = NEW.id;
+        ELSIF NEW.deleted_at IS NULL AND NEW.edited_at IS DISTINCT FROM OLD.edited_at THEN
+          INSERT INTO webhook_events (id, type, created_at, data) VALUES (
+          'evt_' || replace(gen_random_uuid()::text, '-', ''), 'message.updated', NEW.edited_at, jsonb_build_object('id', NEW.id, 'room', NEW.room_id, 'seq', NEW.seq, 'sender', NEW.sender, 'text', NEW.text, 'mentions', coalesce(NEW.mentions, '[]')::jsonb, 'editedAt', NEW.edited_at)::text);
+        END IF;
+        RETURN NULL;
+      END $$;
+      CREATE TRIGGER webhook_message_event AFTER INSERT OR UPDATE ON messages
+        FOR EACH ROW EXECUTE FUNCTION webhook_message_event();
+
+      CREATE FUNCTION webhook_room_event() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF NOT EXISTS (SELECT 1 FROM webhook_endpoints) THEN RETURN NULL; END IF;
+        IF TG_OP = 'INSERT' THEN
+          INSERT INTO webhook_events (id, type, created_at, data) VALUES (
+          'evt_' || replace(gen_random_uuid()::text, '-', ''), 'room.created', NEW.created_at, jsonb_build_object('id', NEW.id, 'kind', NEW.kind, 'name', NEW.name, 'topic', NEW.topic, 'createdBy', NEW.created_by, 'createdAt', NEW.created_at)::text);
+        ELSIF NEW.name IS DISTINCT FROM OLD.name OR NEW.topic IS DISTINCT FROM OLD.topic
+          OR NEW.retention_max_age_ms IS DISTINCT FROM OLD.retention_max_age_ms
+          OR NEW.retention_max_messages IS DISTINCT FROM OLD.retention_max_messages THEN
+          INSERT INTO webhook_events (id, type, created_at, data) VALUES (
+          'evt_' || replace(gen_random_uuid()::text, '-', ''), 'room.updated', (extract(epoch FROM clock_timestamp()) * 1000)::bigint, jsonb_build_object('id', NEW.id, 'kind', NEW.kind, 'name', NEW.name, 'topic', NEW.topic, 'retention', jsonb_build_object('maxAgeMs', NEW.retention_max_age_ms, 'maxMessages', NEW.retention_max_messages))::text);
+        END IF;
+        RETURN NULL;
+      END $$;
+      CREATE TRIGGER webhook_room_event AFTER INSERT OR UPDATE ON rooms
+        FOR EACH ROW EXECUTE FUNCTION webhook_room_event();
+
+      CREATE FUNCTION webhook_member_event() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF NOT EXISTS (SELECT 1 FROM webhook_endpoints) THEN RETURN NULL; END IF;
+        IF TG_OP = 'INSERT' THEN
+          INSERT INTO webhook_events (id, type, created_at, data) VALUES (
+          'evt_' || replace(gen_random_uuid()::text, '-', ''), 'member.added', NEW.joined_at, jsonb_build_object('room', NEW.room_id, 'user', NEW.user_id, 'role', NEW.role, 'joinedAt', NEW.joined_at)::text);
+        ELSE
+          INSERT INTO webhook_events (id, type, created_at, data) VALUES (
+          'evt_' || replace(gen_random_uuid()::text, '-', ''), 'member.removed', (extract(epoch FROM clock_timestamp()) * 1000)::bigint, jsonb_build_object('room', OLD.room_id, 'user', OLD.user_id)::text);
+        END IF;
+        RETURN NULL;
+      END $$;
+      CREATE TRIGGER webhook_member_event AFTER INSERT OR DELETE ON members
+        FOR EACH ROW EXECUTE FUNCTION webhook_member_event();
+    `,
+  },
 ];
 
 /** Raised when the database was migrated by a newer version of Parley. */

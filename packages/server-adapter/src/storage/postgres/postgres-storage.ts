@@ -34,8 +34,10 @@ import type {
   StoredWorkspace,
   SystemMessageInput,
   WithSystemMessage,
+  ClaimedWebhookDelivery,
   RoomPatch,
   UserProfile,
+  WebhookSettings,
 } from '../storage.js';
 import { PostgresAttachments } from './attachments.js';
 import { PostgresDatabase, type PostgresStorageOptions } from './database.js';
@@ -49,6 +51,7 @@ import { PostgresRooms } from './rooms.js';
 import { PostgresSearch } from './search.js';
 import { PostgresSessions } from './sessions.js';
 import { PostgresUsers } from './users.js';
+import { PostgresWebhooks } from './webhooks.js';
 import { PostgresWorkspaces } from './workspaces.js';
 
 export { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_STATEMENT_TIMEOUT_MS, type PostgresStorageOptions } from './database.js';
@@ -68,6 +71,7 @@ export class PostgresStorage implements Storage {
   readonly #attachments: PostgresAttachments;
   readonly #retention: PostgresRetention;
   readonly #workspaces: PostgresWorkspaces;
+  readonly #webhooks: PostgresWebhooks;
 
   /** Remembers the settings; nothing connects before `open()`. */
   constructor(options: PostgresStorageOptions) {
@@ -85,6 +89,7 @@ export class PostgresStorage implements Storage {
     this.#attachments = new PostgresAttachments(db);
     this.#retention = new PostgresRetention(db);
     this.#workspaces = new PostgresWorkspaces(db);
+    this.#webhooks = new PostgresWebhooks(db);
   }
 
   open(): Promise<void> {
@@ -334,6 +339,40 @@ export class PostgresStorage implements Storage {
   compactWorkspace(room: string, snapshot: Uint8Array, throughId: number, now: number): Promise<boolean> {
     return this.#workspaces.compactWorkspace(room, snapshot, throughId, now);
   }
+  // ---- the webhook outbox
+
+  configureWebhooks(settings: WebhookSettings): Promise<void> {
+    return this.#webhooks.configureWebhooks(settings);
+  }
+
+  promoteUnreadChecks(now: number, limit: number): Promise<number> {
+    return this.#webhooks.promoteUnreadChecks(now, limit);
+  }
+
+  claimWebhookDeliveries(now: number, leaseMs: number, limit: number): Promise<ClaimedWebhookDelivery[]> {
+    return this.#webhooks.claimWebhookDeliveries(now, leaseMs, limit);
+  }
+
+  completeWebhookDelivery(eventSeq: number, url: string): Promise<void> {
+    return this.#webhooks.completeWebhookDelivery(eventSeq, url);
+  }
+
+  retryWebhookDelivery(eventSeq: number, url: string, attempts: number, nextAttemptAt: number): Promise<void> {
+    return this.#webhooks.retryWebhookDelivery(eventSeq, url, attempts, nextAttemptAt);
+  }
+
+  killWebhookDelivery(eventSeq: number, url: string, now: number): Promise<void> {
+    return this.#webhooks.killWebhookDelivery(eventSeq, url, now);
+  }
+
+  pruneDeadWebhookDeliveries(before: number, limit: number): Promise<number> {
+    return this.#webhooks.pruneDeadWebhookDeliveries(before, limit);
+  }
+
+  webhookQueueDepth(): Promise<number> {
+    return this.#webhooks.webhookQueueDepth();
+  }
+
 }
 
 /** Creates (but does not open) a PostgreSQL store. */

@@ -321,6 +321,115 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE rooms ADD COLUMN data TEXT;
     `,
   },
+  {
+    name: 'webhook outbox',
+    // Triggers write each event in the transaction of the change it describes,
+    // but only while some endpoint is configured (see `SqliteWebhooks.configure`).
+    sql: `
+      CREATE TABLE webhook_settings (
+        id              INTEGER PRIMARY KEY CHECK (id = 1),
+        unread_delay_ms INTEGER NOT NULL
+      ) STRICT;
+      CREATE TABLE webhook_endpoints (url TEXT PRIMARY KEY) STRICT, WITHOUT ROWID;
+      CREATE TABLE webhook_events (
+        seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+        id         TEXT NOT NULL UNIQUE,
+        type       TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        data       TEXT NOT NULL
+      ) STRICT;
+      CREATE TABLE webhook_deliveries (
+        event_seq       INTEGER NOT NULL REFERENCES webhook_events (seq) ON DELETE CASCADE,
+        url             TEXT NOT NULL,
+        attempts        INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at INTEGER NOT NULL,
+        claimed_until   INTEGER NOT NULL DEFAULT 0,
+        dead_at         INTEGER,
+        PRIMARY KEY (event_seq, url)
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_at) WHERE dead_at IS NULL;
+      CREATE TABLE webhook_unread_checks (
+        message_id TEXT PRIMARY KEY,
+        due_at     INTEGER NOT NULL
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX webhook_unread_checks_due ON webhook_unread_checks (due_at);
+
+      CREATE TRIGGER webhook_event_deliveries AFTER INSERT ON webhook_events
+      BEGIN
+        INSERT INTO webhook_deliveries (event_seq, url, next_attempt_at)
+          SELECT new.seq, url, new.created_at FROM webhook_endpoints;
+      END;
+
+      CREATE TRIGGER webhook_message_created AFTER INSERT ON messages
+        WHEN new.kind = 'user' AND EXISTS (SELECT 1 FROM webhook_endpoints)
+      BEGIN
+        INSERT INTO webhook_events (id, type, created_at, data) VALUES (
+          'evt_' || lower(hex(randomblob(16))), 'message.created', new.created_at,
+          json_object('id', new.id, 'room', new.room_id, 'seq', new.seq, 'sender', new.sender, 'text', new.text,
+            'parentId', new.parent_id, 'mentions', json(coalesce(new.mentions, '[]')), 'data', json(new.data), 'createdAt', new.created_at));
+        INSERT INTO webhook_unread_checks (message_id, due_at)
+          SELECT new.id, new.created_at + unread_delay_ms FROM webhook_settings
+          WHERE new.mentions IS NOT NULL OR (SELECT kind FROM rooms WHERE id = new.room_id) = 'direct';
+      END;
+
+      CREATE TRIGGER webhook_message_updated AFTER UPDATE OF edited_at ON messages
+        WHEN new.kind = 'user' AND new.deleted_at IS NULL AND new.edited_at IS NOT old.edited_at
+          AND EXISTS (SELECT 1 FROM webhook_endpoints)
+      BEGIN
+        INSERT INTO webhook_events (id, type, created_at, data) VALUES (
+          'evt_' || lower(hex(randomblob(16))), 'message.updated', new.edited_at,
+          json_object('id', new.id, 'room', new.room_id, 'seq', new.seq, 'sender', new.sender, 'text', new.text,
+            'mentions', json(coalesce(new.mentions, '[]')), 'editedAt', new.edited_at));
+      END;
+
+      CREATE TRIGGER webhook_message_deleted AFTER UPDATE OF deleted_at ON messages
+        WHEN new.kind = 'user' AND old.deleted_at IS NULL AND new.deleted_at IS NOT NULL
+          AND EXISTS (SELECT 1 FROM webhook_endpoints)
+      BEGIN
+        INSERT INTO webhook_events (id, type, created_at, data) VALUES (
+          'evt_' || lower(hex(randomblob(16))), 'message.deleted', new.deleted_at,
+          json_object('id', new.id, 'room', new.room_id, 'seq', new.seq, 'sender', new.sender, 'deletedAt', new.deleted_at));
+        DELETE FROM webhook_unread_checks WHERE message_id = new.id;
+      END;
+
+      CREATE TRIGGER webhook_room_created AFTER INSERT ON rooms
+        WHEN EXISTS (SELECT 1 FROM webhook_endpoints)
+      BEGIN
+        INSERT INTO webhook_events (id, type, created_at, data) VALUES (
+          'evt_' || lower(hex(randomblob(16))), 'room.created', new.created_at,
+          json_object('id', new.id, 'kind', new.kind, 'name', new.name, 'topic', new.topic,
+            'createdBy', new.created_by, 'createdAt', new.created_at));
+      END;
+
+      CREATE TRIGGER webhook_room_updated AFTER UPDATE ON rooms
+        WHEN (new.name IS NOT old.name OR new.topic IS NOT old.topic
+          OR new.retention_max_age_ms IS NOT old.retention_max_age_ms
+          OR new.retention_max_messages IS NOT old.retention_max_messages)
+          AND EXISTS (SELECT 1 FROM webhook_endpoints)
+      BEGIN
+        INSERT INTO webhook_events (id, type, created_at, data) VALUES (
+          'evt_' || lower(hex(randomblob(16))), 'room.updated', CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER),
+          json_object('id', new.id, 'kind', new.kind, 'name', new.name, 'topic', new.topic,
+            'retention', json_object('maxAgeMs', new.retention_max_age_ms, 'maxMessages', new.retention_max_messages)));
+      END;
+
+      CREATE TRIGGER webhook_member_added AFTER INSERT ON members
+        WHEN EXISTS (SELECT 1 FROM webhook_endpoints)
+      BEGIN
+        INSERT INTO webhook_events (id, type, created_at, data) VALUES (
+          'evt_' || lower(hex(randomblob(16))), 'member.added', new.joined_at,
+          json_object('room', new.room_id, 'user', new.user_id, 'role', new.role, 'joinedAt', new.joined_at));
+      END;
+
+      CREATE TRIGGER webhook_member_removed AFTER DELETE ON members
+        WHEN EXISTS (SELECT 1 FROM webhook_endpoints)
+      BEGIN
+        INSERT INTO webhook_events (id, type, created_at, data) VALUES (
+          'evt_' || lower(hex(randomblob(16))), 'member.removed', CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER),
+          json_object('room', old.room_id, 'user', old.user_id));
+      END;
+    `,
+  },
 ];
 
 /** The first version whose deletes leave no trace in the file (see `SqliteStorage.open`). */

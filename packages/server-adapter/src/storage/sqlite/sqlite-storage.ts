@@ -29,8 +29,10 @@ import type {
   StoredWorkspace,
   SystemMessageInput,
   WithSystemMessage,
+  ClaimedWebhookDelivery,
   RoomPatch,
   UserProfile,
+  WebhookSettings,
 } from '../storage.js';
 import { SqliteAttachments } from './attachments.js';
 import { SqliteDatabase, type SqliteStorageOptions } from './database.js';
@@ -44,6 +46,7 @@ import { SqliteRooms } from './rooms.js';
 import { SqliteSearch } from './search.js';
 import { SqliteSessions } from './sessions.js';
 import { SqliteUsers } from './users.js';
+import { SqliteWebhooks } from './webhooks.js';
 import { SqliteWorkspaces } from './workspaces.js';
 
 export { DEFAULT_ERASURE_CHECKPOINT_MS, SQLITE_FILE_NAME, type SqliteStorageOptions } from './database.js';
@@ -67,6 +70,7 @@ export class SqliteStorage implements Storage {
   readonly #attachments: SqliteAttachments;
   readonly #retention: SqliteRetention;
   readonly #workspaces: SqliteWorkspaces;
+  readonly #webhooks: SqliteWebhooks;
 
   /**
    * Remembers where the database lives; nothing touches the disk before
@@ -89,6 +93,7 @@ export class SqliteStorage implements Storage {
     this.#attachments = new SqliteAttachments(db);
     this.#retention = new SqliteRetention(db);
     this.#workspaces = new SqliteWorkspaces(db);
+    this.#webhooks = new SqliteWebhooks(db);
   }
 
   /**
@@ -348,6 +353,40 @@ export class SqliteStorage implements Storage {
   compactWorkspace(room: string, snapshot: Uint8Array, throughId: number, now: number): Promise<boolean> {
     return this.#workspaces.compactWorkspace(room, snapshot, throughId, now);
   }
+  // ---- the webhook outbox
+
+  configureWebhooks(settings: WebhookSettings): Promise<void> {
+    return this.#webhooks.configureWebhooks(settings);
+  }
+
+  promoteUnreadChecks(now: number, limit: number): Promise<number> {
+    return this.#webhooks.promoteUnreadChecks(now, limit);
+  }
+
+  claimWebhookDeliveries(now: number, leaseMs: number, limit: number): Promise<ClaimedWebhookDelivery[]> {
+    return this.#webhooks.claimWebhookDeliveries(now, leaseMs, limit);
+  }
+
+  completeWebhookDelivery(eventSeq: number, url: string): Promise<void> {
+    return this.#webhooks.completeWebhookDelivery(eventSeq, url);
+  }
+
+  retryWebhookDelivery(eventSeq: number, url: string, attempts: number, nextAttemptAt: number): Promise<void> {
+    return this.#webhooks.retryWebhookDelivery(eventSeq, url, attempts, nextAttemptAt);
+  }
+
+  killWebhookDelivery(eventSeq: number, url: string, now: number): Promise<void> {
+    return this.#webhooks.killWebhookDelivery(eventSeq, url, now);
+  }
+
+  pruneDeadWebhookDeliveries(before: number, limit: number): Promise<number> {
+    return this.#webhooks.pruneDeadWebhookDeliveries(before, limit);
+  }
+
+  webhookQueueDepth(): Promise<number> {
+    return this.#webhooks.webhookQueueDepth();
+  }
+
 }
 
 /** Creates (but does not open) a SQLite store. */
