@@ -85,9 +85,13 @@ export class Metrics {
   });
   readonly webhookQueueDepth: Gauge = new Gauge({
     name: 'parley_webhook_queue_depth',
-    help: 'Webhook deliveries waiting in storage, all nodes together (read at scrape time)',
+    help: 'Webhook deliveries waiting in storage, all nodes together (read at scrape time; the last reading while storage does not answer)',
     registers: [this.registry],
-    collect: async (): Promise<void> => this.webhookQueueDepth.set(await this.#measureWebhookQueue()),
+    collect: async (): Promise<void> => {
+      // /metrics must answer while the database is away: a reading that fails or is slow keeps the last one.
+      const depth = await boundedReading(this.#measureWebhookQueue(), WEBHOOK_QUEUE_READ_MS);
+      if (depth !== null) this.webhookQueueDepth.set(depth);
+    },
   });
   #measureWebhookQueue: () => Promise<number> = () => Promise.resolve(0);
 
@@ -114,5 +118,21 @@ export class Metrics {
   /** The content type of {@link text}. */
   get contentType(): string {
     return this.registry.contentType;
+  }
+}
+
+/** How long a scrape waits for the webhook queue's depth before it keeps the last reading. */
+const WEBHOOK_QUEUE_READ_MS = 1_000;
+
+/** The reading, or null when it fails or takes longer than `ms`. */
+async function boundedReading(reading: Promise<number>, ms: number): Promise<number | null> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<null>((resolve) => {
+    timer = setTimeout(() => resolve(null), ms);
+  });
+  try {
+    return await Promise.race([reading.catch(() => null), late]);
+  } finally {
+    clearTimeout(timer);
   }
 }

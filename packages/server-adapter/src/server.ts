@@ -324,7 +324,7 @@ class Server implements ParleyServer {
     metrics.measureQueuedWith(() => ctx.outbound.measure());
     // Always told, so that a node without endpoints stops the recording of events too.
     await this.#storage.configureWebhooks({ urls: options.webhooks.urls, unreadDelayMs: options.webhooks.unreadDelayMs });
-    metrics.measureWebhookQueueWith(() => this.#storage.webhookQueueDepth());
+    if (options.webhooks.urls.length > 0) metrics.measureWebhookQueueWith(() => this.#storage.webhookQueueDepth());
     const webhooks =
       options.webhooks.urls.length > 0
         ? new WebhookDispatcher({
