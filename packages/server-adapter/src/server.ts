@@ -10,7 +10,7 @@ import { resolve } from 'node:path';
 import { WebSocketServer } from 'ws';
 import { CloseCode, ErrorCode, WORKSPACE_PATH, encodeCloseReason } from '@parley/sdk/protocol';
 import { AdminService } from './admin/admin-service.js';
-import type { AdminApi } from './admin/admin-service.js';
+import type { AdminApi } from './admin/admin-api.js';
 import { isLoopbackHost } from './auth/loopback.js';
 import { AttachmentFiles } from './attachments/attachment-files.js';
 import { BlobEraser } from './attachments/blob-eraser.js';

@@ -5,41 +5,23 @@
  * any message; `clientId` makes it idempotent (a retry answers the original
  * and nothing is sent twice).
  */
-import * as v from 'valibot';
 import { ErrorCode, wellFormed } from '@parley/sdk/protocol';
 import type { Limits, Message } from '@parley/sdk/protocol';
 import { RequestError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Announcer } from '../rooms/announce.js';
-import { MAX_USER_ID_LENGTH, customDataProblem } from '../rooms/custom-data.js';
+import { customDataProblem } from '../rooms/custom-data.js';
 import { messageIdFor } from '../rooms/ids.js';
 import { mentionCandidates } from '../rooms/mentions.js';
 import type { StoredRoom } from '../storage/storage.js';
-import { parseInput } from './admin-schemas.js';
+import { PostMessageSchema, parseInput } from './admin-schemas.js';
+import type { AdminMessageInput } from './admin-api.js';
+
+export type { AdminMessageInput } from './admin-api.js';
+export { PostMessageSchema } from './admin-schemas.js';
 
 /** The sender key of system notices (their idempotency keys live under it); no user id is empty. */
 const NOTICE_SENDER = '';
-
-const clientIdSchema = v.pipe(v.string(), v.minLength(1), v.maxLength(128));
-
-/** `POST /v1/admin/rooms/{id}/messages`: `from: { user }` or `system: true`, exactly one. */
-export const PostMessageSchema = v.union([
-  v.strictObject({
-    from: v.strictObject({ user: v.pipe(v.string(), v.minLength(1), v.maxLength(MAX_USER_ID_LENGTH)) }),
-    text: v.optional(v.string(), ''),
-    data: v.optional(v.unknown()),
-    clientId: clientIdSchema,
-  }),
-  v.strictObject({
-    system: v.literal(true),
-    text: v.optional(v.string(), ''),
-    data: v.optional(v.unknown()),
-    clientId: clientIdSchema,
-  }),
-]);
-
-/** Input of `postMessage`. */
-export type AdminMessageInput = v.InferInput<typeof PostMessageSchema>;
 
 /** What the message operations use. */
 export interface AdminMessageDeps extends Announcer {

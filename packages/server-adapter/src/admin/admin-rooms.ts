@@ -5,9 +5,8 @@
  * messages exactly as usual. The admin is the host: people it adds join at
  * once (no invitation to accept), whatever `invitations` says.
  */
-import type * as v from 'valibot';
 import { ErrorCode } from '@parley/sdk/protocol';
-import type { Limits, MemberInfo, Role, RoomInfo } from '@parley/sdk/protocol';
+import type { Limits, MemberInfo, Role } from '@parley/sdk/protocol';
 import { RequestError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { announceAdded, announceCreated, announceMemberUpdated, announceMessage, announceRemoved, announceRoomUpdated } from '../rooms/announce.js';
@@ -18,17 +17,9 @@ import { roomInfoFor, toMemberInfo } from '../rooms/views.js';
 import { customDataProblem } from '../rooms/custom-data.js';
 import type { RoomPatch, StoredMember, StoredRoom } from '../storage/storage.js';
 import { CreateRoomSchema, PutMemberSchema, UpdateRoomSchema, parseInput } from './admin-schemas.js';
+import type { AdminRoom, AdminRoomInput, AdminRoomPatch } from './admin-api.js';
 
-/** Input of `createRoom`: members with their roles (default `member`); `actor` is named by the `created` message (default: the first owner, else the first member). */
-export type AdminRoomInput = v.InferInput<typeof CreateRoomSchema>;
-/** Input of `updateRoom`; `actor` is named by a `renamed` message (default: the room's creator); `data: null` clears the data. */
-export type AdminRoomPatch = v.InferInput<typeof UpdateRoomSchema>;
-
-/** A room as the admin API answers it: the room without a member's view, and its members. */
-export interface AdminRoom {
-  room: Omit<RoomInfo, 'role' | 'peer' | 'readSeq' | 'unread'>;
-  members: MemberInfo[];
-}
+export type { AdminRoom, AdminRoomInput, AdminRoomPatch } from './admin-api.js';
 
 /** What the room operations use. */
 export interface AdminRoomDeps extends Announcer {

@@ -59,3 +59,21 @@ export function parseInput<S extends v.GenericSchema>(schema: S, input: unknown,
   const path = v.getDotPath(issue);
   throw new RequestError(ErrorCode.BadRequest, path ? `${path}: ${issue.message}` : (hint ?? issue.message));
 }
+
+const clientIdSchema = v.pipe(v.string(), v.minLength(1), v.maxLength(128));
+
+/** `POST /v1/admin/rooms/{id}/messages`: `from: { user }` or `system: true`, exactly one. */
+export const PostMessageSchema = v.union([
+  v.strictObject({
+    from: v.strictObject({ user: v.pipe(v.string(), v.minLength(1), v.maxLength(MAX_USER_ID_LENGTH)) }),
+    text: v.optional(v.string(), ''),
+    data: v.optional(v.unknown()),
+    clientId: clientIdSchema,
+  }),
+  v.strictObject({
+    system: v.literal(true),
+    text: v.optional(v.string(), ''),
+    data: v.optional(v.unknown()),
+    clientId: clientIdSchema,
+  }),
+]);

@@ -11,9 +11,10 @@ import type { TokenService } from '../auth/tokens.js';
 import { RequestError } from '../errors.js';
 import type { Storage, UserProfile } from '../storage/storage.js';
 import { AdminMessages } from './admin-messages.js';
-import type { AdminMessageDeps, AdminMessageInput } from './admin-messages.js';
+import type { AdminMessageDeps } from './admin-messages.js';
 import { AdminRooms } from './admin-rooms.js';
-import type { AdminRoom, AdminRoomDeps, AdminRoomInput, AdminRoomPatch } from './admin-rooms.js';
+import type { AdminRoomDeps } from './admin-rooms.js';
+import type { AdminApi, AdminMessageInput, AdminRoom, AdminRoomInput, AdminRoomPatch, MintedToken, UserFields } from './admin-api.js';
 import { MAX_NAME_LENGTH, avatarUrlProblem, customDataProblem, userIdProblem } from '../rooms/custom-data.js';
 
 /** Default lifetime of a minted client token (s). */
@@ -21,41 +22,7 @@ export const DEFAULT_TOKEN_TTL_SECONDS = 3_600;
 /** Longest lifetime of a minted client token (s): 30 days. */
 export const MAX_TOKEN_TTL_SECONDS = 30 * 24 * 3_600;
 
-/** What `upsertUser` sets; absent fields are cleared (`name` falls back to the id). */
-export interface UserFields {
-  name?: string;
-  avatarUrl?: string | null;
-  data?: unknown;
-}
-
-/** A minted client token and when it stops being accepted. */
-export interface MintedToken {
-  token: string;
-  /** Epoch milliseconds. */
-  expiresAt: number;
-}
-
-/** The admin operations, as `server.admin` offers them. */
-export interface AdminApi {
-  /** Creates or replaces a user's profile: display name, avatar URL, custom data. */
-  upsertUser(id: string, fields?: UserFields): Promise<UserProfile>;
-  /** Mints a client token for `id` (needs the HS256 secret), valid `ttlSeconds` (default 1 h, at most 30 days). */
-  mintToken(id: string, options?: { ttlSeconds?: number }): Promise<MintedToken>;
-  /** Ends every session of `id`, on every node (see `ParleyServer.revokeSessions`). */
-  revokeSessions(id: string): Promise<void>;
-  /** Creates a room with its members (who join at once and get `room.added` live). */
-  createRoom(input: AdminRoomInput): Promise<AdminRoom>;
-  /** Changes a room's name, topic or retention; members get `room.updated` live. */
-  updateRoom(id: string, patch: AdminRoomPatch): Promise<AdminRoom>;
-  /** Adds a member with a role, or changes the role of one; `added` says which. */
-  putMember(room: string, user: string, input?: { role?: Role }): Promise<{ member: MemberInfo; added: boolean }>;
-  /** Removes a member (the room sees them leave). */
-  removeMember(room: string, user: string): Promise<void>;
-  /** Posts a message as a member (`from: { user }`) or a system notice (`system: true`), idempotent by `clientId`, delivered live. */
-  postMessage(room: string, input: AdminMessageInput): Promise<{ message: Message; duplicate: boolean }>;
-  /** A page of a room's history, oldest first (`before`: a seq; `limit` up to the page size). */
-  history(room: string, options?: { before?: number; limit?: number }): Promise<{ messages: Message[]; hasMore: boolean }>;
-}
+export type { AdminApi, MintedToken, UserFields } from './admin-api.js';
 
 /** What the admin operations use. */
 export interface AdminDeps extends Omit<AdminRoomDeps, 'limits'>, Omit<AdminMessageDeps, 'limits'> {
