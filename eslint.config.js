@@ -56,7 +56,7 @@ export default defineConfig(
     },
   },
   {
-    // Each storage backend stands alone: what both use lives in storage/shared/.
+    // Each storage backend stands alone: what both use lives in storage/common/.
     files: ['packages/server-adapter/src/storage/**/*.ts'],
     ignores: ['packages/server-adapter/src/storage/index.ts'],
     rules: {
@@ -66,7 +66,7 @@ export default defineConfig(
           patterns: [
             {
               regex: '^\\.\\./(sqlite|postgres)/',
-              message: 'Storage backends stay apart: neither imports the other, and shared/ and interfaces/ import neither; move what both need to storage/shared/.',
+              message: 'Storage backends stay apart: neither imports the other, and common/ and interfaces/ import neither; move what both need to storage/common/.',
             },
             {
               regex: `^(\\.\\./)+(${SERVER_ABOVE_STORAGE.join('|')})(/|\\.js$)`,

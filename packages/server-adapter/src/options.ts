@@ -21,7 +21,7 @@ import { resolveQuotaOptions } from './quotas/quota-options.js';
 import type { QuotaOptions } from './quotas/quota-options.js';
 import { resolveWebhookOptions } from './webhooks/webhook-options.js';
 import type { WebhookOptions } from './webhooks/webhook-options.js';
-import { DEFAULT_SEARCH_TIMEOUT_MS } from './storage/shared/search-plan.js';
+import { DEFAULT_SEARCH_TIMEOUT_MS } from './storage/common/search-plan.js';
 import type { Storage } from './storage/storage.js';
 
 /** How tokens are verified (and, in dev mode, minted). */

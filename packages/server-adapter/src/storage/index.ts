@@ -1,6 +1,6 @@
 export type * from './storage.js';
 export { StorageError, isStorageError, type StorageErrorCode } from './errors.js';
-export { DEFAULT_SEARCH_TIMEOUT_MS } from './shared/search-plan.js';
+export { DEFAULT_SEARCH_TIMEOUT_MS } from './common/search-plan.js';
 export {
   SqliteStorage,
   createSqliteStorage,

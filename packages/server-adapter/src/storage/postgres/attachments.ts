@@ -1,7 +1,7 @@
 /** Attachment rows and the queue of attachment bytes to erase, on PostgreSQL. */
 import type { AttachmentStore, PendingUploads, StoredAttachment } from '../storage.js';
-import { pageSize } from '../shared/paging.js';
-import { ATTACHMENT_COLUMNS, toStoredAttachment, type AttachmentRow } from '../shared/rows.js';
+import { pageSize } from '../common/paging.js';
+import { ATTACHMENT_COLUMNS, toStoredAttachment, type AttachmentRow } from '../common/rows.js';
 import type { PostgresDatabase } from './database.js';
 import { asConflict, asNotFound, isPgConstraint } from './errors.js';
 

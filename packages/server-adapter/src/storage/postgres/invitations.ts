@@ -1,7 +1,7 @@
 /** Invitations on PostgreSQL. */
 import { StorageError } from '../errors.js';
 import type { InvitationStore, StoredInvitation, StoredMember, WithSystemMessage } from '../storage.js';
-import { INVITATION_COLUMNS, toStoredInvitation, type InvitationRow } from '../shared/rows.js';
+import { INVITATION_COLUMNS, toStoredInvitation, type InvitationRow } from '../common/rows.js';
 import type { PostgresDatabase } from './database.js';
 import { asConflict } from './errors.js';
 import { getMemberRow, insertMember } from './members.js';

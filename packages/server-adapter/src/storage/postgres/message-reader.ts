@@ -4,8 +4,8 @@
  * that have neither, thanks to the counters on the row).
  */
 import type { Message } from '@parley/sdk/protocol';
-import { ATTACHMENT_COLUMNS, type AttachmentRow } from '../shared/rows.js';
-import { groupAttachments, groupReactions, messageColumns, toMessage, type MessageRow, type ReactionRow } from '../shared/message-rows.js';
+import { ATTACHMENT_COLUMNS, type AttachmentRow } from '../common/rows.js';
+import { groupAttachments, groupReactions, messageColumns, toMessage, type MessageRow, type ReactionRow } from '../common/message-rows.js';
 import type { Queryable } from './database.js';
 
 /** Message columns, unqualified. */

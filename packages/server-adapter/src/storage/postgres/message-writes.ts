@@ -15,7 +15,7 @@ import {
   systemMessageId,
   type ClientOpRow,
   type MessageRow,
-} from '../shared/message-rows.js';
+} from '../common/message-rows.js';
 import {
   assertChangeKey,
   assertSendKey,
@@ -23,8 +23,8 @@ import {
   replayedChange,
   replayedSend,
   unboundAttachment,
-} from '../shared/message-rules.js';
-import { mustGet } from '../shared/rows.js';
+} from '../common/message-rules.js';
+import { mustGet } from '../common/rows.js';
 import type { Queryable } from './database.js';
 import { isPgConstraint } from './errors.js';
 import { MSG, readMessage, readMessages } from './message-reader.js';

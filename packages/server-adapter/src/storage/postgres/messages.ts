@@ -1,8 +1,8 @@
 /** The messages of rooms on PostgreSQL: writes go through `message-writes.ts`, reads page on the pool. */
 import type { Message, MessageEdit } from '@parley/sdk/protocol';
 import type { AppendMessageInput, AppendResult, ChangeResult, ClientOperation, MessageChange, MessageStore } from '../storage.js';
-import type { MessageRow } from '../shared/message-rows.js';
-import { pageSize, trimPage } from '../shared/paging.js';
+import type { MessageRow } from '../common/message-rows.js';
+import { pageSize, trimPage } from '../common/paging.js';
 import type { PostgresDatabase } from './database.js';
 import { MSG, readMessage, readMessages } from './message-reader.js';
 import { appendUserMessage, changeMessage } from './message-writes.js';

@@ -1,6 +1,6 @@
 /** Read and delivery markers on PostgreSQL. */
 import type { ReceiptResult, ReceiptStore } from '../storage.js';
-import { RECEIPT_STATE_COLUMNS, nextReceipt, type ReceiptState } from '../shared/receipts.js';
+import { RECEIPT_STATE_COLUMNS, nextReceipt, type ReceiptState } from '../common/receipts.js';
 import type { PostgresDatabase, Queryable } from './database.js';
 
 /** `ReceiptStore` on PostgreSQL. */

@@ -1,6 +1,6 @@
 /** Retention on PostgreSQL: each batch of a room's purge is one write that holds the room's lock. */
 import type { RetentionResult, RetentionStore } from '../storage.js';
-import { RETENTION_ROOM_COLUMNS, applyRetentionTo, type RetentionRoomRow } from '../shared/retention.js';
+import { RETENTION_ROOM_COLUMNS, applyRetentionTo, type RetentionRoomRow } from '../common/retention.js';
 import type { PostgresDatabase } from './database.js';
 
 /** Messages deleted per retention transaction, so a large purge never holds the room lock for long. */

@@ -1,9 +1,9 @@
 /** Rooms on PostgreSQL. Writes that change a room lock its row (the room's counter) first. */
 import { StorageError } from '../errors.js';
 import type { CreateRoomInput, RoomPatch, RoomStore, StoredMember, StoredRoom, WithSystemMessage } from '../storage.js';
-import { encodeData } from '../shared/message-rows.js';
-import { foldName, patchRoom } from '../shared/patches.js';
-import { pageSize } from '../shared/paging.js';
+import { encodeData } from '../common/message-rows.js';
+import { foldName, patchRoom } from '../common/patches.js';
+import { pageSize } from '../common/paging.js';
 import {
   ROOM_COLUMNS,
   ROOM_COLUMNS_R,
@@ -13,7 +13,7 @@ import {
   toUserRoom,
   type RoomRow,
   type UserRoomRow,
-} from '../shared/rows.js';
+} from '../common/rows.js';
 import type { PostgresDatabase, Queryable } from './database.js';
 import { asConflict } from './errors.js';
 import { appendSystemMessage } from './message-writes.js';

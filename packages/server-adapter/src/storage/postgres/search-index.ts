@@ -5,7 +5,7 @@
  * database's locale nor an extension changes what matches. Every lexeme
  * carries its room's key, so the GIN index holds each room's words apart.
  */
-import { queryWords, roomSearchKey, searchTokens } from '../shared/search-terms.js';
+import { queryWords, roomSearchKey, searchTokens } from '../common/search-terms.js';
 
 /** Highest position a tsvector stores; later words keep this position. */
 const MAX_POSITION = 16_383;

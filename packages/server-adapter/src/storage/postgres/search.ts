@@ -5,9 +5,9 @@
  */
 import type { Message } from '@parley/sdk/protocol';
 import type { SearchOptions, SearchStore } from '../storage.js';
-import type { MessageRow } from '../shared/message-rows.js';
-import { pageSize } from '../shared/paging.js';
-import { DEFAULT_SEARCH_TIMEOUT_MS, searchRooms, searchTimeout } from '../shared/search-plan.js';
+import type { MessageRow } from '../common/message-rows.js';
+import { pageSize } from '../common/paging.js';
+import { DEFAULT_SEARCH_TIMEOUT_MS, searchRooms, searchTimeout } from '../common/search-plan.js';
 import type { PostgresDatabase } from './database.js';
 import { isQueryCanceled, rethrowUnavailable } from './errors.js';
 import { MSG_M, readMessages } from './message-reader.js';

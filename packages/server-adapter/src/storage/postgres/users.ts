@@ -1,7 +1,7 @@
 /** Users on PostgreSQL. */
 import type { UserInfo } from '@parley/sdk/protocol';
 import type { UserProfile, UserStore } from '../storage.js';
-import { profileOf, usersInOrder } from '../shared/rows.js';
+import { profileOf, usersInOrder } from '../common/rows.js';
 import type { PostgresDatabase } from './database.js';
 
 /** `UserStore` on PostgreSQL. */

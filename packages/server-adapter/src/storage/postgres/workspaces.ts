@@ -1,6 +1,6 @@
 /** Workspace documents on PostgreSQL: a snapshot row per room and a log of updates. */
 import type { StoredWorkspace, WorkspaceStore } from '../storage.js';
-import { assertCompactionPoint, foldWorkspace, toBuffer, type SnapshotRow, type UpdateRow } from '../shared/workspaces.js';
+import { assertCompactionPoint, foldWorkspace, toBuffer, type SnapshotRow, type UpdateRow } from '../common/workspaces.js';
 import type { PostgresDatabase } from './database.js';
 import { asNotFound } from './errors.js';
 

@@ -4,8 +4,8 @@
    synchronously, and `async` still turns every throw into a rejection. */
 import { StorageError } from '../errors.js';
 import type { AttachmentStore, PendingUploads, StoredAttachment } from '../storage.js';
-import { pageSize } from '../shared/paging.js';
-import { ATTACHMENT_COLUMNS, mustGet, toStoredAttachment, type AttachmentRow } from '../shared/rows.js';
+import { pageSize } from '../common/paging.js';
+import { ATTACHMENT_COLUMNS, mustGet, toStoredAttachment, type AttachmentRow } from '../common/rows.js';
 import type { SqliteDatabase } from './database.js';
 import { asConflict, isConstraint } from './errors.js';
 import { preparedStatements } from './prepared.js';

@@ -4,7 +4,7 @@
    synchronously, and `async` still turns every throw into a rejection. */
 import { StorageError } from '../errors.js';
 import type { InvitationStore, StoredInvitation, StoredMember, WithSystemMessage } from '../storage.js';
-import { INVITATION_COLUMNS, toStoredInvitation, type InvitationRow } from '../shared/rows.js';
+import { INVITATION_COLUMNS, toStoredInvitation, type InvitationRow } from '../common/rows.js';
 import type { SqliteDatabase } from './database.js';
 import { getMemberRow, insertMember } from './members.js';
 import { preparedStatements } from './prepared.js';

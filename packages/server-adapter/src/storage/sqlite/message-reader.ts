@@ -5,8 +5,8 @@
  */
 import type Database from 'better-sqlite3';
 import type { Message } from '@parley/sdk/protocol';
-import { ATTACHMENT_COLUMNS, type AttachmentRow } from '../shared/rows.js';
-import { groupAttachments, groupReactions, messageColumns, toMessage, type MessageRow, type ReactionRow } from '../shared/message-rows.js';
+import { ATTACHMENT_COLUMNS, type AttachmentRow } from '../common/rows.js';
+import { groupAttachments, groupReactions, messageColumns, toMessage, type MessageRow, type ReactionRow } from '../common/message-rows.js';
 import { preparedStatements } from './prepared.js';
 
 /** Message columns, unqualified. */

@@ -16,7 +16,7 @@ import {
   systemMessageId,
   type ClientOpRow,
   type MessageRow,
-} from '../shared/message-rows.js';
+} from '../common/message-rows.js';
 import {
   assertChangeKey,
   assertSendKey,
@@ -24,8 +24,8 @@ import {
   replayedChange,
   replayedSend,
   unboundAttachment,
-} from '../shared/message-rules.js';
-import { mustGet } from '../shared/rows.js';
+} from '../common/message-rules.js';
+import { mustGet } from '../common/rows.js';
 import { asConflict } from './errors.js';
 import { MSG, getMessageRow, readMessage, readMessages } from './message-reader.js';
 import { preparedStatements } from './prepared.js';

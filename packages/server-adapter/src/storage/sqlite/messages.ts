@@ -4,8 +4,8 @@
    synchronously, and `async` still turns every throw into a rejection. */
 import type { Message, MessageEdit } from '@parley/sdk/protocol';
 import type { AppendMessageInput, AppendResult, ChangeResult, ClientOperation, MessageChange, MessageStore } from '../storage.js';
-import type { MessageRow } from '../shared/message-rows.js';
-import { pageSize, trimPage } from '../shared/paging.js';
+import type { MessageRow } from '../common/message-rows.js';
+import { pageSize, trimPage } from '../common/paging.js';
 import type { SqliteDatabase } from './database.js';
 import { MSG, readMessage, readMessages } from './message-reader.js';
 import { appendUserMessage, changeMessage, getClientOp } from './message-writes.js';

@@ -3,7 +3,7 @@
    The Storage interface is async so a networked database fits; SQLite answers
    synchronously, and `async` still turns every throw into a rejection. */
 import type { ReceiptResult, ReceiptStore } from '../storage.js';
-import { RECEIPT_STATE_COLUMNS, nextReceipt, type ReceiptState } from '../shared/receipts.js';
+import { RECEIPT_STATE_COLUMNS, nextReceipt, type ReceiptState } from '../common/receipts.js';
 import type { SqliteDatabase } from './database.js';
 import { preparedStatements } from './prepared.js';
 

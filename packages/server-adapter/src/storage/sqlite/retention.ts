@@ -3,7 +3,7 @@
  * checkpoint after it takes the purged pages out of the WAL.
  */
 import type { RetentionResult, RetentionStore } from '../storage.js';
-import { RETENTION_ROOM_COLUMNS, applyRetentionTo, type RetentionRoomRow } from '../shared/retention.js';
+import { RETENTION_ROOM_COLUMNS, applyRetentionTo, type RetentionRoomRow } from '../common/retention.js';
 import type { SqliteDatabase } from './database.js';
 import { preparedStatements } from './prepared.js';
 

@@ -5,9 +5,9 @@
 import type Database from 'better-sqlite3';
 import { StorageError } from '../errors.js';
 import type { CreateRoomInput, RoomPatch, RoomStore, StoredMember, StoredRoom, WithSystemMessage } from '../storage.js';
-import { encodeData } from '../shared/message-rows.js';
-import { foldName, patchRoom } from '../shared/patches.js';
-import { pageSize } from '../shared/paging.js';
+import { encodeData } from '../common/message-rows.js';
+import { foldName, patchRoom } from '../common/patches.js';
+import { pageSize } from '../common/paging.js';
 import {
   ROOM_COLUMNS,
   ROOM_COLUMNS_R,
@@ -17,7 +17,7 @@ import {
   toUserRoom,
   type RoomRow,
   type UserRoomRow,
-} from '../shared/rows.js';
+} from '../common/rows.js';
 import type { SqliteDatabase } from './database.js';
 import { asConflict } from './errors.js';
 import { appendSystemMessage } from './message-writes.js';

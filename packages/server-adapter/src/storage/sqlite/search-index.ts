@@ -1,6 +1,6 @@
 /**
  * Full-text terms for SQLite's FTS5 index: the shared tokens
- * (`../shared/search-terms.ts`), each prefixed with its room's key, as the
+ * (`../common/search-terms.ts`), each prefixed with its room's key, as the
  * indexed document, and a MATCH expression per search that names only the
  * user's rooms. The index uses FTS5's `ascii` tokenizer, which keeps each of
  * our tokens whole (letters and digits; non-ASCII characters are token
@@ -11,7 +11,7 @@
  * keep the index in step through the schema's triggers (see `migrations.ts`).
  */
 import type Database from 'better-sqlite3';
-import { queryWords, roomSearchKey, searchTokens } from '../shared/search-terms.js';
+import { queryWords, roomSearchKey, searchTokens } from '../common/search-terms.js';
 import { preparedStatements } from './prepared.js';
 
 /** Name of the SQL function that turns a message into its indexed terms (used by triggers and indexing). */

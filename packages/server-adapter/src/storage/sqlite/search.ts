@@ -5,9 +5,9 @@
  */
 import type { Message } from '@parley/sdk/protocol';
 import type { SearchOptions, SearchStore } from '../storage.js';
-import type { MessageRow } from '../shared/message-rows.js';
-import { pageSize } from '../shared/paging.js';
-import { DEFAULT_SEARCH_TIMEOUT_MS, searchRooms } from '../shared/search-plan.js';
+import type { MessageRow } from '../common/message-rows.js';
+import { pageSize } from '../common/paging.js';
+import { DEFAULT_SEARCH_TIMEOUT_MS, searchRooms } from '../common/search-plan.js';
 import type { SqliteDatabase } from './database.js';
 import { isFtsError } from './errors.js';
 import { MSG_M, readMessages } from './message-reader.js';

@@ -4,7 +4,7 @@
    synchronously, and `async` still turns every throw into a rejection. */
 import type { UserInfo } from '@parley/sdk/protocol';
 import type { UserProfile, UserStore } from '../storage.js';
-import { profileOf, usersInOrder } from '../shared/rows.js';
+import { profileOf, usersInOrder } from '../common/rows.js';
 import type { SqliteDatabase } from './database.js';
 import { preparedStatements } from './prepared.js';
 

@@ -7,7 +7,7 @@
    The Storage interface is async so a networked database fits; SQLite answers
    synchronously, and `async` still turns every throw into a rejection. */
 import type { StoredWorkspace, WorkspaceStore } from '../storage.js';
-import { assertCompactionPoint, foldWorkspace, toBuffer, type SnapshotRow, type UpdateRow } from '../shared/workspaces.js';
+import { assertCompactionPoint, foldWorkspace, toBuffer, type SnapshotRow, type UpdateRow } from '../common/workspaces.js';
 import type { SqliteDatabase } from './database.js';
 import { asNotFound } from './errors.js';
 import { preparedStatements } from './prepared.js';
